@@ -1,0 +1,10 @@
+/** Jest runs TypeScript through ts-jest in transpile-only mode (isolatedModules);
+ * `npm run build` (tsc) is the type check. Generated bindings are kept out of coverage. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
+};
