@@ -1,0 +1,71 @@
+import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { fail, show } from './errors';
+
+/** A reference to a key of a Secret or ConfigMap, or a pod field, used as an env value. */
+export class EnvSource {
+  /** The value of `key` in Secret `secretName` (never copied into the manifest). */
+  public static fromSecret(secretName: string, key: string): EnvSource {
+    return new EnvSource({ secretKeyRef: { name: secretName, key } }, `secret ${secretName}/${key}`);
+  }
+
+  /** The value of `key` in ConfigMap `configMapName`. */
+  public static fromConfigMap(configMapName: string, key: string): EnvSource {
+    return new EnvSource({ configMapKeyRef: { name: configMapName, key } }, `configmap ${configMapName}/${key}`);
+  }
+
+  /** A pod field through the downward API, e.g. `metadata.name`. */
+  public static fromField(fieldPath: string): EnvSource {
+    return new EnvSource({ fieldRef: { fieldPath } }, `field ${fieldPath}`);
+  }
+
+  private constructor(
+    /** The rendered `valueFrom`. */
+    public readonly valueFrom: k8s.EnvVarSource,
+    /** Description for messages. */
+    public readonly description: string,
+  ) {}
+}
+
+/** Env of a container: literal strings or references. */
+export type EnvMap = Record<string, string | EnvSource>;
+
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const SECRET_NAME = /(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)s?$/i;
+const SECRET_VALUE = [
+  /^hf_[A-Za-z0-9]{30,}$/, // Hugging Face token
+  /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key id
+  /^gh[pousr]_[A-Za-z0-9]{36,}$/, // GitHub token
+  /^sk-[A-Za-z0-9_-]{20,}$/, // OpenAI-style key
+  /^xox[abpr]-[A-Za-z0-9-]{10,}$/, // Slack token
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+/** True when a literal looks like a credential (by its variable name or its shape). */
+export function looksLikeSecret(name: string, value: string): boolean {
+  if (SECRET_VALUE.some((re) => re.test(value))) return true;
+  return SECRET_NAME.test(name) && value.length > 0 && !/^\$\(/.test(value);
+}
+
+/**
+ * Validates and renders env vars, sorted by name for stable output. A literal value that
+ * looks like a credential is an error: pass it with `EnvSource.fromSecret`.
+ */
+export function renderEnv(scope: IConstruct, what: string, env: EnvMap | undefined): k8s.EnvVar[] {
+  const out: k8s.EnvVar[] = [];
+  for (const name of Object.keys(env ?? {}).sort()) {
+    const value = env![name];
+    if (!ENV_NAME.test(name)) fail(scope, `${what}: invalid environment variable name ${show(name)}`);
+    if (value instanceof EnvSource) {
+      out.push({ name, valueFrom: value.valueFrom });
+    } else if (typeof value === 'string') {
+      if (looksLikeSecret(name, value)) {
+        fail(scope, `${what}: ${name} looks like a credential given as a literal; reference a Secret with EnvSource.fromSecret(name, key) instead`);
+      }
+      out.push({ name, value });
+    } else {
+      fail(scope, `${what}: ${name} must be a string or an EnvSource, got ${show(value)}`);
+    }
+  }
+  return out;
+}

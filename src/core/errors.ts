@@ -1,0 +1,30 @@
+import { IConstruct } from 'constructs';
+
+/** A bad construct prop, found at synth time. The message starts with the construct path. */
+export class MlValidationError extends Error {
+  constructor(
+    /** Path of the construct whose props are wrong, e.g. `ml/train`. */
+    public readonly constructPath: string,
+    /** The problem, lowercase, with the bad value. */
+    public readonly problem: string,
+  ) {
+    super(`${constructPath}: ${problem}`);
+    this.name = 'MlValidationError';
+  }
+}
+
+/** Throws an {@link MlValidationError} naming `scope`'s path. */
+export function fail(scope: IConstruct, problem: string): never {
+  throw new MlValidationError(scope.node.path, problem);
+}
+
+/** Renders a value for an error message (strings quoted, objects as JSON). */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,167 @@
+import { Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { fail, show } from './errors';
+import { validateImage } from './image';
+import { validateDnsLabel } from './names';
+import { Accelerator, ComputeResources, renderResources } from './resources';
+import {
+  PodSecurityOptions,
+  RESERVED_VOLUME_NAMES,
+  WritableDirsOptions,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  sharedMemory,
+  validatePodSecurity,
+  writableDirs,
+} from './security';
+
+/** The main container of an ML pod. */
+export interface MlContainerOptions {
+  /** Container name (DNS-1123 label). */
+  readonly name: string;
+  /** Image, pinned to a tag or digest. */
+  readonly image: string;
+  /** Entrypoint. @default - the image's */
+  readonly command?: string[];
+  /** Arguments. @default - none */
+  readonly args?: string[];
+  /** Env vars, already rendered (see renderEnv); the writable-dir env is added after them. @default - none */
+  readonly env?: k8s.EnvVar[];
+  /** Env from ConfigMaps/Secrets. @default - none */
+  readonly envFrom?: k8s.EnvFromSource[];
+  /** CPU and memory. */
+  readonly resources: ComputeResources;
+  /** GPUs. @default - none */
+  readonly accelerator?: Accelerator;
+  /** Ports. @default - none */
+  readonly ports?: k8s.ContainerPort[];
+  /** Extra mounts (datasets, config, checkpoints). @default - none */
+  readonly volumeMounts?: k8s.VolumeMount[];
+  /** Probes and lifecycle. @default - none */
+  readonly startupProbe?: k8s.Probe;
+  /** @default - none */
+  readonly readinessProbe?: k8s.Probe;
+  /** @default - none */
+  readonly livenessProbe?: k8s.Probe;
+  /** @default - none */
+  readonly lifecycle?: k8s.Lifecycle;
+  /** Working directory. @default - the image's */
+  readonly workingDir?: string;
+}
+
+/** Options of {@link buildMlPodSpec}. */
+export interface MlPodSpecOptions {
+  /** The main container(s); the first one gets the accelerator. */
+  readonly containers: MlContainerOptions[];
+  /** Init containers (e.g. DatasetInit fetchers), rendered as given. @default - none */
+  readonly initContainers?: k8s.Container[];
+  /** Extra volumes. @default - none */
+  readonly volumes?: k8s.Volume[];
+  /** Size of the Memory-backed `/dev/shm`; `undefined` leaves the runtime's 64 MiB default. @default - none */
+  readonly shmSize?: Size;
+  /** Non-root ids. @default - uid/gid 1000 */
+  readonly security?: PodSecurityOptions;
+  /** Scratch dir sizes. @default - /tmp 4Gi, HOME 16Gi */
+  readonly writableDirs?: WritableDirsOptions;
+  /** @default - Kubernetes default (Always) */
+  readonly restartPolicy?: string;
+  /** @default - none */
+  readonly subdomain?: string;
+  /** @default - none */
+  readonly nodeSelector?: Record<string, string>;
+  /** @default - none */
+  readonly tolerations?: k8s.Toleration[];
+  /** @default - none */
+  readonly affinity?: k8s.Affinity;
+  /** @default - none */
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  /** @default - none */
+  readonly priorityClassName?: string;
+  /** @default - the namespace's default service account, without a mounted token */
+  readonly serviceAccountName?: string;
+  /** Mount the service account token. @default false */
+  readonly automountServiceAccountToken?: boolean;
+  /** @default - Kubernetes default (30 s) */
+  readonly terminationGracePeriodSeconds?: number;
+  /** @default - the default scheduler */
+  readonly schedulerName?: string;
+}
+
+/**
+ * Builds a pod spec with cdk8s-ml's defaults: restricted Pod Security (non-root ids,
+ * read-only root, no privilege escalation, all capabilities dropped, RuntimeDefault
+ * seccomp), writable /tmp and HOME with cache env, optional /dev/shm, GPU limits with
+ * the matching toleration and node selector, no service account token.
+ */
+export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8s.PodSpec {
+  validatePodSecurity(scope, options.security);
+  if (options.containers.length === 0) fail(scope, 'a pod needs at least one container');
+  const scratch = writableDirs(options.writableDirs);
+  const volumes: k8s.Volume[] = [...scratch.volumes];
+  const commonMounts: k8s.VolumeMount[] = [...scratch.mounts];
+  if (options.shmSize !== undefined) {
+    const shm = sharedMemory(options.shmSize);
+    volumes.push(shm.volume);
+    commonMounts.push(shm.mount);
+  }
+  for (const v of options.volumes ?? []) {
+    if (RESERVED_VOLUME_NAMES.includes(v.name)) fail(scope, `volume name ${show(v.name)} is reserved by cdk8s-ml`);
+    if (volumes.some((x) => x.name === v.name)) fail(scope, `duplicate volume name ${show(v.name)}`);
+    volumes.push(v);
+  }
+  const accelerator = options.containers[0].accelerator;
+  const containers = options.containers.map((c, i) => {
+    validateDnsLabel(scope, 'container name', c.name);
+    validateImage(scope, `image of container ${c.name}`, c.image);
+    const mounts = [...commonMounts, ...(c.volumeMounts ?? [])];
+    const paths = new Set<string>();
+    for (const m of mounts) {
+      if (paths.has(m.mountPath)) fail(scope, `two volumes are mounted at ${show(m.mountPath)} in container ${c.name}`);
+      paths.add(m.mountPath);
+      if (!volumes.some((v) => v.name === m.name)) fail(scope, `container ${c.name} mounts unknown volume ${show(m.name)}`);
+    }
+    const container: k8s.Container = {
+      name: c.name,
+      image: c.image,
+      command: c.command,
+      args: c.args,
+      workingDir: c.workingDir,
+      env: [...(c.env ?? []), ...scratch.env.filter((e) => !(c.env ?? []).some((u) => u.name === e.name))],
+      envFrom: c.envFrom,
+      ports: c.ports,
+      resources: renderResources(scope, c.resources, i === 0 ? accelerator : undefined),
+      volumeMounts: mounts,
+      startupProbe: c.startupProbe,
+      readinessProbe: c.readinessProbe,
+      livenessProbe: c.livenessProbe,
+      lifecycle: c.lifecycle,
+      securityContext: restrictedContainerSecurityContext(),
+    };
+    return container;
+  });
+  const initContainers = (options.initContainers ?? []).map((c) => ({
+    ...c,
+    volumeMounts: [...commonMounts.filter((m) => m.name !== 'dshm'), ...(c.volumeMounts ?? [])],
+    securityContext: c.securityContext ?? restrictedContainerSecurityContext(),
+  }));
+  const nodeSelector = { ...(accelerator?.nodeSelector ?? {}), ...(options.nodeSelector ?? {}) };
+  const tolerations = [...(accelerator ? accelerator.tolerations() : []), ...(options.tolerations ?? [])];
+  return {
+    automountServiceAccountToken: options.automountServiceAccountToken ?? false,
+    serviceAccountName: options.serviceAccountName,
+    securityContext: restrictedPodSecurityContext(options.security),
+    restartPolicy: options.restartPolicy,
+    subdomain: options.subdomain,
+    schedulerName: options.schedulerName,
+    priorityClassName: options.priorityClassName,
+    terminationGracePeriodSeconds: options.terminationGracePeriodSeconds,
+    nodeSelector: Object.keys(nodeSelector).length > 0 ? nodeSelector : undefined,
+    tolerations: tolerations.length > 0 ? tolerations : undefined,
+    affinity: options.affinity,
+    topologySpreadConstraints: options.topologySpreadConstraints,
+    initContainers: initContainers.length > 0 ? initContainers : undefined,
+    containers,
+    volumes,
+  };
+}
