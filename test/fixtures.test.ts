@@ -1,0 +1,17 @@
+/** Every registered fixture (test/fixtures/*.fixture.ts) passes strict validation. */
+import { loadFixtures } from './fixtures';
+import { formatFindings, validateManifests } from '../src/validation/validate';
+import { SupportedKubernetesVersion } from '../src/validation/schemas';
+
+const fixtures = loadFixtures();
+
+test('fixtures are registered', () => {
+  expect(fixtures.map((f) => f.name)).toContain('example-app');
+});
+
+test.each(fixtures.map((f) => [f.name, f] as const))('fixture %s is strictly valid', (_name, fixture) => {
+  const manifests = fixture.manifests();
+  expect(manifests.length).toBeGreaterThan(0);
+  const result = validateManifests(manifests, { kubernetesVersion: (fixture.kubernetesVersion ?? '1.28') as SupportedKubernetesVersion });
+  expect(formatFindings(result.findings)).toBe('');
+});
