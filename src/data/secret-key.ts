@@ -1,0 +1,62 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { fail, show } from '../core/errors';
+import { isDnsSubdomain } from '../core/names';
+
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * A key of a Kubernetes Secret, used by reference only: the value never appears in the
+ * rendered manifests. Either a Secret name or a cdk8s-plus `Secret` (whose keys are then
+ * checked at synth time).
+ */
+export class SecretKey {
+  /** Key `key` of the Secret named `secretName` (created outside this app). */
+  public static of(secretName: string, key: string): SecretKey {
+    return new SecretKey(secretName, key, undefined);
+  }
+
+  /**
+   * Key `key` of a cdk8s-plus Secret. When the Secret is defined in this app with
+   * `stringData`, a missing key is a synth-time error.
+   */
+  public static fromSecret(secret: kplus.ISecret, key: string): SecretKey {
+    return new SecretKey(secret.name, key, secret);
+  }
+
+  private constructor(
+    /** Name of the Secret. */
+    public readonly secretName: string,
+    /** Key inside the Secret. */
+    public readonly key: string,
+    private readonly secret: kplus.ISecret | undefined,
+  ) {}
+
+  /** Throws unless the Secret name and key are valid and, when known, the key exists. */
+  public validate(scope: IConstruct, what: string): void {
+    if (!isDnsSubdomain(this.secretName)) fail(scope, `${what}: secret name must be a DNS-1123 subdomain, got ${show(this.secretName)}`);
+    if (typeof this.key !== 'string' || !SECRET_KEY.test(this.key) || this.key.length > 253) {
+      fail(scope, `${what}: secret key must be non-empty and use only letters, digits, "-", "_" and ".", got ${show(this.key)}`);
+    }
+    if (this.secret instanceof kplus.Secret) {
+      // A Secret defined in this app without data is filled elsewhere (e.g. by an
+      // operator); keys are only checked when it carries some.
+      const json = ApiObject.of(this.secret).toJson() as { stringData?: object; data?: object };
+      const keys = [...Object.keys(json.stringData ?? {}), ...Object.keys(json.data ?? {})];
+      if (keys.length > 0 && !keys.includes(this.key)) {
+        fail(scope, `${what}: secret ${show(this.secretName)} has no key ${show(this.key)} (it has ${keys.sort().join(', ')})`);
+      }
+    }
+  }
+
+  /** `secretKeyRef` for an env var. */
+  public toKeyRef(): { name: string; key: string } {
+    return { name: this.secretName, key: this.key };
+  }
+
+  /** For identity hashing and descriptions: `name/key`. */
+  public toString(): string {
+    return `${this.secretName}/${this.key}`;
+  }
+}
