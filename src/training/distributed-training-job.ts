@@ -1,0 +1,502 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  Accelerator,
+  ComputeResources,
+  DNS_LABEL_MAX,
+  EnvMap,
+  IPodContributor,
+  KubernetesVersion,
+  PodContribution,
+  PodSecurityOptions,
+  WritableDirsOptions,
+  fail,
+  requireKubernetesVersion,
+  selectorLabels,
+  shortHash,
+  show,
+  stableStringify,
+  standardLabels,
+  toDnsLabel,
+  validateLabels,
+} from '../core';
+import { TrainingBackend, TrainingBackendKind } from './backend';
+import { CheckpointVolume } from './checkpoint';
+import { Framework, FrameworkKind, FrameworkPort, JOB_NAME_LABEL } from './framework';
+import { TrainingNetworkOptions, renderPeerNetworkPolicy, renderRendezvousService } from './network';
+import {
+  RendezvousAddressing,
+  TrainingPodTemplate,
+  buildTrainingPodTemplate,
+  deadlineSeconds,
+  renderIndexedJobSpec,
+  validateMaxRestarts,
+  validateNodes,
+} from './pod-template';
+import { Gang, Queue } from './scheduling';
+
+/** JSON config value rendered into the training ConfigMap. */
+export type TrainingConfigValue = string | number | boolean | null | TrainingConfigValue[] | { readonly [key: string]: TrainingConfigValue };
+
+/** Props of {@link DistributedTrainingJob}. */
+export interface DistributedTrainingJobProps {
+  /** Trainer image, pinned to a tag or digest. */
+  readonly image: string;
+  /**
+   * Command of the trainer. With `Framework.pytorch` it is wrapped in torchrun unless the
+   * framework says `torchrun: false`.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /** Arguments. @default - none */
+  readonly args?: string[];
+  /** Extra env of the trainer (secrets by reference). @default - none */
+  readonly env?: EnvMap;
+  /** Number of nodes (pods). */
+  readonly nodes: number;
+  /** Processes per node. @default - the accelerator count, 1 without accelerators */
+  readonly procsPerNode?: number;
+  /** GPUs per node. @default - CPU only */
+  readonly accelerator?: Accelerator;
+  /** Rendezvous contract. @default Framework.pytorch() */
+  readonly framework?: Framework;
+  /** CPU and memory per node. */
+  readonly resources: ComputeResources;
+  /** Data sources (e.g. DatasetInit) adding init containers, volumes and env. @default - none */
+  readonly datasets?: IPodContributor[];
+  /**
+   * Training configuration, rendered as `config.json` into a ConfigMap whose name carries a
+   * hash of the content, mounted read-only; its path is in `TRAINING_CONFIG`.
+   * @default - no config
+   */
+  readonly config?: { readonly [key: string]: TrainingConfigValue };
+  /** Checkpoint volume (`CHECKPOINT_DIR`). @default - none */
+  readonly checkpoints?: CheckpointVolume;
+  /** Admission queue. @default Queue.none() */
+  readonly queue?: Queue;
+  /** Gang scheduling (Volcano or Coscheduling PodGroup). @default - none */
+  readonly gang?: Gang;
+  /**
+   * Restarts of the whole gang the job may spend on failures (disruptions excluded). Indexed
+   * Job and PyTorchJob: `backoffLimit = maxRestarts × nodes`; JobSet / TrainJob:
+   * `failurePolicy.maxRestarts`.
+   * @default 3
+   */
+  readonly maxRestarts?: number;
+  /** Wall-clock limit (`activeDeadlineSeconds`). @default - none */
+  readonly deadline?: Duration;
+  /** Trainer exit codes that fail the job without retries. @default - none */
+  readonly nonRetryableExitCodes?: number[];
+  /** Controller. @default TrainingBackend.indexedJob() */
+  readonly backend?: TrainingBackend;
+  /**
+   * Base name (RFC 1035 label); the workload is `<name>-<hash of its spec>`.
+   * @default - derived from the construct id
+   */
+  readonly name?: string;
+  /** `/dev/shm` size. @default - a quarter of the memory limit, between 1 GiB and 64 GiB */
+  readonly shmSize?: Size;
+  /** Non-root ids. @default - uid/gid 1000 */
+  readonly security?: PodSecurityOptions;
+  /** Scratch sizes. @default - 4 GiB /tmp, 16 GiB HOME */
+  readonly writableDirs?: WritableDirsOptions;
+  /** Place at most one pod per node (required pod anti-affinity on the hostname). @default true */
+  readonly onePodPerNode?: boolean;
+  /** NetworkPolicy options (extra egress, collective ports). @default - peers, DNS, HTTPS when datasets are attached */
+  readonly network?: TrainingNetworkOptions;
+  /**
+   * Retries per index (`backoffLimitPerIndex`, Kubernetes ≥ 1.29; Indexed Job and JobSet).
+   * @default - a job-wide backoffLimit
+   */
+  readonly backoffLimitPerIndex?: number;
+  /**
+   * Declare the job succeeded when node 0 succeeds (`successPolicy` with
+   * `succeededIndexes: "0"`, Kubernetes ≥ 1.31; Indexed Job and JobSet).
+   * @default false - every node must succeed
+   */
+  readonly successWhenLeaderSucceeds?: boolean;
+  /** Pod priority class. @default - none */
+  readonly priorityClassName?: string;
+  /** Extra node selector. @default - the GPU product selector only */
+  readonly nodeSelector?: Record<string, string>;
+  /** Extra tolerations. @default - the GPU toleration only */
+  readonly tolerations?: k8s.Toleration[];
+  /** Service account. @default - the namespace default, no token mounted */
+  readonly serviceAccountName?: string;
+  /** Extra labels on every object and pod. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+const PH = 'x0jobnamex0';
+const RFC1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const JOBSET_NAME_LABEL = 'jobset.sigs.k8s.io/jobset-name';
+const PYTORCHJOB_NAME_LABEL = 'training.kubeflow.org/job-name';
+const TRAINER_ANCESTOR_LABEL = 'trainer.kubeflow.org/trainjob-ancestor-step';
+/** Port the Kubeflow Trainer torch plugin fixes for `PET_MASTER_PORT`. */
+const TRAINER_TORCH_PORT = 29500;
+
+/** Copies plain objects/arrays replacing `from` by `to` in every string; class instances are kept. */
+function substitute<T>(value: T, from: string, to: string): T {
+  if (typeof value === 'string') return (value.includes(from) ? value.split(from).join(to) : value) as unknown as T;
+  if (Array.isArray(value)) return value.map((v) => substitute(v, from, to)) as unknown as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as object)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = substitute(v, from, to);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+function failUnsupported(scope: Construct, backend: string, what: string): never {
+  return fail(scope, `backend ${backend} cannot express ${what}; use TrainingBackend.indexedJob() or TrainingBackend.jobSet()`);
+}
+
+/**
+ * Multi-node training with an exact rendezvous contract (DESIGN.md §3), on a plain
+ * Kubernetes Indexed Job + headless Service (default), a JobSet, a Kubeflow Trainer v2
+ * TrainJob or a Kubeflow PyTorchJob.
+ *
+ * Renders: the workload (child id `Resource`), the headless Service (`Service`, Indexed Job
+ * only), the config ConfigMap (`Config`), the MPI hostfile ConfigMap (`Hostfile`), a
+ * PodGroup (`PodGroup`, gang scheduling) or TrainingRuntime (`Runtime`), and a NetworkPolicy
+ * (`NetworkPolicy`).
+ */
+export class DistributedTrainingJob extends Construct {
+  /** Name of the workload object (`<name>-<hash>`): Job, JobSet, TrainJob or PyTorchJob. */
+  public readonly jobName: string;
+  /** Base name (stable across spec changes). */
+  public readonly baseName: string;
+  /** Headless Service / subdomain the pods resolve each other under. */
+  public readonly serviceName: string;
+  /** DNS name of node 0 as the pods see it (`<host>.<subdomain>`). */
+  public readonly coordinatorHost: string;
+  /** The workload object. */
+  public readonly resource: ApiObject;
+  /** The headless Service (Indexed Job backend). */
+  public readonly service?: k8s.KubeService;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  /** The config ConfigMap. */
+  public readonly configMap?: k8s.KubeConfigMap;
+  /** Ports the nodes use among themselves. */
+  public readonly ports: FrameworkPort[];
+
+  constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
+    super(scope, id);
+    const backend = props.backend ?? TrainingBackend.indexedJob();
+    const framework = props.framework ?? Framework.pytorch();
+    const queue = props.queue ?? Queue.none();
+    const nodes = validateNodes(this, props.nodes);
+    queue.validate(this);
+    props.gang?.validate(this);
+    const restarts = validateMaxRestarts(this, props.maxRestarts);
+    const deadline = deadlineSeconds(this, props.deadline);
+    validateLabels(this, 'labels', props.labels);
+    const name = props.name ?? toDnsLabel(this, id);
+    if (!RFC1035_LABEL.test(name) || name.length > DNS_LABEL_MAX) {
+      fail(this, `name must be an RFC 1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters), got ${show(name)}`);
+    }
+    this.baseName = name;
+    if (props.backoffLimitPerIndex !== undefined) requireKubernetesVersion(this, 'backoffLimitPerIndex', KubernetesVersion.V1_29);
+    if (props.successWhenLeaderSucceeds) requireKubernetesVersion(this, 'successPolicy (successWhenLeaderSucceeds)', KubernetesVersion.V1_31);
+    this.checkBackendSupport(backend, framework, props);
+
+    const labels = { ...standardLabels({ name, component: 'training' }), ...(props.labels ?? {}) };
+    const selector = selectorLabels({ name });
+    const contributions: PodContribution[] = (props.datasets ?? []).map((d) => d.contributeTo(this));
+
+    let configMapName: string | undefined;
+    if (props.config !== undefined) {
+      if (props.config === null || typeof props.config !== 'object' || Array.isArray(props.config)) fail(this, `config must be an object, got ${show(props.config)}`);
+      const text = `${JSON.stringify(JSON.parse(stableStringify(props.config)), null, 2)}\n`;
+      configMapName = `${name}-config-${shortHash(text)}`;
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: configMapName, labels },
+        immutable: true,
+        data: { 'config.json': text },
+      });
+    }
+
+    // Pod template, rendered with a placeholder for the workload name: the name carries a hash
+    // of the spec, and the spec (coordinator address, hostfile) carries the name.
+    const kind = backend.kind;
+    const rjob = backend.replicatedJobName;
+    const operatorEnv = (kind === TrainingBackendKind.KUBEFLOW_TRAINJOB && (framework.kind === FrameworkKind.PYTORCH || framework.kind === FrameworkKind.JAX))
+      || kind === TrainingBackendKind.PYTORCHJOB;
+    let addressing: RendezvousAddressing | undefined;
+    if (!operatorEnv) {
+      addressing = kind === TrainingBackendKind.INDEXED_JOB ? RendezvousAddressing.indexedJob(PH, name) : RendezvousAddressing.jobSet(PH, rjob);
+    }
+    const gangMeta = props.gang && kind !== TrainingBackendKind.KUBEFLOW_TRAINJOB && kind !== TrainingBackendKind.PYTORCHJOB
+      ? props.gang.podMetadata(PH)
+      : { labels: {}, annotations: {} };
+    const containerName = kind === TrainingBackendKind.KUBEFLOW_TRAINJOB ? 'node' : kind === TrainingBackendKind.PYTORCHJOB ? 'pytorch' : 'trainer';
+    const pod = buildTrainingPodTemplate(this, {
+      image: props.image,
+      command: props.command,
+      args: props.args,
+      env: props.env,
+      nodes,
+      procsPerNode: props.procsPerNode,
+      accelerator: props.accelerator,
+      resources: props.resources,
+      framework: kind === TrainingBackendKind.PYTORCHJOB ? withPytorchJobPort(framework) : framework,
+      addressing,
+      contributions,
+      configMapName,
+      checkpoints: props.checkpoints,
+      hostfileConfigMapName: `${PH}-hostfile`,
+      shmSize: props.shmSize,
+      security: props.security,
+      writableDirs: props.writableDirs,
+      labels: { ...labels, ...gangMeta.labels },
+      annotations: { ...queue.podAnnotations(), ...gangMeta.annotations },
+      subdomain: kind === TrainingBackendKind.INDEXED_JOB ? name : undefined,
+      containerName,
+      restartPolicy: kind === TrainingBackendKind.PYTORCHJOB ? 'OnFailure' : 'Never',
+      schedulerName: kind === TrainingBackendKind.PYTORCHJOB ? undefined : props.gang?.schedulerName,
+      priorityClassName: props.priorityClassName,
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      serviceAccountName: props.serviceAccountName,
+      onePodPerNode: props.onePodPerNode === false ? undefined : selector,
+      nonRetryableExitCodes: props.nonRetryableExitCodes,
+    });
+    this.ports = pod.ports;
+
+    let podSelector: Record<string, string>;
+    switch (kind) {
+      case TrainingBackendKind.INDEXED_JOB: {
+        const spec = renderIndexedJobSpec(this, {
+          pod,
+          nodes,
+          maxRestarts: restarts,
+          deadline: props.deadline,
+          suspend: queue.isKueue,
+          backoffLimitPerIndex: props.backoffLimitPerIndex,
+        });
+        const successPolicy = props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined;
+        this.jobName = this.nameWithHash(name, { spec, successPolicy }, (job) => `${job}-${nodes - 1}`);
+        const job = new k8s.KubeJob(this, 'Resource', {
+          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
+          spec: substitute(spec, PH, this.jobName),
+        });
+        if (successPolicy) job.addJsonPatch(JsonPatch.add('/spec/successPolicy', successPolicy));
+        this.resource = job;
+        this.serviceName = name;
+        podSelector = { [JOB_NAME_LABEL]: this.jobName };
+        this.service = renderRendezvousService(this, 'Service', { name, labels, selector: podSelector, ports: pod.ports });
+        break;
+      }
+      case TrainingBackendKind.JOBSET: {
+        const spec = this.jobSetSpec(pod, nodes, restarts, deadline, queue.isKueue, rjob, props);
+        this.jobName = this.nameWithHash(name, spec, (js) => `${js}-${rjob}-0-${nodes - 1}`);
+        this.resource = new ApiObject(this, 'Resource', {
+          apiVersion: 'jobset.x-k8s.io/v1alpha2',
+          kind: 'JobSet',
+          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
+          spec: substitute(spec, PH, this.jobName),
+        });
+        this.serviceName = this.jobName;
+        podSelector = { [JOBSET_NAME_LABEL]: this.jobName };
+        break;
+      }
+      case TrainingBackendKind.KUBEFLOW_TRAINJOB: {
+        const runtimeSpec = this.trainingRuntimeSpec(pod, nodes, restarts, framework, props);
+        const trainer = { numNodes: nodes, numProcPerNode: framework.kind === FrameworkKind.PYTORCH ? pod.procsPerNode : undefined };
+        this.jobName = this.nameWithHash(name, { runtimeSpec, trainer, deadline }, (tj) => `${tj}-node-0-${nodes - 1}`);
+        new ApiObject(this, 'Runtime', {
+          apiVersion: 'trainer.kubeflow.org/v1alpha1',
+          kind: 'TrainingRuntime',
+          metadata: { name: this.jobName, labels },
+          spec: substitute(runtimeSpec, PH, this.jobName),
+        });
+        this.resource = new ApiObject(this, 'Resource', {
+          apiVersion: 'trainer.kubeflow.org/v1alpha1',
+          kind: 'TrainJob',
+          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
+          spec: {
+            runtimeRef: { apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime', name: this.jobName },
+            trainer,
+            activeDeadlineSeconds: deadline,
+            suspend: queue.isKueue ? true : undefined,
+          },
+        });
+        this.serviceName = this.jobName;
+        podSelector = { [JOBSET_NAME_LABEL]: this.jobName };
+        break;
+      }
+      case TrainingBackendKind.PYTORCHJOB: {
+        const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, queue.isKueue, props);
+        this.jobName = this.nameWithHash(name, spec, (pj) => `${pj}-worker-${Math.max(0, nodes - 1)}`);
+        this.resource = new ApiObject(this, 'Resource', {
+          apiVersion: 'kubeflow.org/v1',
+          kind: 'PyTorchJob',
+          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
+          spec: substitute(spec, PH, this.jobName),
+        });
+        this.serviceName = '';
+        podSelector = { [PYTORCHJOB_NAME_LABEL]: this.jobName };
+        break;
+      }
+    }
+
+    this.coordinatorHost = kind === TrainingBackendKind.PYTORCHJOB
+      ? `${this.jobName}-${framework.elastic ? 'worker' : 'master'}-0`
+      : substitute((addressing ?? RendezvousAddressing.jobSet(PH, rjob)).host(0), PH, this.jobName);
+
+    if (pod.hostfile !== undefined) {
+      new k8s.KubeConfigMap(this, 'Hostfile', {
+        metadata: { name: `${this.jobName}-hostfile`, labels },
+        immutable: true,
+        data: { hostfile: substitute(pod.hostfile, PH, this.jobName) },
+      });
+    }
+    if (props.gang && (kind === TrainingBackendKind.INDEXED_JOB || kind === TrainingBackendKind.JOBSET)) {
+      new ApiObject(this, 'PodGroup', {
+        apiVersion: props.gang.apiVersion,
+        kind: 'PodGroup',
+        metadata: { name: this.jobName, labels },
+        spec: props.gang.podGroupSpec(nodes, props.priorityClassName),
+      });
+    }
+    this.networkPolicy = renderPeerNetworkPolicy(this, 'NetworkPolicy', {
+      name,
+      labels,
+      podSelector,
+      ports: pod.ports,
+      network: props.network,
+      hasDatasets: contributions.some((c) => c.initContainers.length > 0),
+    });
+  }
+
+  /** `<name>-<hash>`, checking that the longest pod hostname fits a DNS label. */
+  private nameWithHash(name: string, spec: unknown, longestHost: (workload: string) => string): string {
+    const workload = `${name}-${shortHash(spec)}`;
+    const host = longestHost(workload);
+    if (host.length > DNS_LABEL_MAX) {
+      const max = name.length - (host.length - DNS_LABEL_MAX);
+      fail(this, `name ${show(name)} is too long: the pod hostname ${show(host)} would be ${host.length} characters, over the 63-character DNS label limit; use a name of at most ${Math.max(1, max)} characters (prop name)`);
+    }
+    return workload;
+  }
+
+  private checkBackendSupport(backend: TrainingBackend, framework: Framework, props: DistributedTrainingJobProps): void {
+    const b = backend.kind;
+    if (b === TrainingBackendKind.JOBSET && !RFC1035_LABEL.test(backend.replicatedJobName)) {
+      fail(this, `jobSet replicatedJobName must be an RFC 1035 label, got ${show(backend.replicatedJobName)}`);
+    }
+    if (b === TrainingBackendKind.KUBEFLOW_TRAINJOB) {
+      if (framework.kind === FrameworkKind.MPI) failUnsupported(this, b, 'Framework.mpi (the Trainer MPI runtime manages its own launcher and SSH keys)');
+      if (framework.elastic) failUnsupported(this, b, 'elastic PyTorch (minNodes/maxNodes)');
+      if (framework.kind === FrameworkKind.PYTORCH && framework.port !== TRAINER_TORCH_PORT) {
+        failUnsupported(this, b, `a PyTorch port other than ${TRAINER_TORCH_PORT} (the trainer sets PET_MASTER_PORT=${TRAINER_TORCH_PORT}), got ${framework.port}`);
+      }
+      if (framework.kind === FrameworkKind.JAX && framework.port !== Framework.jax().port) failUnsupported(this, b, 'a JAX coordinator port (the trainer sets it)');
+      if (props.backoffLimitPerIndex !== undefined) failUnsupported(this, b, 'backoffLimitPerIndex');
+      if (props.successWhenLeaderSucceeds) failUnsupported(this, b, 'successWhenLeaderSucceeds');
+      if (props.gang?.queue !== undefined) failUnsupported(this, b, 'a Volcano queue in the gang options');
+    }
+    if (b === TrainingBackendKind.PYTORCHJOB) {
+      if (framework.kind !== FrameworkKind.PYTORCH) failUnsupported(this, b, `Framework.${framework.kind}`);
+      if (props.nonRetryableExitCodes && props.nonRetryableExitCodes.length > 0) failUnsupported(this, b, 'nonRetryableExitCodes (PyTorchJob has no podFailurePolicy)');
+      if (props.backoffLimitPerIndex !== undefined) failUnsupported(this, b, 'backoffLimitPerIndex');
+      if (props.successWhenLeaderSucceeds) failUnsupported(this, b, 'successWhenLeaderSucceeds');
+      if (props.gang?.kind === 'coscheduling' && props.gang.scheduleTimeoutSeconds !== undefined) {
+        failUnsupported(this, b, 'a coscheduling scheduleTimeoutSeconds (set it on the operator)');
+      }
+    }
+  }
+
+  private childJobSpec(pod: TrainingPodTemplate, nodes: number, deadline: number | undefined, props: DistributedTrainingJobProps): Record<string, unknown> {
+    const spec = renderIndexedJobSpec(this, { pod, nodes, maxRestarts: 0, backoffLimitPerIndex: props.backoffLimitPerIndex });
+    const json: Record<string, unknown> = { ...k8s.toJson_JobSpec(spec), activeDeadlineSeconds: deadline };
+    if (props.successWhenLeaderSucceeds) json.successPolicy = { rules: [{ succeededIndexes: '0' }] };
+    return json;
+  }
+
+  private jobSetFailurePolicy(pod: TrainingPodTemplate, restarts: number): Record<string, unknown> {
+    const permanent = pod.podFailurePolicy.rules.some((r) => r.action === 'FailJob');
+    return {
+      maxRestarts: restarts,
+      rules: permanent ? [{ name: 'permanent-failure', action: 'FailJobSet', onJobFailureReasons: ['PodFailurePolicy'] }] : undefined,
+    };
+  }
+
+  private jobSetSpec(
+    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, suspend: boolean, rjob: string, props: DistributedTrainingJobProps,
+  ): Record<string, unknown> {
+    return {
+      network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
+      failurePolicy: this.jobSetFailurePolicy(pod, restarts),
+      suspend: suspend ? true : undefined,
+      replicatedJobs: [{ name: rjob, replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
+    };
+  }
+
+  private trainingRuntimeSpec(
+    pod: TrainingPodTemplate, nodes: number, restarts: number, framework: Framework, props: DistributedTrainingJobProps,
+  ): Record<string, unknown> {
+    const mlPolicy: Record<string, unknown> = { numNodes: nodes };
+    if (framework.kind === FrameworkKind.PYTORCH) mlPolicy.torch = {};
+    if (framework.kind === FrameworkKind.JAX) mlPolicy.jax = {};
+    let podGroupPolicy: Record<string, unknown> | undefined;
+    if (props.gang) {
+      podGroupPolicy = props.gang.kind === 'volcano'
+        ? { volcano: {} }
+        : { coscheduling: { scheduleTimeoutSeconds: props.gang.scheduleTimeoutSeconds } };
+    }
+    return {
+      mlPolicy,
+      podGroupPolicy,
+      template: {
+        spec: {
+          network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
+          failurePolicy: this.jobSetFailurePolicy(pod, restarts),
+          replicatedJobs: [{
+            name: 'node',
+            replicas: 1,
+            template: { metadata: { labels: { [TRAINER_ANCESTOR_LABEL]: 'trainer' } }, spec: this.childJobSpec(pod, nodes, undefined, props) },
+          }],
+        },
+      },
+    };
+  }
+
+  private pytorchJobSpec(
+    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, framework: Framework, suspend: boolean, props: DistributedTrainingJobProps,
+  ): Record<string, unknown> {
+    const template = k8s.toJson_PodTemplateSpec(pod.template);
+    const replica = (replicas: number) => ({ replicas, restartPolicy: 'OnFailure', template });
+    const elastic = framework.elastic;
+    const specs: Record<string, unknown> = elastic || nodes === 1 ? {} : { Master: replica(1) };
+    if (elastic) specs.Worker = replica(nodes);
+    else if (nodes === 1) specs.Master = replica(1);
+    else specs.Worker = replica(nodes - 1);
+    let elasticPolicy: Record<string, unknown> | undefined;
+    if (elastic) {
+      const [min, max] = framework.elasticRange(this, nodes);
+      elasticPolicy = { minReplicas: min, maxReplicas: max, rdzvBackend: 'c10d', rdzvPort: framework.port };
+    }
+    return {
+      nprocPerNode: String(pod.procsPerNode),
+      elasticPolicy,
+      pytorchReplicaSpecs: specs,
+      runPolicy: {
+        backoffLimit: restarts * nodes,
+        activeDeadlineSeconds: deadline,
+        suspend: suspend ? true : undefined,
+        schedulingPolicy: props.gang ? { minAvailable: nodes, queue: props.gang.queue } : undefined,
+      },
+    };
+  }
+}
+
+/** The PyTorchJob operator finds the rendezvous port by its name `pytorchjob-port`. */
+function withPytorchJobPort(framework: Framework): Framework {
+  return framework.withPrimaryPortName('pytorchjob-port');
+}

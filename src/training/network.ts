@@ -1,0 +1,133 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { fail, show } from '../core';
+import { FrameworkPort } from './framework';
+
+/** A TCP port range. */
+export interface PortRange {
+  /** First port. */
+  readonly from: number;
+  /** Last port (inclusive). */
+  readonly to: number;
+}
+
+/** Network isolation of the training pods. */
+export interface TrainingNetworkOptions {
+  /**
+   * Render the NetworkPolicy.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * TCP ports the nodes may also use among themselves besides the framework ports: NCCL,
+   * Gloo and MPI open ephemeral ports for collectives, so a policy limited to the
+   * rendezvous port breaks multi-node training on CNIs that enforce it. `false` allows only
+   * the framework ports (e.g. with RDMA networks that bypass the pod network).
+   * @default { from: 1024, to: 65535 }
+   */
+  readonly collectivePorts?: PortRange | false;
+  /**
+   * Extra egress rules (object storage, experiment tracking, package mirrors).
+   * @default - none
+   */
+  readonly extraEgress?: k8s.NetworkPolicyEgressRule[];
+  /**
+   * Allow HTTPS (TCP 443) egress to anywhere, needed by dataset init containers that fetch
+   * from object storage or model hubs.
+   * @default - true when datasets are attached, otherwise false
+   */
+  readonly allowHttpsEgress?: boolean;
+}
+
+/** Validates a port range. */
+export function validatePortRange(scope: Construct, range: PortRange): void {
+  for (const p of [range.from, range.to]) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) fail(scope, `network.collectivePorts must be integers 1..65535, got ${show(range)}`);
+  }
+  if (range.from > range.to) fail(scope, `network.collectivePorts.from must not exceed .to, got ${show(range)}`);
+}
+
+/** Inputs of {@link renderPeerNetworkPolicy}. */
+export interface PeerNetworkPolicyOptions {
+  /** Policy name. */
+  readonly name: string;
+  /** Labels of the policy object. */
+  readonly labels: Record<string, string>;
+  /** Labels selecting exactly the job's pods. */
+  readonly podSelector: Record<string, string>;
+  /** Framework ports. */
+  readonly ports: FrameworkPort[];
+  /** Network options. */
+  readonly network?: TrainingNetworkOptions;
+  /** Whether datasets are attached (default HTTPS egress). */
+  readonly hasDatasets: boolean;
+}
+
+/**
+ * A NetworkPolicy for the job's pods: ingress only from each other (framework ports, plus
+ * the collective port range), egress to each other on the same ports, DNS (kube-dns in
+ * kube-system, UDP/TCP 53), HTTPS when datasets fetch, and `extraEgress`.
+ */
+export function renderPeerNetworkPolicy(scope: Construct, id: string, options: PeerNetworkPolicyOptions): k8s.KubeNetworkPolicy | undefined {
+  const network = options.network ?? {};
+  if (network.enabled === false) return undefined;
+  const collective = network.collectivePorts === undefined ? { from: 1024, to: 65535 } : network.collectivePorts;
+  if (collective !== false) validatePortRange(scope, collective);
+  const peerPorts: k8s.NetworkPolicyPort[] = options.ports.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
+  if (collective !== false) {
+    peerPorts.push({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(collective.from), endPort: collective.to > collective.from ? collective.to : undefined });
+  }
+  const peers: k8s.NetworkPolicyPeer[] = [{ podSelector: { matchLabels: options.podSelector } }];
+  const egress: k8s.NetworkPolicyEgressRule[] = [
+    { to: peers, ports: peerPorts },
+    {
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [
+        { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+        { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+      ],
+    },
+  ];
+  if (network.allowHttpsEgress ?? options.hasDatasets) {
+    egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] });
+  }
+  egress.push(...(network.extraEgress ?? []));
+  return new k8s.KubeNetworkPolicy(scope, id, {
+    metadata: { name: options.name, labels: options.labels },
+    spec: {
+      podSelector: { matchLabels: options.podSelector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: peers, ports: peerPorts }],
+      egress,
+    },
+  });
+}
+
+/** Inputs of {@link renderRendezvousService}. */
+export interface RendezvousServiceOptions {
+  /** Service name (the pods' `subdomain`). */
+  readonly name: string;
+  /** Labels of the Service object. */
+  readonly labels: Record<string, string>;
+  /** Selector matching exactly the job's pods. */
+  readonly selector: Record<string, string>;
+  /** Framework ports. */
+  readonly ports: FrameworkPort[];
+}
+
+/**
+ * The headless Service giving each pod of an Indexed Job a DNS name
+ * `<hostname>.<service>`: `clusterIP: None`, `publishNotReadyAddresses: true` (peers resolve
+ * each other before any is Ready, which a rendezvous needs).
+ */
+export function renderRendezvousService(scope: Construct, id: string, options: RendezvousServiceOptions): k8s.KubeService {
+  return new k8s.KubeService(scope, id, {
+    metadata: { name: options.name, labels: options.labels },
+    spec: {
+      clusterIp: 'None',
+      publishNotReadyAddresses: true,
+      selector: options.selector,
+      ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.port), protocol: 'TCP' })),
+    },
+  });
+}
