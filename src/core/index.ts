@@ -10,3 +10,4 @@ export * from './env';
 export * from './pod';
 export * from './version';
 export * from './attach';
+export * from './kplus-security';

@@ -5,6 +5,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { IPodContributor, PodContribution } from '../core/attach';
+import { kplusRestrictedSecurityContext } from '../core/kplus-security';
 import { EnvMap, EnvSource, renderEnv } from '../core/env';
 import { fail, show } from '../core/errors';
 import { shortHash } from '../core/hash';
@@ -123,7 +124,7 @@ function overlaps(a: string, b: string): boolean {
 
 function durationSeconds(scope: IConstruct, what: string, d: Duration | undefined, min = 0): string | undefined {
   if (d === undefined) return undefined;
-  const s = d.toSeconds();
+  const s = d.toMilliseconds() / 1000;
   if (!Number.isInteger(s) || s < min) fail(scope, `tuning.${what} must be a whole number of seconds ≥ ${min}, got ${show(s)}`);
   return String(s);
 }
@@ -331,16 +332,10 @@ export class DatasetInit extends Construct implements IPodContributor {
           cpu: { request: kplus.Cpu.millis(Math.round(cpu * 1000)), limit: kplus.Cpu.millis(Math.round(cpuLimit * 1000)) },
           memory: { request: mem(f.resources.memory), limit: mem(f.resources.memoryLimit ?? f.resources.memory) },
         },
-        securityContext: {
-          ensureNonRoot: true,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: [kplus.Capability.ALL] },
-          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        securityContext: kplusRestrictedSecurityContext({
           user: podUser === undefined ? this.security.runAsUser ?? 1000 : undefined,
           group: podGroup === undefined ? this.security.runAsGroup ?? 1000 : undefined,
-        },
+        }),
         volumeMounts: [
           ...f.mounts.map((m) => ({ path: m.path, volume: volumes.get(m.volume)!, readOnly: m.readOnly || undefined })),
           { path: '/tmp', volume: tmp },

@@ -1,8 +1,8 @@
-import { App, Chart, Size } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Accelerator, buildMlPodSpec, shortHash, standardLabels } from '../core';
+import { Accelerator, buildMlPodSpec, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
 import { DataSource, DatasetAccessMode, DatasetInit, DatasetVolume, Extract, HuggingFaceRepoType, SecretKey } from '../data';
 
 /**
@@ -76,14 +76,6 @@ export function dataChart(app: App): Chart {
     volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(4) }),
     mountPath: '/models/qwen',
   });
-  const restricted: kplus.ContainerSecurityContextProps = {
-    ensureNonRoot: true,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    capabilities: { drop: [kplus.Capability.ALL] },
-    seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-  };
   const server = new kplus.Deployment(chart, 'qwen-server', {
     replicas: 1,
     automountServiceAccountToken: false,
@@ -94,7 +86,9 @@ export function dataChart(app: App): Chart {
         image: 'ghcr.io/acme/tiny-llm-server:0.3.1',
         args: ['--model', '/models/qwen'],
         portNumber: 8000,
-        securityContext: restricted,
+        // Loading the model takes a while after the init container fetched it: 5 minutes.
+        startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(5), failureThreshold: 60 }),
+        securityContext: kplusRestrictedSecurityContext(),
         resources: {
           cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(2) },
           memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
