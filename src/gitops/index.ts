@@ -1,0 +1,5 @@
+export * from './render';
+export * from './sync-wave';
+export * from './job-name';
+export * from './gitops';
+export * from './argocd-application';

@@ -1,0 +1,85 @@
+import { IConstruct } from 'constructs';
+import { fail, show } from '../core/errors';
+
+const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+const FIELDS: { name: string; min: number; max: number; names?: string[]; question?: boolean }[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day of week', min: 0, max: 6, names: DAYS, question: true },
+];
+
+/** Problem with a cron field, or undefined when the field is valid. */
+function checkField(text: string, field: (typeof FIELDS)[number]): string | undefined {
+  const value = (token: string): number | undefined => {
+    if (/^\d+$/.test(token)) return Number(token);
+    const i = field.names?.indexOf(token.toUpperCase()) ?? -1;
+    return i < 0 ? undefined : i + (field.name === 'month' ? 1 : 0);
+  };
+  for (const part of text.split(',')) {
+    const [range, step, extra] = part.split('/');
+    if (extra !== undefined) return `${show(part)} has more than one "/"`;
+    if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `step ${show(step)} must be a positive integer`;
+    if (range === '*' || (range === '?' && field.question)) continue;
+    const bounds = range.split('-');
+    if (bounds.length > 2) return `${show(range)} is not a value or a range`;
+    const nums = bounds.map(value);
+    if (nums.some((n) => n === undefined)) return `${show(range)} is not a number${field.names ? ' or a name' : ''}`;
+    for (const n of nums as number[]) {
+      if (n < field.min || n > field.max) return `${n} is outside ${field.min}-${field.max}`;
+    }
+    if (nums.length === 2 && nums[0]! > nums[1]!) return `range ${show(range)} is backwards`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws unless `schedule` is a cron expression the Kubernetes CronJob controller accepts:
+ * five fields (minute hour day-of-month month day-of-week) with `*`, `?`, ranges, steps,
+ * lists and JAN-DEC / SUN-SAT names, or a descriptor (`@daily`, `@hourly`...). `TZ=` and
+ * `CRON_TZ=` prefixes are refused (use the `timeZone` field).
+ */
+export function validateCronSchedule(scope: IConstruct, schedule: string): string {
+  if (typeof schedule !== 'string' || schedule.trim() === '') fail(scope, `schedule must be a cron expression such as "0 2 * * *", got ${show(schedule)}`);
+  const trimmed = schedule.trim();
+  if (/^(CRON_)?TZ=/.test(trimmed)) fail(scope, `schedule ${show(schedule)} must not carry a time zone; set timeZone instead`);
+  if (trimmed.startsWith('@')) {
+    if (!DESCRIPTORS.includes(trimmed)) fail(scope, `schedule ${show(schedule)} is not a known descriptor (${DESCRIPTORS.join(', ')})`);
+    return trimmed;
+  }
+  const parts = trimmed.split(/\s+/);
+  if (parts.length !== 5) fail(scope, `schedule ${show(schedule)} must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
+  parts.forEach((p, i) => {
+    const problem = checkField(p, FIELDS[i]);
+    if (problem) fail(scope, `schedule ${show(schedule)}: ${FIELDS[i].name} field ${problem}`);
+  });
+  return parts.join(' ');
+}
+
+let zones: Set<string> | undefined;
+const ZONE_SHAPE = /^(UTC|GMT|[A-Z][A-Za-z0-9_+-]*(\/[A-Z0-9][A-Za-z0-9_+-]*)*)$/;
+
+/** True when `timeZone` is an IANA time zone name (canonical or alias), case-sensitive as Go reads it. */
+export function isIanaTimeZone(timeZone: string): boolean {
+  if (typeof timeZone !== 'string' || !ZONE_SHAPE.test(timeZone)) return false;
+  zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+  if (zones.has(timeZone)) return true;
+  try {
+    // aliases (US/Pacific, Asia/Kolkata) resolve to a canonical zone of the list
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+    return zones.has(resolved) || resolved === 'UTC' || /^Etc\/GMT[+-]\d{1,2}$/.test(resolved);
+  } catch {
+    return false;
+  }
+}
+
+/** Throws unless `timeZone` is an IANA time zone name (the CronJob `timeZone` field). */
+export function validateTimeZone(scope: IConstruct, timeZone: string): string {
+  if (!isIanaTimeZone(timeZone)) {
+    fail(scope, `timeZone must be an IANA time zone name such as "Europe/Berlin" or "Etc/UTC", got ${show(timeZone)}`);
+  }
+  return timeZone;
+}

@@ -1,0 +1,5 @@
+export * from './workload-requests';
+export * from './team-queue';
+export * from './ml-namespace';
+export * from './cron';
+export * from './scheduled-training';

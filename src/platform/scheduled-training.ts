@@ -1,0 +1,288 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import {
+  Accelerator,
+  ComputeResources,
+  EnvMap,
+  IPodContributor,
+  PodSecurityOptions,
+  WritableDirsOptions,
+  buildMlPodSpec,
+  fail,
+  fitName,
+  mergeContributions,
+  renderEnv,
+  show,
+  standardLabels,
+  toDnsLabel,
+  validateDnsLabel,
+  validateDnsSubdomain,
+} from '../core';
+import { validateCronSchedule, validateTimeZone } from './cron';
+
+/** Longest CronJob name: the controller names Jobs `<cronjob>-<scheduled minutes since epoch>` (11 more characters) and Job names must stay ≤ 63. */
+export const CRONJOB_NAME_MAX = 52;
+/** Env var with the name of the Job the CronJob created (from the pod's `batch.kubernetes.io/job-name` label). */
+export const SCHEDULED_JOB_NAME_ENV = 'JOB_NAME';
+/** Env var with the CronJob name; the scheduled time is `int(JOB_NAME[len(CRONJOB_NAME)+1:]) * 60` seconds since the epoch (UTC). */
+export const CRONJOB_NAME_ENV = 'CRONJOB_NAME';
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+const QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
+
+/** A single-node training run: one pod, built with `buildMlPodSpec`. */
+export interface SingleNodeTrainingOptions {
+  /** Trainer image, pinned to a tag or digest. */
+  readonly image: string;
+  /** Entrypoint. @default - the image's */
+  readonly command?: string[];
+  /** Arguments. @default - none */
+  readonly args?: string[];
+  /** Environment (literals or `EnvSource` references; credentials only by reference). @default - none */
+  readonly env?: EnvMap;
+  /** CPU and memory of the trainer. */
+  readonly resources: ComputeResources;
+  /** GPUs. @default - none */
+  readonly accelerator?: Accelerator;
+  /** Size of `/dev/shm`. @default - the runtime's 64 MiB */
+  readonly shmSize?: Size;
+  /** Datasets (e.g. DatasetInit) that add init containers, volumes and read-only mounts. @default - none */
+  readonly datasets?: IPodContributor[];
+  /** Extra volumes. @default - none */
+  readonly volumes?: k8s.Volume[];
+  /** Extra mounts of the trainer. @default - none */
+  readonly volumeMounts?: k8s.VolumeMount[];
+  /**
+   * Pod failures (not counting preemptions and the datasets' permanent errors) before the
+   * run fails.
+   * @default 2
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Wall-clock limit of one run (all retries included); keep it below the schedule period.
+   * @default Duration.hours(12)
+   */
+  readonly activeDeadline?: Duration;
+  /** Trainer container name. @default 'trainer' */
+  readonly containerName?: string;
+  /** Non-root ids. @default - uid/gid 1000 */
+  readonly security?: PodSecurityOptions;
+  /** Scratch sizes. @default - /tmp 4Gi, HOME 16Gi */
+  readonly writableDirs?: WritableDirsOptions;
+  /** @default - the namespace's default service account, without a mounted token */
+  readonly serviceAccountName?: string;
+  /** @default - none */
+  readonly priorityClassName?: string;
+  /** @default - none (the accelerator's selector only) */
+  readonly nodeSelector?: Record<string, string>;
+  /** @default - none (the accelerator's toleration only) */
+  readonly tolerations?: k8s.Toleration[];
+}
+
+/** Everything a CronJob needs from a training template. @internal */
+export interface RenderedTrainingJob {
+  /** The Job spec of the CronJob's jobTemplate. */
+  readonly jobSpec: k8s.JobSpec;
+}
+
+/** Context given to a template when it renders into a ScheduledTraining. */
+export interface TrainingTemplateContext {
+  /** The ScheduledTraining (scope for errors and extra objects such as a headless Service). */
+  readonly scope: Construct;
+  /** CronJob name. */
+  readonly name: string;
+  /** Namespace, when set. */
+  readonly namespace?: string;
+  /** Labels of the pods. */
+  readonly podLabels: Record<string, string>;
+  /** Env every pod gets (JOB_NAME, CRONJOB_NAME). */
+  readonly env: k8s.EnvVar[];
+}
+
+/** What one scheduled run trains: a single-node pod (or, later, a distributed job). */
+export class TrainingTemplate {
+  /** One pod with the cdk8s-ml pod defaults (restricted security, scratch dirs, GPU tolerations). */
+  public static singleNode(options: SingleNodeTrainingOptions): TrainingTemplate {
+    return new TrainingTemplate((ctx) => renderSingleNode(ctx, options));
+  }
+
+  /**
+   * A template from a custom renderer (how other backends plug in).
+   * @internal
+   */
+  public static custom(render: (ctx: TrainingTemplateContext) => RenderedTrainingJob): TrainingTemplate {
+    return new TrainingTemplate(render);
+  }
+
+  private constructor(
+    /** @internal */
+    public readonly _render: (ctx: TrainingTemplateContext) => RenderedTrainingJob,
+  ) {}
+}
+
+function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOptions): RenderedTrainingJob {
+  const scope = ctx.scope;
+  const backoffLimit = o.backoffLimit ?? 2;
+  if (!Number.isInteger(backoffLimit) || backoffLimit < 0) fail(scope, `job.backoffLimit must be a non-negative integer, got ${show(backoffLimit)}`);
+  const deadline = deadlineSeconds(scope, o.activeDeadline ?? Duration.hours(12));
+  const containerName = o.containerName ?? 'trainer';
+  for (const reserved of [SCHEDULED_JOB_NAME_ENV, CRONJOB_NAME_ENV]) {
+    if (o.env && reserved in o.env) fail(scope, `job.env: ${reserved} is set by ScheduledTraining`);
+  }
+  const data = mergeContributions((o.datasets ?? []).map((d) => d.contributeTo(scope)));
+  const spec = buildMlPodSpec(scope, {
+    restartPolicy: 'Never',
+    containers: [
+      {
+        name: containerName,
+        image: o.image,
+        command: o.command,
+        args: o.args,
+        env: [...ctx.env, ...data.env, ...renderEnv(scope, 'job.env', o.env)],
+        resources: o.resources,
+        accelerator: o.accelerator,
+        volumeMounts: [...data.volumeMounts, ...(o.volumeMounts ?? [])],
+      },
+    ],
+    initContainers: data.initContainers,
+    volumes: [...data.volumes, ...(o.volumes ?? [])],
+    shmSize: o.shmSize,
+    security: o.security,
+    writableDirs: o.writableDirs,
+    serviceAccountName: o.serviceAccountName,
+    priorityClassName: o.priorityClassName,
+    nodeSelector: o.nodeSelector,
+    tolerations: o.tolerations,
+  });
+  const rules: k8s.PodFailurePolicyRule[] = [
+    // preemption, eviction, node drain: retry without counting against backoffLimit
+    { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+  ];
+  if (data.permanentExitCodes.length > 0) {
+    for (const name of data.containerNames) {
+      // onPodConditions is optional in the API (required only in the cdk8s-plus-28 typings)
+      rules.push({ action: 'FailJob', onExitCodes: { containerName: name, operator: 'In', values: data.permanentExitCodes } } as k8s.PodFailurePolicyRule);
+    }
+  }
+  if (rules.length > 20) fail(scope, `the podFailurePolicy would need ${rules.length} rules (one per dataset init container), over the Kubernetes limit of 20`);
+  return {
+    jobSpec: {
+      backoffLimit,
+      activeDeadlineSeconds: deadline,
+      podFailurePolicy: { rules },
+      template: { metadata: { labels: ctx.podLabels }, spec },
+    },
+  };
+}
+
+function deadlineSeconds(scope: IConstruct, d: Duration): number {
+  const s = d.toSeconds();
+  if (!Number.isInteger(s) || s < 1) fail(scope, `job.activeDeadline must be a whole number of seconds ≥ 1, got ${show(s)}`);
+  return s;
+}
+
+/** Props of {@link ScheduledTraining}. */
+export interface ScheduledTrainingProps {
+  /** Cron schedule (5 fields or a descriptor), e.g. `"0 2 * * *"` for 02:00 every day. */
+  readonly schedule: string;
+  /**
+   * IANA time zone of the schedule (CronJob `timeZone`, GA in Kubernetes 1.27).
+   * @default 'Etc/UTC' (never the controller's local zone, which differs between clusters)
+   */
+  readonly timeZone?: string;
+  /** What each run trains. */
+  readonly job: TrainingTemplate;
+  /**
+   * CronJob name (at most 52 characters).
+   * @default - the construct id as a DNS label, shortened with a hash when longer
+   */
+  readonly name?: string;
+  /** Namespace. @default - the chart's */
+  readonly namespace?: string;
+  /**
+   * Kueue LocalQueue (`kueue.x-k8s.io/queue-name`); Jobs are then created suspended and
+   * Kueue starts them when quota is free.
+   * @default - no queue
+   */
+  readonly queue?: string;
+  /**
+   * A run that could not start within this delay after its scheduled time (controller
+   * down, previous run still going) is skipped rather than started late.
+   * @default Duration.hours(1)
+   */
+  readonly startingDeadline?: Duration;
+  /** Finished successful Jobs kept (for logs). @default 3 */
+  readonly successfulJobsHistoryLimit?: number;
+  /** Failed Jobs kept (for debugging). @default 3 */
+  readonly failedJobsHistoryLimit?: number;
+  /** Pause the schedule. @default false */
+  readonly suspend?: boolean;
+  /** `app.kubernetes.io/part-of`. @default - none */
+  readonly partOf?: string;
+}
+
+/**
+ * Scheduled retraining ("every day on yesterday's data"): a CronJob with
+ * `concurrencyPolicy: Forbid` (a slow run is never overlapped), an explicit time zone, a
+ * starting deadline and bounded history.
+ *
+ * The run's scheduled time: the CronJob controller names each Job
+ * `<cronjob>-<scheduled time in minutes since the epoch>`, and every pod gets `JOB_NAME` (from
+ * its `batch.kubernetes.io/job-name` label) and `CRONJOB_NAME`. The Job also carries the
+ * `batch.kubernetes.io/cronjob-scheduled-timestamp` annotation (RFC 3339, in `timeZone`;
+ * Kubernetes 1.28+ beta on by default, GA 1.32), but that annotation is on the Job only, not
+ * on its pods, so the downward API cannot read it.
+ */
+export class ScheduledTraining extends Construct {
+  /** The CronJob name. */
+  public readonly name: string;
+  /** The CronJob. */
+  public readonly resource: k8s.KubeCronJob;
+
+  constructor(scope: Construct, id: string, props: ScheduledTrainingProps) {
+    super(scope, id);
+    this.name = props.name ?? fitName(toDnsLabel(this, id), CRONJOB_NAME_MAX);
+    validateDnsLabel(this, 'name', this.name, CRONJOB_NAME_MAX);
+    if (props.namespace !== undefined) validateDnsLabel(this, 'namespace', props.namespace);
+    const schedule = validateCronSchedule(this, props.schedule);
+    const timeZone = validateTimeZone(this, props.timeZone ?? 'Etc/UTC');
+    if (!(props.job instanceof TrainingTemplate)) fail(this, `job must be a TrainingTemplate (TrainingTemplate.singleNode(...)), got ${show(props.job)}`);
+    const startingDeadline = props.startingDeadline ?? Duration.hours(1);
+    const startingDeadlineSeconds = startingDeadline.toSeconds();
+    if (!Number.isInteger(startingDeadlineSeconds) || startingDeadlineSeconds < 10) {
+      // the controller checks every 10 s; below that, runs can be missed
+      fail(this, `startingDeadline must be a whole number of seconds ≥ 10, got ${show(startingDeadlineSeconds)}`);
+    }
+    const limits = { successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 3, failedJobsHistoryLimit: props.failedJobsHistoryLimit ?? 3 };
+    for (const [key, v] of Object.entries(limits)) {
+      if (!Number.isInteger(v) || v < 0) fail(this, `${key} must be a non-negative integer, got ${show(v)}`);
+    }
+    if (props.queue !== undefined) validateDnsSubdomain(this, 'queue', props.queue);
+
+    const labels = standardLabels({ name: this.name, component: 'training', partOf: props.partOf });
+    const jobLabels = props.queue !== undefined ? { ...labels, [QUEUE_LABEL]: props.queue } : labels;
+    const rendered = props.job._render({
+      scope: this,
+      name: this.name,
+      namespace: props.namespace,
+      podLabels: labels,
+      env: [
+        { name: CRONJOB_NAME_ENV, value: this.name },
+        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
+      ],
+    });
+    const jobSpec: k8s.JobSpec = props.queue !== undefined ? { ...rendered.jobSpec, suspend: true } : rendered.jobSpec;
+    this.resource = new k8s.KubeCronJob(this, 'Resource', {
+      metadata: { name: this.name, namespace: props.namespace, labels },
+      spec: {
+        schedule,
+        timeZone,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds,
+        ...limits,
+        suspend: props.suspend ?? false,
+        jobTemplate: { metadata: { labels: jobLabels }, spec: jobSpec },
+      },
+    });
+  }
+}

@@ -1,0 +1,178 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  ClusterQueue,
+  ClusterQueueSpecQueueingStrategy,
+  ClusterQueueSpecResourceGroupsFlavorsResourcesNominalQuota as NominalQuota,
+} from '../../imports/kueue.x-k8s.io_clusterqueues';
+import { LocalQueue } from '../../imports/kueue.x-k8s.io_localqueues';
+import { ResourceFlavor } from '../../imports/kueue.x-k8s.io_resourceflavors';
+import { fail, show } from '../core/errors';
+import { standardLabels } from '../core/labels';
+import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
+import { validateQuantity } from '../core/quantity';
+import { setRenderTransform } from '../gitops/render';
+
+/** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
+export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
+
+/** One Kueue ResourceFlavor (a kind of node, e.g. H100 nodes) and the team's nominal quota of it. */
+export interface QueueFlavor {
+  /** ResourceFlavor name (cluster-wide), e.g. `h100`. */
+  readonly name: string;
+  /**
+   * Node labels of this flavor; Kueue adds them as node selector to admitted pods.
+   * @default - none (any node)
+   */
+  readonly nodeLabels?: Record<string, string>;
+  /** Nominal CPU quota of the team in this flavor, e.g. `"256"`. */
+  readonly cpu: string;
+  /** Nominal memory quota, e.g. `"2Ti"`. */
+  readonly memory: string;
+  /**
+   * Nominal GPU quota (devices).
+   * @default 0
+   */
+  readonly gpu?: number;
+}
+
+/** Queueing strategy of a ClusterQueue. */
+export enum QueueingStrategy {
+  /** Older workloads first, but a workload that does not fit does not block smaller ones. */
+  BEST_EFFORT_FIFO = 'BestEffortFIFO',
+  /** Strict order: the head blocks the queue until it fits. */
+  STRICT_FIFO = 'StrictFIFO',
+}
+
+/** Kueue queueing for a team namespace. */
+export interface TeamQueueOptions {
+  /** Flavors the team's ClusterQueue draws from, in order of preference (at least one). */
+  readonly flavors: QueueFlavor[];
+  /**
+   * ClusterQueue name (cluster-wide).
+   * @default - the namespace name
+   */
+  readonly clusterQueueName?: string;
+  /**
+   * LocalQueue name in the namespace; workloads set `kueue.x-k8s.io/queue-name` to it.
+   * `default` is also the queue Kueue's LocalQueue defaulting picks for unlabeled Jobs.
+   * @default 'default'
+   */
+  readonly localQueueName?: string;
+  /**
+   * Cohort: ClusterQueues of one cohort borrow each other's unused quota.
+   * @default - none (no borrowing)
+   */
+  readonly cohort?: string;
+  /**
+   * @default QueueingStrategy.BEST_EFFORT_FIFO
+   */
+  readonly queueingStrategy?: QueueingStrategy;
+  /**
+   * Render the ResourceFlavor objects. Set false when the platform team owns the flavors
+   * (a ResourceFlavor is cluster-wide; two Applications must not both manage it).
+   * @default true
+   */
+  readonly renderFlavors?: boolean;
+  /**
+   * Extended resource name of the GPUs.
+   * @default 'nvidia.com/gpu'
+   */
+  readonly gpuResourceName?: string;
+}
+
+/** Props of {@link TeamQueue}. */
+export interface TeamQueueProps extends TeamQueueOptions {
+  /** The team namespace. */
+  readonly namespace: string;
+}
+
+/** Removes `metadata.namespace` from a cluster-scoped object (cdk8s adds the chart's). @internal */
+export function clusterScoped(obj: ApiObject): void {
+  setRenderTransform(obj, 'cdk8s-ml:cluster-scoped', (m) => {
+    if (m.metadata?.namespace === undefined) return m;
+    const { namespace: _ns, ...metadata } = m.metadata;
+    return { ...m, metadata };
+  });
+}
+
+/**
+ * Kueue objects of one team: ResourceFlavors, a ClusterQueue admitting only the team
+ * namespace with nominal quotas per flavor (cpu, memory, GPUs), and the LocalQueue.
+ */
+export class TeamQueue extends Construct {
+  /** LocalQueue name (the `kueue.x-k8s.io/queue-name` value). */
+  public readonly localQueueName: string;
+  /** ClusterQueue name. */
+  public readonly clusterQueueName: string;
+  /** Largest nominal quota of one flavor, by resource (cpu cores, memory bytes, GPUs). */
+  public readonly largestFlavor: Record<string, number>;
+  /** Cohort, if any (workloads may then borrow beyond the nominal quota). */
+  public readonly cohort?: string;
+
+  constructor(scope: Construct, id: string, props: TeamQueueProps) {
+    super(scope, id);
+    const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
+    if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
+    if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);
+    this.clusterQueueName = validateDnsSubdomain(this, 'queue.clusterQueueName', props.clusterQueueName ?? props.namespace);
+    this.localQueueName = validateDnsSubdomain(this, 'queue.localQueueName', props.localQueueName ?? 'default');
+    if (props.cohort !== undefined) validateDnsSubdomain(this, 'queue.cohort', props.cohort);
+    this.cohort = props.cohort;
+    const strategy = props.queueingStrategy ?? QueueingStrategy.BEST_EFFORT_FIFO;
+    if (!Object.values(QueueingStrategy).includes(strategy)) fail(this, `queue.queueingStrategy must be a QueueingStrategy, got ${show(strategy)}`);
+    const names = new Set<string>();
+    const largest: Record<string, number> = { cpu: 0, memory: 0, [gpu]: 0 };
+    const withGpu = props.flavors.some((f) => (f.gpu ?? 0) > 0);
+    for (const f of props.flavors) {
+      validateDnsSubdomain(this, 'queue flavor name', f.name);
+      if (names.has(f.name)) fail(this, `duplicate queue flavor ${show(f.name)}`);
+      names.add(f.name);
+      validateLabels(this, `node labels of flavor ${f.name}`, f.nodeLabels);
+      largest.cpu = Math.max(largest.cpu, validateQuantity(this, `cpu of flavor ${f.name}`, f.cpu));
+      largest.memory = Math.max(largest.memory, validateQuantity(this, `memory of flavor ${f.name}`, f.memory));
+      if (f.gpu !== undefined && (!Number.isInteger(f.gpu) || f.gpu < 0)) fail(this, `gpu of flavor ${f.name} must be a non-negative integer, got ${show(f.gpu)}`);
+      largest[gpu] = Math.max(largest[gpu], f.gpu ?? 0);
+    }
+    this.largestFlavor = largest;
+    const labels = standardLabels({ name: props.namespace, component: 'queue' });
+
+    if (props.renderFlavors ?? true) {
+      for (const f of props.flavors) {
+        const flavor = new ResourceFlavor(this, `Flavor-${f.name}`, {
+          metadata: { name: f.name, labels },
+          spec: f.nodeLabels && Object.keys(f.nodeLabels).length > 0 ? { nodeLabels: { ...f.nodeLabels } } : {},
+        });
+        clusterScoped(flavor);
+      }
+    }
+    const covered = withGpu ? ['cpu', 'memory', gpu] : ['cpu', 'memory'];
+    const cq = new ClusterQueue(this, 'ClusterQueue', {
+      metadata: { name: this.clusterQueueName, labels },
+      spec: {
+        cohort: props.cohort,
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.namespace } },
+        queueingStrategy: strategy === QueueingStrategy.STRICT_FIFO ? ClusterQueueSpecQueueingStrategy.STRICT_FIFO : ClusterQueueSpecQueueingStrategy.BEST_EFFORT_FIFO,
+        resourceGroups: [
+          {
+            coveredResources: covered,
+            flavors: props.flavors.map((f) => ({
+              name: f.name,
+              resources: [
+                { name: 'cpu', nominalQuota: NominalQuota.fromString(f.cpu) },
+                { name: 'memory', nominalQuota: NominalQuota.fromString(f.memory) },
+                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromNumber(f.gpu ?? 0) }] : []),
+              ],
+            })),
+          },
+        ],
+      },
+    });
+    clusterScoped(cq);
+    new LocalQueue(this, 'LocalQueue', {
+      metadata: { name: this.localQueueName, namespace: props.namespace, labels },
+      spec: { clusterQueue: this.clusterQueueName },
+    });
+    validateDnsLabel(this, 'namespace', props.namespace);
+  }
+}

@@ -1,0 +1,247 @@
+import { execFile } from 'child_process';
+import * as path from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { gitopsExample } from '../../src/example/gitops';
+import {
+  DeliveryMode,
+  GitOps,
+  GitOpsChart,
+  SYNC_WAVE_ANNOTATION,
+  SyncWave,
+  contentAddressedJobName,
+  hashJobName,
+  maxJobNameLength,
+  syncWaveOf,
+} from '../../src/gitops';
+import { expectValidManifests } from '../../src/testing';
+import { Accelerator } from '../../src/core';
+import { MlNamespace, ScheduledTraining, TrainingTemplate } from '../../src/platform';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function job(scope: Chart, id: string, image = 'ghcr.io/acme/t:1.0.0', extra: Partial<k8s.JobSpec> = {}, name = 'train'): k8s.KubeJob {
+  return new k8s.KubeJob(scope, id, {
+    metadata: { name },
+    spec: {
+      ...extra,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'main',
+            image,
+            resources: { limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') } },
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+          }],
+        },
+      },
+    },
+  });
+}
+
+function byKey(manifests: any[]): Map<string, string> {
+  return new Map(manifests.map((m) => [`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, JSON.stringify(m)]));
+}
+
+function renderExample(mode = DeliveryMode.GITOPS): { app: App; manifests: any[] } {
+  const app = Testing.app();
+  gitopsExample(app, mode);
+  return { app, manifests: app.charts.flatMap((c) => c.toJson()) };
+}
+
+describe('GitOps pass', () => {
+  test('annotates sync waves by kind: namespace, quotas and queues first, config next, workloads last', () => {
+    const { app, manifests } = renderExample();
+    const wave = (kind: string) => manifests.find((m) => m.kind === kind).metadata.annotations[SYNC_WAVE_ANNOTATION];
+    expect(['Namespace', 'ResourceQuota', 'LimitRange', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue'].map(wave)).toEqual(Array(6).fill('-2'));
+    expect(wave('NetworkPolicy')).toBe('-1');
+    expect(wave('CronJob')).toBe('0');
+    // the Application itself gets no wave
+    expect(manifests.find((m) => m.kind === 'Application').metadata.annotations).toBeUndefined();
+    const waves = manifests.map((m) => Number(m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0));
+    expect(Math.max(...waves)).toBe(SyncWave.WORKLOAD);
+    expect(syncWaveOf('v1', 'ConfigMap')).toBe(SyncWave.CONFIG);
+    expect(syncWaveOf('v1', 'PersistentVolumeClaim')).toBe(SyncWave.CONFIG);
+    expect(syncWaveOf('v1', 'ServiceAccount')).toBe(SyncWave.CONFIG);
+    expect(syncWaveOf('example.com/v1', 'Widget')).toBeUndefined();
+    for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
+    expect(app.synthYaml()).toMatchSnapshot();
+  });
+
+  test('keeps a wave set by the user, leaves hooks alone, applies overrides, and works on cdk8s-plus objects', () => {
+    const app = Testing.app();
+    GitOps.apply(app, { syncWaves: { ConfigMap: -5 } });
+    const chart = new Chart(app, 'c', { namespace: 'team-a' });
+    new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' }, data: { a: 'b' } });
+    new k8s.KubeSecret(chart, 'pinned', { metadata: { name: 'pinned', annotations: { [SYNC_WAVE_ANNOTATION]: '7' } } });
+    job(chart, 'hook', undefined, { ttlSecondsAfterFinished: 600 }).metadata.addAnnotation('argocd.argoproj.io/hook', 'PostSync');
+    new kplus.ServiceAccount(chart, 'sa');
+    const out = Testing.synth(chart);
+    expect(out.map((m) => m.metadata.annotations?.[SYNC_WAVE_ANNOTATION])).toEqual(['-5', '7', undefined, '-1']);
+    // synthesizing twice is idempotent
+    expect(Testing.synth(chart)).toEqual(out);
+  });
+
+  test('KUBECTL mode: no Argo CD annotations, namespace first in each file, jobTtl added where missing', () => {
+    const { app, manifests } = renderExample(DeliveryMode.KUBECTL);
+    expect(manifests.some((m) => Object.keys(m.metadata.annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')))).toBe(false);
+    expect(manifests[0].kind).toBe('Namespace');
+    expectValidManifests(app);
+
+    const app2 = Testing.app();
+    GitOps.apply(app2, { mode: DeliveryMode.KUBECTL, jobTtl: Duration.days(1) });
+    const chart = new Chart(app2, 'c', { namespace: 'team-a' });
+    job(chart, 'a', undefined, {}, 'a');
+    job(chart, 'b', undefined, { ttlSecondsAfterFinished: 60 }, 'b').metadata.addAnnotation(SYNC_WAVE_ANNOTATION, '3');
+    new k8s.KubeNamespace(chart, 'ns', { metadata: { name: 'team-a' } });
+    const out = Testing.synth(chart);
+    expect(out.map((m) => m.kind)).toEqual(['Namespace', 'Job', 'Job']);
+    expect(out.filter((m) => m.kind === 'Job').map((m) => m.spec.ttlSecondsAfterFinished)).toEqual([86400, 60]);
+    expect(out[2].metadata.annotations).toBeUndefined();
+  });
+
+  test('a chart-level setting overrides the app-level one', () => {
+    const app = Testing.app();
+    GitOps.apply(app);
+    const plain = new GitOpsChart(app, 'plain', { namespace: 'team-a', gitops: { mode: DeliveryMode.KUBECTL } });
+    const argo = new Chart(app, 'argo', { namespace: 'team-a' });
+    new k8s.KubeConfigMap(plain, 'cm', { metadata: { name: 'cm' } });
+    new k8s.KubeConfigMap(argo, 'cm', { metadata: { name: 'cm' } });
+    expect(GitOps.modeOf(plain)).toBe(DeliveryMode.KUBECTL);
+    expect(GitOps.modeOf(argo)).toBe(DeliveryMode.GITOPS);
+    expect(Testing.synth(plain)[0].metadata.annotations).toBeUndefined();
+    expect(Testing.synth(argo)[0].metadata.annotations).toEqual({ [SYNC_WAVE_ANNOTATION]: '-1' });
+  });
+
+  test('determinism: byte-identical output across processes with different TZ and LANG', async () => {
+    const render = (env: Record<string, string>) => new Promise<Buffer>((resolve, reject) => {
+      execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/gitops/render-example.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'buffer',
+        maxBuffer: 16 * 1024 * 1024,
+      }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    // two child processes in parallel, plus this one (whatever its TZ / LANG)
+    const [a, b] = await Promise.all([
+      render({ TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' }),
+      render({ TZ: 'America/St_Johns', LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' }),
+    ]);
+    expect(a.length).toBeGreaterThan(1000);
+    expect(b.equals(a)).toBe(true);
+    const { app } = renderExample();
+    expect(Buffer.from(app.synthYaml()).equals(a)).toBe(true);
+  }, 60_000);
+
+  test('change locality: changing one prop of one construct changes only that construct\'s objects', () => {
+    const render = (o: { schedule?: string; gpuQuota?: number; image?: string } = {}) => {
+      const app = Testing.app();
+      GitOps.apply(app);
+      const platform = new Chart(app, 'platform');
+      const ns = new MlNamespace(platform, 'team-a', { name: 'team-a', gpuQuota: o.gpuQuota ?? 8, cpuQuota: '64', memoryQuota: '512Gi', queue: { flavors: [{ name: 'h100', cpu: '64', memory: '512Gi', gpu: 8 }] } });
+      const chart = new Chart(app, 'work', { namespace: 'team-a' });
+      const template = (image: string) => TrainingTemplate.singleNode({ image, resources: { cpu: '4', memory: '16Gi' }, accelerator: Accelerator.nvidiaGpu({ count: 1 }) });
+      new ScheduledTraining(chart, 'nightly', { schedule: o.schedule ?? '0 2 * * *', queue: ns.localQueueName, job: template('ghcr.io/acme/t:1.0.0') });
+      new ScheduledTraining(chart, 'weekly', { schedule: '0 3 * * 0', job: template(o.image ?? 'ghcr.io/acme/t:1.0.0') });
+      hashJobName(job(chart, 'adhoc', o.image ?? 'ghcr.io/acme/t:1.0.0'));
+      return byKey(app.charts.flatMap((c) => c.toJson()));
+    };
+    const diff = (a: Map<string, string>, b: Map<string, string>) =>
+      [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+    const base = render();
+    expect(base.size).toBe(11);
+    expect(diff(base, render())).toEqual([]);
+    expect(diff(base, render({ schedule: '30 3 * * *' }))).toEqual(['CronJob/team-a/nightly']);
+    expect(diff(base, render({ gpuQuota: 16 }))).toEqual(['ResourceQuota/team-a/ml-quota']);
+    // a new image: the weekly CronJob changes in place; the ad-hoc Job is replaced by a new name
+    const changed = diff(base, render({ image: 'ghcr.io/acme/t:2.0.0' }));
+    expect(changed).toHaveLength(3);
+    expect(changed[0]).toBe('CronJob/team-a/weekly');
+    expect(changed.slice(1).every((k) => k.startsWith('Job/team-a/train-'))).toBe(true);
+  });
+});
+
+describe('content-addressed Job names', () => {
+  test('a raw KubeJob is renamed on template change and keeps its name otherwise', () => {
+    const render = (image: string, parallelism?: number) => {
+      const app = Testing.app();
+      GitOps.apply(app);
+      const chart = new Chart(app, 'c', { namespace: 'team-a' });
+      hashJobName(job(chart, 'j', image, parallelism ? { parallelism } : {}));
+      return Testing.synth(chart)[0].metadata.name as string;
+    };
+    const a = render('ghcr.io/acme/t:1.0.0');
+    expect(a).toMatch(/^train-[0-9a-f]{8}$/);
+    expect(render('ghcr.io/acme/t:1.0.0')).toBe(a);
+    expect(render('ghcr.io/acme/t:1.0.0', 2)).toBe(a); // Job spec outside the template: same name
+    expect(render('ghcr.io/acme/t:1.0.1')).not.toBe(a);
+  });
+
+  test('a cdk8s-plus Job, and Indexed Jobs keep pod hostnames within 63 characters', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'team-a' });
+    const pj = new kplus.Job(chart, 'pj', { containers: [{ image: 'ghcr.io/acme/t:1.0.0' }] });
+    hashJobName(pj);
+    const long = job(chart, 'long', undefined, { completionMode: 'Indexed', completions: 128, parallelism: 128 }, 'x'.repeat(70));
+    hashJobName(long);
+    const [plus, indexed] = Testing.synth(chart);
+    expect(plus.metadata.name).toMatch(/^c-pj-c8[0-9a-f]+-[0-9a-f]{8}$/);
+    expect(indexed.metadata.name.length).toBe(maxJobNameLength(128));
+    expect(`${indexed.metadata.name}-127`.length).toBeLessThanOrEqual(63);
+    expect(contentAddressedJobName('train', { a: 1 })).toBe(contentAddressedJobName('train', { a: 1 }));
+  });
+
+  test('fails on an object that is not a Job', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const cm = new k8s.KubeConfigMap(chart, 'cm', {});
+    expect(() => hashJobName(cm)).toThrow('c/cm: hashJobName needs a batch Job, got "v1/ConfigMap"');
+  });
+});
+
+describe('GitOps pass fails', () => {
+  test('fails on ttlSecondsAfterFinished on an Argo-managed Job', () => {
+    const app = Testing.app();
+    GitOps.apply(app);
+    const chart = new Chart(app, 'c', { namespace: 'team-a' });
+    job(chart, 'j', undefined, { ttlSecondsAfterFinished: 3600 });
+    expect(() => app.synthYaml()).toThrow('c/j: ttlSecondsAfterFinished (3600) on a Job that Argo CD manages makes it run again');
+  });
+
+  test('fails on jobTtl in GitOps mode', () => {
+    expect(() => GitOps.apply(Testing.app(), { jobTtl: Duration.hours(1) })).toThrow(/^: jobTtl \(3600 s\) is refused in GitOps mode/);
+  });
+
+  test('fails on generateName with kubectl apply', () => {
+    const app = Testing.app();
+    GitOps.apply(app, { mode: DeliveryMode.KUBECTL });
+    const chart = new Chart(app, 'c', { namespace: 'team-a' });
+    new k8s.KubePod(chart, 'p', { metadata: { generateName: 'run-' }, spec: { containers: [{ name: 'm', image: 'x:1' }] } });
+    expect(() => Testing.synth(chart)).toThrow('c/p: metadata.generateName "run-" cannot be used with kubectl apply');
+  });
+
+  test('fails on generateName outside a hook in GitOps mode', () => {
+    const app = Testing.app();
+    GitOps.apply(app);
+    const chart = new Chart(app, 'c', { namespace: 'team-a' });
+    new k8s.KubePod(chart, 'p', { metadata: { generateName: 'run-' }, spec: { containers: [{ name: 'm', image: 'x:1' }] } });
+    expect(() => Testing.synth(chart)).toThrow('c/p: metadata.generateName "run-" is only supported by Argo CD on hook resources');
+  });
+
+  test('fails on a non-integer sync wave', () => {
+    const app = Testing.app();
+    GitOps.apply(app);
+    const chart = new Chart(app, 'c');
+    new k8s.KubeConfigMap(chart, 'cm', { metadata: { annotations: { [SYNC_WAVE_ANNOTATION]: 'first' } } });
+    expect(() => Testing.synth(chart)).toThrow('c/cm: annotation argocd.argoproj.io/sync-wave must be an integer, got "first"');
+    expect(() => GitOps.apply(Testing.app(), { syncWaves: { ConfigMap: 1.5 } })).toThrow(': syncWaves.ConfigMap must be an integer, got 1.5');
+  });
+
+  test('fails when applied twice to the same scope', () => {
+    const app = Testing.app();
+    GitOps.apply(app);
+    expect(() => GitOps.apply(app)).toThrow('GitOps.apply was already called on this scope');
+  });
+});
