@@ -327,6 +327,31 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
   });
 });
 
+test('every FETCH_* variable the construct renders is part of the FETCH.md contract and read by fetch.sh', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'data', 'FETCH.md'), 'utf8');
+  const names = new Set<string>();
+  const collect = (m: any[]) => {
+    for (const spec of podSpecs(m)) for (const c of spec.initContainers ?? []) for (const e of c.env ?? []) if (e.name.startsWith('FETCH_')) names.add(e.name);
+  };
+  collect(objects(dataChart(Testing.app())));
+  collect(objects(dataSourcesChart()));
+  const c = chart();
+  const tuned = new DatasetInit(c, 't', {
+    source: DataSource.http('https://x.example.com/f', { filename: 'f.bin', sha256Manifest: 'SUMS', expectedSize: Size.mebibytes(1) }),
+    tuning: {
+      retries: 1, maxAttempts: 2, backoff: Duration.seconds(1), maxBackoff: Duration.seconds(2), stallTimeout: Duration.seconds(3),
+      connectTimeout: Duration.seconds(4), lockLease: Duration.seconds(8), lockWait: Duration.seconds(9), progressInterval: Duration.seconds(1),
+    },
+  });
+  consumerJob(c, 'j', [tuned]);
+  collect(objects(c));
+  expect(names.size).toBeGreaterThanOrEqual(20);
+  for (const name of names) {
+    expect([name, doc.includes(`| \`${name}\` |`)]).toEqual([name, true]);
+    expect([name, SCRIPT.includes(name)]).toEqual([name, true]);
+  }
+});
+
 describe('DatasetInit.attachTo cdk8s-plus workloads', () => {
   const restrictedPod = { securityContext: { user: 1000, group: 1000, fsGroup: 1000 } };
   const workloads: Array<[string, (c: Chart) => kplus.AbstractPod]> = [
