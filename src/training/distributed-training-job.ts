@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -281,12 +281,13 @@ export class DistributedTrainingJob extends Construct {
         });
         const successPolicy = props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined;
         this.jobName = this.nameWithHash(name, { spec, successPolicy }, (job) => `${job}-${nodes - 1}`);
-        const job = new k8s.KubeJob(this, 'Resource', {
+        // A plain ApiObject: the 1.28 L1 types lack successPolicy (and would drop it).
+        this.resource = new ApiObject(this, 'Resource', {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
           metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
-          spec: substitute(spec, PH, this.jobName),
+          spec: { ...k8s.toJson_JobSpec(substitute(spec, PH, this.jobName)), successPolicy },
         });
-        if (successPolicy) job.addJsonPatch(JsonPatch.add('/spec/successPolicy', successPolicy));
-        this.resource = job;
         this.serviceName = name;
         podSelector = { [JOB_NAME_LABEL]: this.jobName };
         this.service = renderRendezvousService(this, 'Service', { name, labels, selector: podSelector, ports: pod.ports });

@@ -397,7 +397,7 @@ export function validateMaxRestarts(scope: IConstruct, maxRestarts: number | und
 /** Validates a deadline and returns whole seconds. */
 export function deadlineSeconds(scope: IConstruct, deadline: Duration | undefined): number | undefined {
   if (deadline === undefined) return undefined;
-  const s = deadline.toSeconds();
+  const s = deadline.toSeconds({ integral: false });
   if (!Number.isInteger(s) || s < 1) fail(scope, `deadline must be a whole number of seconds ≥ 1, got ${show(s)} s`);
   return s;
 }
