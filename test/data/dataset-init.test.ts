@@ -25,7 +25,7 @@ import {
 import { dataChart } from '../../src/example/data';
 import { expectValidManifests } from '../../src/testing';
 import { FaultServer } from './fault-server';
-import { makeTar } from './fetch-harness';
+import { Shell, detectShells, makeTar } from './fetch-harness';
 import { dataSourcesChart, kplusMain } from '../fixtures/data.fixture';
 
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -521,7 +521,7 @@ describe('the rendered init container runs', () => {
    * volume mount becomes a temp dir (the ConfigMap and Secret volumes filled with their
    * items), env from the downward API gets a fake uid, paths in env and command are mapped.
    */
-  async function runInit(m: any[], spec: any, secrets: Record<string, Record<string, string>>, dirs: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  async function runInit(shell: Shell, m: any[], spec: any, secrets: Record<string, Record<string, string>>, dirs: Record<string, string>): Promise<{ code: number | null; output: string }> {
     const init = spec.initContainers[0];
     const mounts: Array<[string, string]> = [];
     for (const vm of init.volumeMounts) {
@@ -542,13 +542,16 @@ describe('the rendered init container runs', () => {
       const hit = mounts.find(([mp]) => p === mp || p.startsWith(`${mp}/`));
       return hit ? hit[1] + p.slice(hit[0].length) : p;
     };
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
+    const env: Record<string, string> = { PATH: shell.path, LC_ALL: 'C' };
     for (const e of init.env) {
       if (e.value !== undefined) env[e.name] = map(e.value);
       else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.uid') env[e.name] = '0b7e1c2a-uid';
       else throw new Error(`unexpected env ${e.name}`);
     }
-    const [cmd, ...args] = init.command.map(map);
+    // The rendered command is `sh <script>`: run it with this shell's `sh`.
+    const [sh, ...rest] = init.command.map(map);
+    expect(sh).toBe('sh');
+    const [cmd, ...args] = [...shell.argv, ...rest];
     return new Promise((resolve) => {
       const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -558,10 +561,17 @@ describe('the rendered init container runs', () => {
     });
   }
 
-  test('an http source with sha256, tar.gz and a header Secret lands in the main container subPath', async () => {
+  // The host /bin/sh (dash) and busybox sh with busybox applets + curl (what the Alpine-based
+  // default image curlimages/curl has); busybox is skipped when not installed.
+  const shellDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dataset-init-shells-'));
+  const shells = detectShells(shellDir).shells;
+  afterAll(() => fs.rmSync(shellDir, { recursive: true, force: true }));
+
+  test.each(shells.map((sh) => [sh.name, sh] as const))('with %s: an http source with sha256, tar.gz and a header Secret lands in the main container subPath', async (shellName, shell) => {
+    const route = `/imagenet-${shortHash(shellName)}.tar.gz`;
     const files = { 'train/0001.jpg': Buffer.from('jpeg bytes 1'), 'labels.csv': Buffer.from('id,label\n1,cat\n') };
     const archive = makeTar(Object.entries(files).map(([name, content]) => ({ name, content })));
-    const url = server.route('/imagenet.tar.gz', { body: archive, requireHeader: ['authorization', 'Bearer test-token'] });
+    const url = server.route(route, { body: archive, requireHeader: ['authorization', 'Bearer test-token'] });
     const { createHash } = await import('crypto');
     const sha = createHash('sha256').update(archive).digest('hex');
 
@@ -575,9 +585,10 @@ describe('the rendered init container runs', () => {
     const m = objects(c);
     const spec = find(m, 'Job').spec.template.spec;
     const dirs: Record<string, string> = {};
+    for (const v of spec.volumes) dirs[v.name] = path.join(work, shortHash(shellName), v.name);
     const secrets = { 'dl-auth': { headers: 'Authorization: Bearer test-token\n' } };
 
-    const first = await runInit(m, spec, secrets, dirs);
+    const first = await runInit(shell, m, spec, secrets, dirs);
     expect(first.output).toContain('fetch: sha256 ok');
     expect(first.code).toBe(0);
 
@@ -587,12 +598,12 @@ describe('the rendered init container runs', () => {
     for (const [name, content] of Object.entries(files)) expect(fs.readFileSync(path.join(seen, name))).toEqual(content);
     const marker = fs.readFileSync(path.join(dirs[mount.name], 'imagenet', '.complete'), 'utf8');
     expect(marker.split('\n')[0]).toBe(`fingerprint=${ds.fingerprint}`);
-    expect(server.requests('/imagenet.tar.gz').map((r) => r.status)).toEqual([200]);
+    expect(server.requests(route).map((r) => r.status)).toEqual([200]);
 
     // A restarted pod finds the marker and does not download again.
-    const second = await runInit(m, spec, secrets, dirs);
+    const second = await runInit(shell, m, spec, secrets, dirs);
     expect(second.code).toBe(0);
     expect(second.output).toContain('already complete');
-    expect(server.requests('/imagenet.tar.gz')).toHaveLength(1);
+    expect(server.requests(route)).toHaveLength(1);
   }, 30_000);
 });
