@@ -7,9 +7,8 @@ import { fail, show } from '../core/errors';
 import { validateImage } from '../core/image';
 import { fitName, toDnsLabel, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
 import { selectorLabels, standardLabels } from '../core/labels';
-import { buildMlPodSpec } from '../core/pod';
+import { buildMlPodSpec, MlPodSpecOptions } from '../core/pod';
 import { Accelerator, ComputeResources } from '../core/resources';
-import { PodSecurityOptions, WritableDirsOptions } from '../core/security';
 import { KubernetesVersion, requireKubernetesVersion, targetKubernetesVersion } from '../core/version';
 import { Autoscaling } from './autoscaling';
 import { ServingBackend } from './backend';
@@ -95,7 +94,8 @@ export interface DisruptionBudgetOptions {
 }
 
 /** Props of {@link ModelServing}. */
-export interface ModelServingProps {
+export interface ModelServingProps
+  extends Pick<MlPodSpecOptions, 'security' | 'writableDirs' | 'serviceAccountName' | 'priorityClassName' | 'nodeSelector' | 'tolerations'> {
   /** The model server. */
   readonly runtime: ServingRuntime;
   /**
@@ -193,24 +193,6 @@ export interface ModelServingProps {
    * @default - Size.gibibytes(1) with an accelerator, the runtime's 64 MiB otherwise
    */
   readonly shmSize?: Size;
-  /**
-   * Non-root ids.
-   * @default - uid/gid 1000
-   */
-  readonly security?: PodSecurityOptions;
-  /**
-   * Scratch dir sizes.
-   * @default - /tmp 4Gi, HOME 16Gi
-   */
-  readonly writableDirs?: WritableDirsOptions;
-  /** @default - the namespace's default service account, without a token */
-  readonly serviceAccountName?: string;
-  /** @default - none */
-  readonly priorityClassName?: string;
-  /** @default - none (plus the accelerator's) */
-  readonly nodeSelector?: Record<string, string>;
-  /** @default - none (plus the accelerator's) */
-  readonly tolerations?: k8s.Toleration[];
   /**
    * Extra labels on every object and pod.
    * @default - none
