@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, JsonPatch, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -15,10 +15,26 @@ import {
   renderEnv,
   show,
   standardLabels,
+  selectorLabels,
+  DNS_LABEL_MAX,
+  KubernetesVersion,
+  requireKubernetesVersion,
   toDnsLabel,
   validateDnsLabel,
   validateDnsSubdomain,
 } from '../core';
+import {
+  DistributedTrainingJobProps,
+  Framework,
+  Queue,
+  RendezvousAddressing,
+  TrainingBackendKind,
+  buildTrainingPodTemplate,
+  renderIndexedJobSpec,
+  renderPeerNetworkPolicy,
+  renderRendezvousService,
+  validateNodes,
+} from '../training';
 import { validateCronSchedule, validateTimeZone } from './cron';
 
 /** Longest CronJob name: the controller names Jobs `<cronjob>-<scheduled minutes since epoch>` (11 more characters) and Job names must stay ≤ 63. */
@@ -83,6 +99,8 @@ export interface SingleNodeTrainingOptions {
 export interface RenderedTrainingJob {
   /** The Job spec of the CronJob's jobTemplate. */
   readonly jobSpec: k8s.JobSpec;
+  /** Extra labels of the jobTemplate (e.g. the Kueue queue of a distributed job). */
+  readonly jobLabels?: Record<string, string>;
 }
 
 /** Context given to a template when it renders into a ScheduledTraining. */
@@ -99,11 +117,23 @@ export interface TrainingTemplateContext {
   readonly env: k8s.EnvVar[];
 }
 
-/** What one scheduled run trains: a single-node pod (or, later, a distributed job). */
+/** What one scheduled run trains: a single-node pod or a multi-node Indexed Job. */
 export class TrainingTemplate {
   /** One pod with the cdk8s-ml pod defaults (restricted security, scratch dirs, GPU tolerations). */
   public static singleNode(options: SingleNodeTrainingOptions): TrainingTemplate {
     return new TrainingTemplate((ctx) => renderSingleNode(ctx, options));
+  }
+
+  /**
+   * A multi-node run: the Indexed Job of `DistributedTrainingJob` (same props, same
+   * rendezvous env contract) inside the CronJob, plus its own headless Service and peer
+   * NetworkPolicy. Each run's Job name is only known at run time, so peers are addressed as
+   * `$(JOB_NAME)-<i>.<cronjob>` with `JOB_NAME` read from the pod's
+   * `batch.kubernetes.io/job-name` label. Only the Indexed Job backend; `Framework.mpi`
+   * (static hostfile), `config`, `gang`, `name` and `successWhenLeaderSucceeds` are refused.
+   */
+  public static distributed(props: DistributedTrainingJobProps): TrainingTemplate {
+    return new TrainingTemplate((ctx) => renderDistributed(ctx, props));
   }
 
   /**
@@ -173,6 +203,76 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
       template: { metadata: { labels: ctx.podLabels }, spec },
     },
   };
+}
+
+function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrainingJobProps): RenderedTrainingJob {
+  const scope = ctx.scope;
+  if (props.backend !== undefined && props.backend.kind !== TrainingBackendKind.INDEXED_JOB) {
+    fail(scope, `job: a scheduled distributed run supports the Indexed Job backend only, got ${show(props.backend.kind)}`);
+  }
+  for (const key of ['config', 'gang', 'name', 'successWhenLeaderSucceeds'] as const) {
+    if (props[key] !== undefined) fail(scope, `job.${key} is not supported by ScheduledTraining (the CronJob names and owns the Jobs)`);
+  }
+  if (props.env && CRONJOB_NAME_ENV in props.env) fail(scope, `job.env: ${CRONJOB_NAME_ENV} is set by ScheduledTraining`);
+  const nodes = validateNodes(scope, props.nodes);
+  // pod hostname `<cronjob>-<minutes>-<index>` must stay a DNS label
+  const max = DNS_LABEL_MAX - 9 - 1 - String(nodes - 1).length;
+  if (ctx.name.length > max) fail(scope, `name ${show(ctx.name)} is too long for ${nodes} nodes: pod hostnames <cronjob>-<8-digit minutes>-<index> need a CronJob name of at most ${max} characters`);
+  if (props.backoffLimitPerIndex !== undefined) requireKubernetesVersion(scope, 'backoffLimitPerIndex', KubernetesVersion.V1_29);
+  const queue = props.queue ?? Queue.none();
+  queue.validate(scope);
+  const framework = props.framework ?? Framework.pytorch();
+  const contributions = (props.datasets ?? []).map((d) => d.contributeTo(scope));
+  const labels = { ...ctx.podLabels, ...(props.labels ?? {}) };
+  const selector = selectorLabels({ name: ctx.name });
+  const pod = buildTrainingPodTemplate(scope, {
+    image: props.image,
+    command: props.command,
+    args: props.args,
+    env: { ...(props.env ?? {}), [CRONJOB_NAME_ENV]: ctx.name },
+    nodes,
+    procsPerNode: props.procsPerNode,
+    accelerator: props.accelerator,
+    resources: props.resources,
+    framework,
+    addressing: RendezvousAddressing.indexedJobFromLabel(ctx.name),
+    contributions,
+    checkpoints: props.checkpoints,
+    shmSize: props.shmSize,
+    security: props.security,
+    writableDirs: props.writableDirs,
+    labels,
+    annotations: queue.podAnnotations(),
+    subdomain: ctx.name,
+    priorityClassName: props.priorityClassName,
+    nodeSelector: props.nodeSelector,
+    tolerations: props.tolerations,
+    serviceAccountName: props.serviceAccountName,
+    onePodPerNode: props.onePodPerNode === false ? undefined : selector,
+    nonRetryableExitCodes: props.nonRetryableExitCodes,
+  });
+  const jobSpec = renderIndexedJobSpec(scope, {
+    pod,
+    nodes,
+    maxRestarts: props.maxRestarts,
+    deadline: props.deadline,
+    suspend: queue.isKueue,
+    backoffLimitPerIndex: props.backoffLimitPerIndex,
+  });
+  // one run at a time (concurrencyPolicy Forbid): the CronJob's pod labels select exactly the running Job's pods
+  const service = renderRendezvousService(scope, 'Service', { name: ctx.name, labels: ctx.podLabels, selector, ports: pod.ports });
+  const policy = renderPeerNetworkPolicy(scope, 'NetworkPolicy', {
+    name: ctx.name,
+    labels: ctx.podLabels,
+    podSelector: selector,
+    ports: pod.ports,
+    network: props.network,
+    hasDatasets: contributions.length > 0,
+  });
+  if (ctx.namespace !== undefined) {
+    for (const obj of [service, policy]) obj?.addJsonPatch(JsonPatch.add('/metadata/namespace', ctx.namespace));
+  }
+  return { jobSpec, jobLabels: queue.workloadLabels() };
 }
 
 function deadlineSeconds(scope: IConstruct, d: Duration): number {
@@ -260,7 +360,6 @@ export class ScheduledTraining extends Construct {
     if (props.queue !== undefined) validateDnsSubdomain(this, 'queue', props.queue);
 
     const labels = standardLabels({ name: this.name, component: 'training', partOf: props.partOf });
-    const jobLabels = props.queue !== undefined ? { ...labels, [QUEUE_LABEL]: props.queue } : labels;
     const rendered = props.job._render({
       scope: this,
       name: this.name,
@@ -271,6 +370,10 @@ export class ScheduledTraining extends Construct {
         { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
       ],
     });
+    if (props.queue !== undefined && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {
+      fail(this, `queue is set both on ScheduledTraining (${show(props.queue)}) and on the distributed job (${show(rendered.jobLabels[QUEUE_LABEL])})`);
+    }
+    const jobLabels = { ...labels, ...(rendered.jobLabels ?? {}), ...(props.queue !== undefined ? { [QUEUE_LABEL]: props.queue } : {}) };
     const jobSpec: k8s.JobSpec = props.queue !== undefined ? { ...rendered.jobSpec, suspend: true } : rendered.jobSpec;
     this.resource = new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels },

@@ -4,6 +4,7 @@ import { GitOps } from '../../src/gitops';
 import { CRONJOB_NAME_MAX, ScheduledTraining, ScheduledTrainingProps, TrainingTemplate, isIanaTimeZone, validateCronSchedule } from '../../src/platform';
 import { expectValidManifests } from '../../src/testing';
 import { Construct } from 'constructs';
+import { Framework, Queue, TrainingBackend } from '../../src/training';
 
 const SINGLE = TrainingTemplate.singleNode({
   image: 'ghcr.io/acme/ranker:3.4.1',
@@ -131,5 +132,47 @@ describe('ScheduledTraining', () => {
 
   test('fails on a latest image tag', () => {
     expect(() => render({ job: TrainingTemplate.singleNode({ image: 'ghcr.io/acme/t:latest', resources: { cpu: '1', memory: '1Gi' } }) })).toThrow(/^retraining\/nightly: image of container trainer/);
+  });
+
+  test('a distributed template renders an Indexed Job per run, addressed through JOB_NAME, with its own headless Service', () => {
+    const app = Testing.app();
+    GitOps.apply(app);
+    const chart = new Chart(app, 'retraining', { namespace: 'team-a' });
+    new ScheduledTraining(chart, 'llm-weekly', {
+      schedule: '0 3 * * 0',
+      job: TrainingTemplate.distributed({
+        image: 'ghcr.io/acme/llm:1.2.0',
+        command: ['python', 'train.py'],
+        nodes: 4,
+        accelerator: Accelerator.nvidiaGpu({ count: 8 }),
+        resources: { cpu: '64', memory: '512Gi' },
+        framework: Framework.pytorch(),
+        queue: Queue.kueue('default'),
+      }),
+    });
+    const out = Testing.synth(chart);
+    expect(out.map((m) => m.kind)).toEqual(['Service', 'NetworkPolicy', 'CronJob']);
+    const [svc, , cron] = out;
+    expect(svc.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    expect(svc.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    const job = cron.spec.jobTemplate;
+    expect(job.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('default');
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, suspend: true });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+    const pod = job.spec.template.spec;
+    expect(pod.subdomain).toBe('llm-weekly');
+    const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.JOB_NAME).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
+    expect(env.PET_MASTER_ADDR).toBe('$(JOB_NAME)-0.llm-weekly');
+    expect(env.CRONJOB_NAME).toBe('llm-weekly');
+    expect(pod.containers[0].env.findIndex((e: any) => e.name === 'JOB_NAME')).toBeLessThan(pod.containers[0].env.findIndex((e: any) => e.name === 'PET_MASTER_ADDR'));
+    for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
+  });
+
+  test('fails on a distributed run with a non-Indexed backend, MPI, or a name too long for pod hostnames', () => {
+    const dist = (extra: object = {}) => TrainingTemplate.distributed({ image: 'ghcr.io/acme/llm:1.2.0', nodes: 16, resources: { cpu: '8', memory: '64Gi' }, ...extra });
+    expect(() => render({ job: dist({ backend: TrainingBackend.jobSet() }) })).toThrow('retraining/nightly: job: a scheduled distributed run supports the Indexed Job backend only');
+    expect(() => render({ job: dist({ framework: Framework.mpi() }) })).toThrow('Framework.mpi needs static Job names');
+    expect(() => render({ job: dist() }, 'x'.repeat(52))).toThrow(/is too long for 16 nodes: .* at most 51 characters/);
   });
 });
