@@ -262,7 +262,7 @@ export class DatasetInit extends Construct implements IPodContributor {
     mountsByConsumer.set(consumer, [...taken, { path: this.mountPath, owner: this.node.path }]);
 
     const contribution: PodContribution = {
-      initContainers: this.fetcher ? [this.renderFetcher(consumer)] : [],
+      initContainers: this.fetcher ? [this.renderFetcher()] : [],
       volumes: this.volumeSpecs(consumer).map(renderVolume),
       volumeMounts: [this.dataMount()],
       env: this.pathEnv ? [{ name: this.pathEnv, value: this.mountPath }] : [],
@@ -426,7 +426,7 @@ export class DatasetInit extends Construct implements IPodContributor {
     return { name: this.volumeName, mountPath: this.mountPath, subPath, readOnly: true };
   }
 
-  private renderFetcher(_consumer: IConstruct): k8s.Container {
+  private renderFetcher(): k8s.Container {
     const f = this.fetcher!;
     const securityContext: k8s.SecurityContext = {
       ...restrictedContainerSecurityContext(),
