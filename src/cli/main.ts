@@ -1,11 +1,92 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
 import { Command, Option } from 'commander';
+import { CheckFinding, checkManifests, groupFindings } from '../validation/check';
 import { manifestFiles } from '../validation/files';
+import { POLICY_RULES, PolicyRuleSetting } from '../validation/policies';
 import { SUPPORTED_KUBERNETES_VERSIONS, SupportedKubernetesVersion } from '../validation/schemas';
-import { ValidationFinding, validateManifests } from '../validation/validate';
+import { describeObject, toManifests } from '../validation/validate';
 
-/** Runs the `cdk8s-ml` command line; returns the exit code. */
+/** Options of `cdk8s-ml validate`, as parsed by commander. */
+interface ValidateCliOptions {
+  readonly kubernetesVersion: SupportedKubernetesVersion;
+  readonly json?: boolean;
+  readonly policies: boolean;
+  readonly policiesOnly?: boolean;
+  readonly strict?: boolean;
+  readonly gitops?: boolean;
+  readonly rule: string[];
+  readonly allowUnknownKinds?: boolean;
+}
+
+/** A finding with the file its object came from. */
+type FileFinding = CheckFinding & { readonly file: string };
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Parses `--rule id=off|warning|error` flags. */
+function parseRuleSettings(flags: readonly string[]): Record<string, PolicyRuleSetting> {
+  const out: Record<string, PolicyRuleSetting> = {};
+  for (const flag of flags) {
+    const m = /^([a-z0-9-]+)=(off|warning|error)$/.exec(flag);
+    if (!m) throw new Error(`--rule must look like <rule-id>=off|warning|error, got ${JSON.stringify(flag)}`);
+    out[m[1]] = m[2] as PolicyRuleSetting;
+  }
+  return out;
+}
+
+/** Runs `cdk8s-ml validate`; returns the exit code (0 ok, 1 findings that fail). */
+function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: string) => void): number {
+  if (opts.policiesOnly && !opts.policies) throw new Error('--policies-only and --no-policies exclude each other');
+  const files = manifestFiles(paths);
+  // Parse every file first: cross-object rules (PDBs, NetworkPolicies, Services) see the whole set.
+  const fileOf = new Map<string, string>();
+  const manifests: any[] = [];
+  const findings: FileFinding[] = [];
+  for (const file of files) {
+    try {
+      for (const obj of toManifests(fs.readFileSync(file, 'utf8'))) {
+        manifests.push(obj);
+        const label = describeObject(obj);
+        if (!fileOf.has(label)) fileOf.set(label, file);
+      }
+    } catch (e: any) {
+      findings.push({ file, object: file, path: '/', rule: 'yaml', severity: 'error', source: 'schema', message: String(e?.message ?? e) });
+    }
+  }
+  const result = checkManifests(manifests, {
+    kubernetesVersion: opts.kubernetesVersion,
+    schema: !opts.policiesOnly,
+    policies: opts.policies,
+    strict: opts.strict,
+    gitops: opts.gitops,
+    rules: parseRuleSettings(opts.rule),
+    allowUnknownKinds: opts.allowUnknownKinds,
+  });
+  findings.push(...result.findings.map((f) => ({ ...f, file: fileOf.get(f.object) ?? '<input>' })));
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const failed = errors > 0 || (!!opts.strict && warnings > 0);
+  if (opts.json) {
+    out(`${JSON.stringify({ files: files.length, objects: result.objectCount, valid: !failed, errors, warnings, findings }, null, 2)}\n`);
+  } else {
+    for (const [key, list] of groupFindings(findings, (f) => `${f.file}: ${f.object}`)) {
+      out(`${key}\n`);
+      for (const f of list) out(`  ${f.severity.padEnd(7)} ${f.path} [${f.rule}] ${f.message}\n`);
+    }
+    const fixes = new Map<string, string>();
+    for (const f of findings) if (f.fix && !fixes.has(f.rule)) fixes.set(f.rule, f.fix);
+    if (fixes.size > 0) {
+      out('\nHow to fix:\n');
+      for (const [rule, fix] of fixes) out(`  [${rule}] ${fix}\n`);
+    }
+    const checks = [opts.policiesOnly ? undefined : 'schema', opts.policies ? 'policies' : undefined].filter(Boolean).join(' + ');
+    out(`${failed ? 'FAILED' : 'OK'}: ${files.length} file(s), ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+/** Runs the `cdk8s-ml` command line; returns the exit code (0 ok, 1 failed check, 2 usage error). */
 export function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): number {
   let code = 0;
   const program = new Command()
@@ -15,39 +96,32 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
     .configureOutput({ writeOut: out, writeErr: out });
   program
     .command('validate')
-    .description('strictly validate YAML/JSON manifests (files or folders) against Kubernetes and CRD schemas')
+    .description('check YAML/JSON manifests (files or folders): strict schema validation (Kubernetes + CRDs) and policy rules')
     .argument('<paths...>', 'files or folders of manifests')
     .addOption(new Option('--kubernetes-version <version>', 'target Kubernetes version').choices([...SUPPORTED_KUBERNETES_VERSIONS]).default('1.28'))
-    .option('--json', 'print findings as JSON')
-    .action((paths: string[], opts: { kubernetesVersion: SupportedKubernetesVersion; json?: boolean }) => {
-      const files = manifestFiles(paths);
-      const findings: Array<ValidationFinding & { file: string }> = [];
-      let objects = 0;
-      for (const file of files) {
-        const result = validateManifests(fs.readFileSync(file, 'utf8'), { kubernetesVersion: opts.kubernetesVersion });
-        objects += result.objectCount;
-        findings.push(...result.findings.map((f) => ({ ...f, file })));
-      }
-      if (opts.json) {
-        out(`${JSON.stringify({ files: files.length, objects, findings }, null, 2)}\n`);
-      } else {
-        const byObject = new Map<string, typeof findings>();
-        for (const f of findings) {
-          const key = `${f.file}: ${f.object}`;
-          byObject.set(key, [...(byObject.get(key) ?? []), f]);
-        }
-        for (const [key, list] of byObject) {
-          out(`${key}\n`);
-          for (const f of list) out(`  ${f.path} [${f.rule}] ${f.message}\n`);
-        }
-        out(`${files.length} file(s), ${objects} object(s), ${findings.length} finding(s)\n`);
-      }
-      code = findings.length > 0 ? 1 : 0;
+    .option('--json', 'print the result as JSON')
+    .option('--no-policies', 'skip the policy rules (schema validation only)')
+    .option('--policies-only', 'skip the schema validation (policy rules only)')
+    .option('--strict', 'warnings fail too')
+    .option('--gitops', 'treat every object as managed by Argo CD')
+    .option('--rule <id=setting>', 'override a rule: <rule-id>=off|warning|error (repeatable)', collect, [])
+    .option('--allow-unknown-kinds', 'accept kinds without a known schema')
+    .action((paths: string[], opts: ValidateCliOptions) => {
+      code = validateCommand(paths, opts, out);
+    });
+  program
+    .command('rules')
+    .description('list the policy rules')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => {
+      const rules = POLICY_RULES.map(({ id, severity, description, fix }) => ({ id, severity, description, fix }));
+      if (opts.json) out(`${JSON.stringify(rules, null, 2)}\n`);
+      else for (const r of rules) out(`${r.id.padEnd(32)} ${r.severity.padEnd(7)} ${r.description}\n`);
     });
   try {
     program.parse(argv, { from: 'user' });
   } catch (e: any) {
-    if (e?.code === 'commander.helpDisplayed' || e?.code === 'commander.version') return 0;
+    if (e?.code === 'commander.helpDisplayed' || e?.code === 'commander.version' || e?.code === 'commander.help') return 0;
     if (typeof e?.exitCode === 'number') return e.exitCode === 0 ? 0 : 2;
     out(`cdk8s-ml: ${e?.message ?? e}\n`);
     return 2;

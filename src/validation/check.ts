@@ -1,0 +1,112 @@
+/**
+ * One entry point for both output checks: strict schema validation and the policy rules.
+ */
+import { PolicyOptions, PolicySeverity, checkPolicies } from './policies';
+import { ManifestInput, ValidateOptions, ValidationFinding, describeObject, toManifests, validateManifests } from './validate';
+
+/** Options of {@link checkManifests}: those of both checks, plus which to run. */
+export interface CheckOptions extends ValidateOptions, PolicyOptions {
+  /**
+   * Run the strict schema validation (Kubernetes definitions and CRD schemas).
+   * @default true
+   */
+  readonly schema?: boolean;
+  /**
+   * Run the policy rules.
+   * @default true
+   */
+  readonly policies?: boolean;
+  /**
+   * Warnings fail the check too (`valid` is false when there is any finding).
+   * @default false - only errors fail
+   */
+  readonly strict?: boolean;
+}
+
+/** One finding of {@link checkManifests}. */
+export interface CheckFinding extends ValidationFinding {
+  /** `error` or `warning` (schema findings are always errors). */
+  readonly severity: PolicySeverity;
+  /** `schema` (strict validation) or `policy` (a policy rule). */
+  readonly source: 'schema' | 'policy';
+  /** How to fix it (policy findings). */
+  readonly fix?: string;
+}
+
+/** Result of {@link checkManifests}. */
+export interface CheckResult {
+  /** True when there is no error (and, with `strict`, no warning). */
+  readonly valid: boolean;
+  /** Number of objects checked. */
+  readonly objectCount: number;
+  /** Findings grouped by object (input order): schema findings first, then policy findings. */
+  readonly findings: CheckFinding[];
+  /** Number of findings with severity `error`. */
+  readonly errorCount: number;
+  /** Number of findings with severity `warning`. */
+  readonly warningCount: number;
+}
+
+/**
+ * Runs strict schema validation and the policy rules on manifests (objects, YAML text,
+ * charts, apps) and returns one combined result.
+ */
+export function checkManifests(input: ManifestInput, options: CheckOptions = {}): CheckResult {
+  const manifests = toManifests(input);
+  const findings: CheckFinding[] = [];
+  if (options.schema ?? true) {
+    for (const f of validateManifests(manifests, options).findings) findings.push({ ...f, severity: 'error', source: 'schema' });
+  }
+  if (options.policies ?? true) {
+    for (const f of checkPolicies(manifests, options).findings) findings.push({ ...f, source: 'policy' });
+  }
+  const first = new Map<string, number>();
+  manifests.forEach((m, i) => {
+    const d = describeObject(m);
+    if (!first.has(d)) first.set(d, i);
+  });
+  const sorted = findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (first.get(a.f.object) ?? -1) - (first.get(b.f.object) ?? -1) || a.i - b.i)
+    .map(({ f }) => f);
+  const errorCount = sorted.filter((f) => f.severity === 'error').length;
+  const warningCount = sorted.length - errorCount;
+  return {
+    valid: errorCount === 0 && (!options.strict || warningCount === 0),
+    objectCount: manifests.length,
+    findings: sorted,
+    errorCount,
+    warningCount,
+  };
+}
+
+/** Findings grouped by object label, in order of first appearance. */
+export function groupFindings<T extends ValidationFinding>(findings: readonly T[], key: (f: T) => string = (f) => f.object): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const f of findings) {
+    const k = key(f);
+    const list = groups.get(k);
+    if (list) list.push(f);
+    else groups.set(k, [f]);
+  }
+  return groups;
+}
+
+/**
+ * Human-readable report, grouped by object:
+ * ```
+ * Deployment/team-a/llm
+ *   error   /spec/template/spec/containers/0/image [image-tag] ... (fix: ...)
+ * ```
+ */
+export function formatCheckReport(findings: readonly CheckFinding[], options: { readonly fixes?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const [object, list] of groupFindings(findings)) {
+    lines.push(object);
+    for (const f of list) {
+      lines.push(`  ${f.severity.padEnd(7)} ${f.path} [${f.rule}] ${f.message}`);
+      if (options.fixes && f.fix) lines.push(`          fix: ${f.fix}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,173 @@
+/**
+ * Rules on single pod templates and objects: resources, pinned images, probes, GPU
+ * tolerations, literal credentials, the service account token.
+ */
+import { Construct } from 'constructs';
+import { looksLikeSecret } from '../../core/env';
+import { MlValidationError, show } from '../../core/errors';
+import { stableStringify } from '../../core/hash';
+import { validateImage } from '../../core/image';
+import { parseQuantity } from '../../core/quantity';
+import { escape } from './pods';
+import { PodViolation, containerLabel, containerRule, objectRule, podRule } from './rule';
+import { PolicyRule } from './types';
+
+const resources = containerRule({
+  id: 'resources',
+  severity: 'error',
+  description: 'Every container and init container sets CPU and memory requests and limits (no scheduler guesses, no noisy neighbours, no OOM surprises).',
+  fix: 'Set resources.requests and resources.limits for cpu and memory (cdk8s-ml: the `resources` prop, limits default to the requests).',
+}, (c) => {
+  const missing: string[] = [];
+  for (const kind of ['requests', 'limits']) {
+    for (const resource of ['cpu', 'memory']) {
+      if (c.container?.resources?.[kind]?.[resource] === undefined) missing.push(`${kind}.${resource}`);
+    }
+  }
+  return missing.length === 0 ? [] : [{ path: `${c.path}/resources`, message: `${containerLabel(c)} does not set resources ${missing.join(', ')}` }];
+}, ['container', 'initContainer']);
+
+/** A scope for reusing the construct-level image check outside a construct tree. */
+const IMAGE_SCOPE = new Construct(undefined as any, '');
+
+const imageTag = containerRule({
+  id: 'image-tag',
+  severity: 'error',
+  description: 'Images are pinned to a tag other than latest, or to a digest, so a re-sync never pulls different code.',
+  fix: 'Pin the image to a version tag (e.g. ghcr.io/acme/trainer:1.4.2) or a digest (@sha256:...).',
+}, (c) => {
+  const image = c.container?.image;
+  if (typeof image !== 'string') return [];
+  try {
+    validateImage(IMAGE_SCOPE, `image of ${containerLabel(c)}`, image);
+    return [];
+  } catch (e) {
+    if (e instanceof MlValidationError) return [{ path: `${c.path}/image`, message: e.problem }];
+    throw e;
+  }
+});
+
+const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'];
+
+const deploymentProbes = podRule({
+  id: 'deployment-probes',
+  severity: 'error',
+  description: 'Deployment containers have a readiness probe (traffic only to loaded replicas) and a liveness probe (restart hung ones) that check different things.',
+  fix: 'Add readinessProbe and livenessProbe with different handlers, e.g. liveness on /health (process up) and readiness on /ready or /v1/models (model loaded); add a startupProbe for slow model loads.',
+}, (pod) => {
+  if (pod.owner?.apiVersion !== 'apps/v1' || pod.owner?.kind !== 'Deployment') return [];
+  const out: PodViolation[] = [];
+  for (const c of pod.containers.filter((x) => x.type === 'container')) {
+    const { readinessProbe, livenessProbe } = c.container ?? {};
+    if (readinessProbe === undefined) out.push({ path: `${c.path}/readinessProbe`, message: `${containerLabel(c)} has no readinessProbe` });
+    if (livenessProbe === undefined) out.push({ path: `${c.path}/livenessProbe`, message: `${containerLabel(c)} has no livenessProbe` });
+    if (readinessProbe !== undefined && livenessProbe !== undefined) {
+      const handler = (p: any) => stableStringify(Object.fromEntries(PROBE_HANDLERS.filter((h) => p?.[h] !== undefined).map((h) => [h, p[h]])));
+      if (handler(readinessProbe) === handler(livenessProbe)) {
+        out.push({
+          path: `${c.path}/livenessProbe`,
+          message: `${containerLabel(c)} uses the same check for readiness and liveness (${handler(livenessProbe)}): a slow or overloaded replica is restarted instead of taken out of rotation`,
+        });
+      }
+    }
+  }
+  return out;
+});
+
+/** The taint key a GPU resource's nodes carry, or undefined for non-GPU resources. */
+function gpuTaintKey(resource: string): string | undefined {
+  if (resource.startsWith('nvidia.com/mig-')) return 'nvidia.com/gpu';
+  return /\/gpu$/.test(resource) ? resource : undefined;
+}
+
+const gpuToleration = podRule({
+  id: 'gpu-toleration',
+  severity: 'error',
+  description: 'A pod requesting GPUs tolerates the GPU nodes\' taint, otherwise it stays Pending on tainted GPU pools.',
+  fix: 'Add a toleration { key: "<gpu resource, e.g. nvidia.com/gpu>", operator: "Exists", effect: "NoSchedule" } (cdk8s-ml: use Accelerator.nvidiaGpu).',
+}, (pod) => {
+  const keys = new Set<string>();
+  for (const c of pod.containers) {
+    for (const kind of ['limits', 'requests']) {
+      for (const [resource, value] of Object.entries(c.container?.resources?.[kind] ?? {})) {
+        const key = gpuTaintKey(resource);
+        if (key && (parseQuantity(value as string) ?? 0) > 0) keys.add(key);
+      }
+    }
+  }
+  const tolerations: any[] = Array.isArray(pod.spec?.tolerations) ? pod.spec.tolerations : [];
+  return [...keys].sort()
+    .filter((key) => !tolerations.some((t) => (t?.key === key || (t?.operator === 'Exists' && !t?.key)) && (!t?.effect || t.effect === 'NoSchedule')))
+    .map((key) => ({ path: pod.fieldPath('tolerations'), message: `the pod requests ${key} but has no toleration for the ${show(key)} NoSchedule taint` }));
+});
+
+/** A value that is a number or boolean (e.g. `MAX_NEW_TOKENS=512`) is configuration, never a credential. */
+const PLAIN_SCALAR = /^(\d+(\.\d+)?|true|false|yes|no)$/i;
+/** `NAME=value` / `name: value` lines of config files and scripts. */
+const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][-A-Za-z0-9_.]*)\s*[=:]\s*(.*?)\s*$/;
+
+/** Whether a literal looks like a credential: {@link looksLikeSecret} minus plain numbers and booleans. */
+export function isSecretLiteral(name: string, value: string): boolean {
+  return !PLAIN_SCALAR.test(value.trim()) && looksLikeSecret(name, value);
+}
+
+/** Why a (possibly multi-line) text value looks like it holds a credential, or undefined. */
+export function secretInText(key: string, text: string): string | undefined {
+  if (isSecretLiteral(key, text)) return `key ${show(key)} holds a literal that looks like a credential`;
+  if (!text.includes('\n')) return undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = ASSIGNMENT.exec(lines[i]);
+    if (m) {
+      const value = m[2].replace(/^["']|["']$/g, '');
+      if (value.length > 0 && !value.includes('$') && isSecretLiteral(m[1], value)) {
+        return `key ${show(key)} line ${i + 1} assigns ${m[1]} a literal that looks like a credential`;
+      }
+    }
+    const token = lines[i].split(/[\s"'=:,;`]+/).find((w) => w.length > 0 && looksLikeSecret('', w));
+    if (token) return `key ${show(key)} line ${i + 1} contains a token-shaped literal ${show(`${token.slice(0, 6)}…`)}`;
+  }
+  return undefined;
+}
+
+const envSecrets = containerRule({
+  id: 'literal-secret',
+  severity: 'error',
+  description: 'No literal that looks like a credential in container env or ConfigMaps: manifests live in Git.',
+  fix: 'Store the value in a Secret (created outside Git, e.g. by External Secrets) and reference it with env[].valueFrom.secretKeyRef or envFrom (cdk8s-ml: EnvSource.fromSecret).',
+}, (c) => (Array.isArray(c.container?.env) ? c.container.env : [])
+  .map((e: any, i: number) => ({ e, i }))
+  .filter(({ e }: any) => typeof e?.value === 'string' && typeof e?.name === 'string' && isSecretLiteral(e.name, e.value))
+  .map(({ e, i }: any) => ({ path: `${c.path}/env/${i}/value`, message: `${containerLabel(c)} sets ${e.name} to a literal that looks like a credential` })));
+
+const configMapSecrets = objectRule({
+  id: 'literal-secret',
+  severity: 'error',
+  description: envSecrets.description,
+  fix: envSecrets.fix,
+}, (obj) => {
+  if (obj?.apiVersion !== 'v1' || obj?.kind !== 'ConfigMap' || typeof obj.data !== 'object' || obj.data === null) return [];
+  const out: PodViolation[] = [];
+  for (const [key, value] of Object.entries(obj.data)) {
+    const why = typeof value === 'string' ? secretInText(key, value) : undefined;
+    if (why) out.push({ path: `/data/${escape(key)}`, message: why });
+  }
+  return out;
+});
+
+const literalSecret: PolicyRule = {
+  ...envSecrets,
+  check: (context) => [...envSecrets.check(context), ...configMapSecrets.check(context)],
+};
+
+const serviceAccountToken = podRule({
+  id: 'service-account-token',
+  severity: 'warning',
+  description: 'Pods do not mount a service account token unless they call the Kubernetes API (a stolen token is a foothold).',
+  fix: 'Set automountServiceAccountToken: false in the pod spec; if the pod needs the API, disable this rule on the object with the annotation cdk8s-ml.io/disable-policy.service-account-token: "<why>".',
+}, (pod) => pod.spec?.automountServiceAccountToken === false
+  ? []
+  : [{ path: pod.fieldPath('automountServiceAccountToken'), message: `the pod mounts a service account token (automountServiceAccountToken: ${show(pod.spec?.automountServiceAccountToken)})` }]);
+
+/** Rules on pod templates and single objects. */
+export const WORKLOAD_RULES: readonly PolicyRule[] = [resources, imageTag, deploymentProbes, gpuToleration, literalSecret, serviceAccountToken];

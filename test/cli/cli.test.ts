@@ -1,0 +1,112 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { runCli } from '../../src/cli/main';
+import { POLICY_RULES } from '../../src/validation/policies';
+import { deployment, job, networkPolicy, pdb, service, specOf } from '../policies/manifests';
+import { useTempDir } from './temp-dir';
+
+const temp = useTempDir('cdk8s-ml-cli-');
+const write = temp.write;
+
+function run(...args: string[]): { code: number; out: string } {
+  let out = '';
+  const code = runCli(args, (s) => { out += s; });
+  return { code, out };
+}
+
+const tokenJob = () => {
+  const j = job();
+  delete specOf(j).automountServiceAccountToken;
+  return j;
+};
+
+describe('cdk8s-ml validate', () => {
+  test('passes a compliant folder; cross-object rules see every file', () => {
+    write('serving/deployment.yaml', [deployment()]);
+    write('serving/service.yaml', [service(), pdb()]);
+    write('platform.yaml', [networkPolicy()]);
+    const { code, out } = run('validate', temp.dir());
+    expect(out).toBe('OK: 3 file(s), 4 object(s), 0 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]\n');
+    expect(code).toBe(0);
+  });
+
+  test('fails with a report grouped by file and object, fix hints once per rule', () => {
+    const d = deployment();
+    specOf(d).containers[0].image = 'vllm/vllm-openai:latest';
+    specOf(d).containers[0].imagePullPolicy = 'sometimes';
+    const file = write('app.yaml', [d, service(), pdb(), networkPolicy()]);
+    const { code, out } = run('validate', file);
+    expect(code).toBe(1);
+    expect(out.split('\n')).toEqual([
+      `${file}: Deployment/team-a/llm`,
+      '  error   /spec/template/spec/containers/0/imagePullPolicy [enum] must be one of ["Always","Never","IfNotPresent"], got "sometimes"',
+      '  error   /spec/template/spec/containers/0/image [image-tag] image of container "server" must not use the "latest" tag (pin a version or digest), got "vllm/vllm-openai:latest"',
+      '',
+      'How to fix:',
+      `  [image-tag] ${POLICY_RULES.find((r) => r.id === 'image-tag')!.fix}`,
+      'FAILED: 1 file(s), 4 object(s), 2 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]',
+      '',
+    ]);
+  });
+
+  test('--json prints every finding with its file, source and severity', () => {
+    const file = write('job.yaml', [tokenJob(), networkPolicy()]);
+    const { code, out } = run('validate', '--json', file);
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({ files: 1, objects: 2, valid: true, errors: 0, warnings: 1 });
+    expect(json.findings).toEqual([expect.objectContaining({
+      file, object: 'Job/team-a/train-1a2b3c4d', rule: 'service-account-token', severity: 'warning', source: 'policy',
+    })]);
+  });
+
+  test('--strict makes warnings fail', () => {
+    const file = write('job.yaml', [tokenJob(), networkPolicy()]);
+    expect(run('validate', file).code).toBe(0);
+    const { code, out } = run('validate', '--strict', file);
+    expect(code).toBe(1);
+    expect(out).toMatch(/FAILED: .* 0 error\(s\), 1 warning\(s\) \[schema \+ policies, Kubernetes 1.28, strict\]/);
+  });
+
+  test('--no-policies runs the schema only, --policies-only the policies only', () => {
+    const j = job();
+    specOf(j).containers[0].image = 'app:latest';
+    specOf(j).containers[0].bogus = true;
+    const file = write('job.yaml', [j, networkPolicy()]);
+    const schemaOnly = run('validate', '--no-policies', '--json', file);
+    expect(JSON.parse(schemaOnly.out).findings.map((f: any) => f.rule)).toEqual(['unknown-field']);
+    const policiesOnly = run('validate', '--policies-only', '--json', file);
+    expect(JSON.parse(policiesOnly.out).findings.map((f: any) => f.rule)).toEqual(['image-tag']);
+    expect(run('validate', '--policies-only', '--no-policies', file)).toEqual({ code: 2, out: 'cdk8s-ml: --policies-only and --no-policies exclude each other\n' });
+  });
+
+  test('--kubernetes-version, --gitops and --rule reach the checks', () => {
+    const j = job({}, { ttlSecondsAfterFinished: 600 });
+    specOf(j).securityContext.sysctls = [{ name: 'net.ipv4.tcp_fin_timeout', value: '30' }];
+    const file = write('job.yaml', [j, networkPolicy()]);
+    const rules = (...args: string[]) => JSON.parse(run('validate', '--json', '--policies-only', ...args, file).out).findings.map((f: any) => f.rule);
+    expect(rules()).toEqual(['pss-sysctls']);
+    expect(rules('--kubernetes-version', '1.31')).toEqual([]);
+    expect(rules('--kubernetes-version', '1.31', '--gitops')).toEqual(['argocd-job-ttl']);
+    expect(rules('--rule', 'pss-sysctls=off')).toEqual([]);
+    expect(run('validate', '--kubernetes-version', '1.20', file).code).toBe(2);
+    expect(run('validate', '--rule', 'pss-sysctls', file)).toEqual({ code: 2, out: 'cdk8s-ml: --rule must look like <rule-id>=off|warning|error, got "pss-sysctls"\n' });
+  });
+
+  test('fails a file that is not valid YAML', () => {
+    fs.writeFileSync(path.join(temp.dir(), 'broken.yaml'), 'kind: [unclosed\n');
+    const { code, out } = run('validate', temp.dir());
+    expect(code).toBe(1);
+    expect(out).toMatch(/broken\.yaml: .*broken\.yaml\n {2}error {3}\/ \[yaml\] validateManifests: invalid YAML/);
+  });
+});
+
+describe('cdk8s-ml rules', () => {
+  test('lists every rule with its severity', () => {
+    const { code, out } = run('rules');
+    expect(code).toBe(0);
+    expect(out.trim().split('\n')).toHaveLength(POLICY_RULES.length);
+    expect(out).toMatch(/^pss-host-process +error +Pod Security baseline/m);
+    expect(JSON.parse(run('rules', '--json').out).map((r: any) => r.id)).toEqual(POLICY_RULES.map((r) => r.id));
+  });
+});

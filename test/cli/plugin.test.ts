@@ -1,0 +1,169 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ValidationContext } from 'cdk8s-cli/plugins';
+import * as ts from 'typescript';
+import { stringify } from 'yaml';
+import { CdkMlValidation } from '../../src/validation/plugin';
+import { job, networkPolicy, specOf } from '../policies/manifests';
+import { useTempDir } from './temp-dir';
+
+const ROOT = path.join(__dirname, '..', '..');
+const manifest = useTempDir('cdk8s-ml-plugin-').write;
+
+function badJob(): any {
+  const j = job();
+  specOf(j).containers[0].image = 'app:latest';
+  specOf(j).containers[0].bogus = 1;
+  delete specOf(j).automountServiceAccountToken;
+  return j;
+}
+
+describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () => {
+  test('passes compliant manifests', async () => {
+    const context = new ValidationContext([manifest('ok.yaml', [job(), networkPolicy()])], 'cdk8s-ml', '0.1.0', {}, false);
+    await new CdkMlValidation().validate(context);
+    expect(context.report.success).toBe(true);
+    expect(context.report.toJson()).toMatchObject({ violations: [], summary: { status: 'success', metadata: { objects: '2', errors: '0', warnings: '0', kubernetesVersion: '1.28' } } });
+  });
+
+  test('fails with one violation per rule, located by object and path, mapped to construct paths', async () => {
+    const file = manifest('bad.yaml', [badJob(), networkPolicy()]);
+    const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', { 'train-1a2b3c4d': { path: 'app/training/Resource' } }, false);
+    await new CdkMlValidation({ kubernetesVersion: '1.31' }).validate(context);
+    expect(context.report.success).toBe(false);
+    const json = context.report.toJson();
+    expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.31', objects: '2', errors: '2', warnings: '1' });
+    expect(json.violations.map((v) => v.ruleName)).toEqual(['schema/unknown-field (error)', 'image-tag (error)', 'service-account-token (warning)']);
+    expect(json.violations[1]).toEqual({
+      ruleName: 'image-tag (error)',
+      recommendation: expect.stringMatching(/^Images are pinned/),
+      fix: expect.stringMatching(/^Pin the image/),
+      violatingConstructs: [{
+        resourceName: 'train-1a2b3c4d',
+        constructPath: 'app/training/Resource',
+        manifestPath: file,
+        locations: ['Job/team-a/train-1a2b3c4d /spec/template/spec/containers/0/image: image of container "main" must not use the "latest" tag (pin a version or digest), got "app:latest"'],
+      }],
+    });
+  });
+
+  test('warnings fail only with strict; rules can be turned off', async () => {
+    const j = job();
+    delete specOf(j).automountServiceAccountToken;
+    const file = manifest('warn.yaml', [j, networkPolicy()]);
+    const run = async (props: any) => {
+      const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', {}, false);
+      await new CdkMlValidation(props).validate(context);
+      return context.report;
+    };
+    expect((await run({})).success).toBe(true);
+    expect((await run({ strict: true })).success).toBe(false);
+    expect((await run({ strict: true, rules: { 'service-account-token': 'off' } })).success).toBe(true);
+  });
+
+  test('fails bad properties early', () => {
+    expect(() => new CdkMlValidation({ kubernetesVersion: 1.3 as any })).toThrow(
+      'CdkMlValidation: kubernetesVersion must be one of 1.28, 1.31, 1.33, got 1.3 (quote it in YAML: \'1.28\')',
+    );
+    expect(() => new CdkMlValidation({ strictness: true } as any)).toThrow(/unknown property "strictness"/);
+    expect(() => new CdkMlValidation({ gitops: 'yes' as any })).toThrow('CdkMlValidation: gitops must be true or false, got "yes"');
+  });
+});
+
+describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
+  // The plugin is loaded by local path, as users load it from node_modules. Its sources are
+  // transpiled (no type check, milliseconds) into .cache/ inside the repo, where the package
+  // root and its schemas/ are found as from lib/. Both synths run in parallel: the cdk8s CLI
+  // takes seconds to start.
+  interface SynthResult { readonly status: number | null; readonly stdout: string; readonly stderr: string }
+  const results: Record<string, SynthResult> = {};
+  const projects: string[] = [];
+  const compiled = path.join(ROOT, '.cache', `plugin-test-${process.pid}`);
+
+  /** Transpiles src/core and src/validation (the plugin's closure) to CommonJS under `compiled`. */
+  function transpilePlugin(): void {
+    const visit = (rel: string) => {
+      for (const entry of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
+        const child = path.join(rel, entry.name);
+        if (entry.isDirectory()) {
+          visit(child);
+        } else if (entry.name.endsWith('.ts')) {
+          const { outputText } = ts.transpileModule(fs.readFileSync(path.join(ROOT, child), 'utf8'), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+          });
+          fs.mkdirSync(path.join(compiled, rel), { recursive: true });
+          fs.writeFileSync(path.join(compiled, child.replace(/\.ts$/, '.js')), outputText);
+        }
+      }
+    };
+    visit(path.join('src', 'core'));
+    visit(path.join('src', 'validation'));
+  }
+
+  function synth(bad: boolean): Promise<SynthResult> {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-synth-'));
+    projects.push(project);
+    fs.writeFileSync(path.join(project, 'app.js'), [
+      `const { App, Chart, ApiObject } = require(${JSON.stringify(require.resolve('cdk8s'))});`,
+      `const objects = ${JSON.stringify(bad ? [badJob(), networkPolicy()] : [job(), networkPolicy()])};`,
+      'const app = new App();',
+      "const chart = new Chart(app, 'training');",
+      'objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));',
+      'app.synth();',
+    ].join('\n'));
+    fs.writeFileSync(path.join(project, 'cdk8s.yaml'), stringify({
+      language: 'typescript',
+      app: 'node app.js',
+      output: 'dist',
+      validations: [{
+        package: path.join(compiled, 'src', 'validation', 'plugin.js'),
+        version: '0.1.0',
+        class: 'CdkMlValidation',
+        properties: { kubernetesVersion: '1.28', gitops: true },
+      }],
+    }));
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'], {
+        cwd: project,
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  beforeAll(async () => {
+    transpilePlugin();
+    const [good, bad] = await Promise.all([synth(false), synth(true)]);
+    results.good = good;
+    results.bad = bad;
+  }, 120_000);
+
+  afterAll(() => {
+    for (const p of [...projects, compiled]) fs.rmSync(p, { recursive: true, force: true });
+  });
+
+  test('a compliant app synthesizes and the report passes', () => {
+    const { status, stdout, stderr } = results.good;
+    expect(stderr).not.toMatch(/Validation failed/);
+    expect(stdout).toMatch(/Status\s+│ success/);
+    expect(stdout).toMatch(/Validations ended succesfully/);
+    expect(status).toBe(0);
+  });
+
+  test('fails the synth of an app with violations, naming rule, construct and location', () => {
+    const { status, stdout, stderr } = results.bad;
+    expect(stdout).toMatch(/Status\s+│ failure/);
+    expect(stdout).toMatch(/image-tag \(error\) \(1 occurrences\)/);
+    expect(stdout).toMatch(/Construct Path: training\/o0/);
+    expect(stdout).toMatch(/> Job\/team-a\/train-1a2b3c4d \/spec\/template\/spec\/containers\/0\/bogus: unknown field "bogus"/);
+    expect(stderr).toMatch(/Validation failed/);
+    expect(status).toBe(2);
+  });
+});

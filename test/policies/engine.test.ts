@@ -1,0 +1,130 @@
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
+import { CheckFinding, checkManifests, formatCheckReport } from '../../src/validation/check';
+import { POLICY_RULES, checkPolicies, disablePolicyAnnotation } from '../../src/validation/policies';
+import { deployment, findings, job, networkPolicy, pdb, service, specOf } from './manifests';
+
+describe('argocd-job-ttl', () => {
+  const ttl = { ttlSecondsAfterFinished: 3600 };
+
+  test('passes a TTL on a Job Argo CD does not manage, and an Argo-managed Job without TTL', () => {
+    expect(findings([job({}, ttl)], 'argocd-job-ttl')).toEqual([]);
+    expect(findings([job({ annotations: { 'argocd.argoproj.io/sync-wave': '2' } })], 'argocd-job-ttl')).toEqual([]);
+  });
+
+  test('fails a TTL on a Job with argocd annotations', () => {
+    const found = findings([job({ annotations: { 'argocd.argoproj.io/sync-wave': '2' } }, ttl)], 'argocd-job-ttl');
+    expect(found.map((f) => [f.path, f.message])).toEqual([
+      ['/spec/ttlSecondsAfterFinished', 'ttlSecondsAfterFinished 3600 on a Job managed by Argo CD (it carries argocd.argoproj.io/* annotations) makes it run again after the TTL deletes it'],
+    ]);
+  });
+
+  test('fails a TTL on any Job, JobSet or PyTorchJob with gitops: true', () => {
+    const jobset = { apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', metadata: { name: 'js' }, spec: { ttlSecondsAfterFinished: 60, replicatedJobs: [] } };
+    const pytorch = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'pt' }, spec: { runPolicy: { ttlSecondsAfterFinished: 60 }, pytorchReplicaSpecs: {} } };
+    const found = findings([job({}, ttl), jobset, pytorch], 'argocd-job-ttl', { gitops: true });
+    expect(found.map((f) => [f.object, f.path])).toEqual([
+      ['Job/team-a/train-1a2b3c4d', '/spec/ttlSecondsAfterFinished'],
+      ['JobSet/js', '/spec/ttlSecondsAfterFinished'],
+      ['PyTorchJob/pt', '/spec/runPolicy/ttlSecondsAfterFinished'],
+    ]);
+  });
+});
+
+describe('disable annotations', () => {
+  test('an annotation with a reason disables the rule on that object only', () => {
+    const j = job({ annotations: { [disablePolicyAnnotation('service-account-token')]: 'lists pods of its job through the API' } });
+    delete specOf(j).automountServiceAccountToken;
+    const other = job();
+    other.metadata.name = 'other';
+    delete specOf(other).automountServiceAccountToken;
+    expect(findings([j, other], 'service-account-token').map((f) => f.object)).toEqual(['Job/team-a/other']);
+  });
+
+  test('fails an annotation without a reason, and the rule still applies', () => {
+    const j = job({ annotations: { [disablePolicyAnnotation('image-tag')]: ' ' } });
+    specOf(j).containers[0].image = 'app:latest';
+    const result = checkPolicies([j, networkPolicy()]);
+    expect(result.findings.map((f) => [f.rule, f.severity, f.path])).toEqual([
+      ['policy-annotation', 'error', '/metadata/annotations/cdk8s-ml.io~1disable-policy.image-tag'],
+      ['image-tag', 'error', '/spec/template/spec/containers/0/image'],
+    ]);
+    expect(result.findings[0].message).toBe('annotation cdk8s-ml.io/disable-policy.image-tag disables rule image-tag without a reason: a reason is required, so the rule still applies');
+  });
+
+  test('warns about an annotation naming an unknown rule', () => {
+    const j = job({ annotations: { [disablePolicyAnnotation('image-tags')]: 'typo' } });
+    expect(findings([j, networkPolicy()], 'policy-annotation')).toEqual([
+      expect.objectContaining({ severity: 'warning', message: 'annotation cdk8s-ml.io/disable-policy.image-tags names no known rule "image-tags"' }),
+    ]);
+  });
+});
+
+describe('options', () => {
+  test('rules: off skips a rule, a severity overrides it', () => {
+    const d = deployment();
+    delete specOf(d).containers[0].livenessProbe;
+    const stack = [d, service(), pdb(), networkPolicy()];
+    expect(checkPolicies(stack).valid).toBe(false);
+    expect(checkPolicies(stack, { rules: { 'deployment-probes': 'off' } }).findings).toEqual([]);
+    const downgraded = checkPolicies(stack, { rules: { 'deployment-probes': 'warning' } });
+    expect(downgraded).toMatchObject({ valid: true, errorCount: 0, warningCount: 1 });
+  });
+
+  test('fails an unknown rule id or setting', () => {
+    expect(() => checkPolicies([], { rules: { 'no-such-rule': 'off' } })).toThrow(/unknown rule id "no-such-rule" in options.rules; known: pss-host-process/);
+    expect(() => checkPolicies([], { rules: { resources: 'ignore' as any } })).toThrow(/rule resources must be set to "error", "warning" or "off", got "ignore"/);
+  });
+
+  test('every rule has a unique id, a description and a fix', () => {
+    const ids = POLICY_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const r of POLICY_RULES) {
+      expect(r.id).toMatch(/^[a-z0-9-]+$/);
+      expect(r.description.length).toBeGreaterThan(20);
+      expect(r.fix.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('checkManifests', () => {
+  const badJob = () => {
+    const j = job();
+    specOf(j).containers[0].image = 'app:latest';
+    specOf(j).containers[0].imagePullPolicy = 'always';
+    return j;
+  };
+
+  test('combines schema and policy findings, grouped by object', () => {
+    const result = checkManifests([networkPolicy(), badJob()]);
+    expect(result.findings.map((f: CheckFinding) => [f.object, f.source, f.rule, f.severity])).toEqual([
+      ['Job/team-a/train-1a2b3c4d', 'schema', 'enum', 'error'],
+      ['Job/team-a/train-1a2b3c4d', 'policy', 'image-tag', 'error'],
+    ]);
+    expect(result).toMatchObject({ valid: false, objectCount: 2, errorCount: 2, warningCount: 0 });
+  });
+
+  test('accepts YAML, charts and apps; runs one side only on request', () => {
+    const yaml = [networkPolicy(), badJob()].map((o) => stringify(o)).join('---\n');
+    expect(checkManifests(yaml, { policies: false }).findings.map((f) => f.rule)).toEqual(['enum']);
+    expect(checkManifests(yaml, { schema: false }).findings.map((f) => f.rule)).toEqual(['image-tag']);
+    const app = new App();
+    const chart = new Chart(app, 'c', { namespace: 'team-a' });
+    new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' }, data: { password: 'hunter2' } });
+    expect(checkManifests(chart).findings.map((f) => f.rule)).toEqual(['literal-secret']);
+    expect(checkManifests(app).objectCount).toBe(1);
+  });
+
+  test('strict: warnings fail', () => {
+    const j = job();
+    delete specOf(j).automountServiceAccountToken;
+    expect(checkManifests([j, networkPolicy()]).valid).toBe(true);
+    expect(checkManifests([j, networkPolicy()], { strict: true }).valid).toBe(false);
+  });
+
+  test('formats a readable report', () => {
+    const report = formatCheckReport(checkManifests([badJob(), networkPolicy()]).findings, { fixes: true });
+    expect(report).toMatchSnapshot();
+  });
+});

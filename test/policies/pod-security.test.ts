@@ -1,0 +1,304 @@
+import { checkPolicies, podViews, safeSysctls } from '../../src/validation/policies';
+import { POD_SECURITY_RULES } from '../../src/validation/policies/pod-security';
+import { NS, clone, container, findings, job, networkPolicy, podSpec } from './manifests';
+
+function pod(spec: any = podSpec(), metadata: Record<string, any> = {}): any {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: NS, ...metadata }, spec };
+}
+
+/** Each Pod Security rule: how to break a compliant pod, and what the finding says. */
+const CASES: Array<{ rule: string; break: (p: any) => void; path: string; message: RegExp }> = [
+  {
+    rule: 'pss-host-process',
+    break: (p) => { p.spec.securityContext.windowsOptions = { hostProcess: true }; },
+    path: '/spec/securityContext/windowsOptions/hostProcess',
+    message: /hostProcess to true/,
+  },
+  { rule: 'pss-host-namespaces', break: (p) => { p.spec.hostPID = true; }, path: '/spec/hostPID', message: /hostPID to true/ },
+  {
+    rule: 'pss-privileged',
+    break: (p) => { p.spec.containers[0].securityContext.privileged = true; },
+    path: '/spec/containers/0/securityContext/privileged',
+    message: /container "main" is privileged/,
+  },
+  {
+    rule: 'pss-capabilities',
+    break: (p) => { p.spec.containers[0].securityContext.capabilities = { drop: ['NET_RAW'], add: ['SYS_ADMIN'] }; },
+    path: '/spec/containers/0/securityContext/capabilities/drop',
+    message: /must drop "ALL" capabilities, got drop \["NET_RAW"\]/,
+  },
+  {
+    rule: 'pss-host-path-volumes',
+    break: (p) => { p.spec.volumes.push({ name: 'host', hostPath: { path: '/var/run' } }); },
+    path: '/spec/volumes/1/hostPath',
+    message: /volume "host" is a hostPath volume \("\/var\/run"\)/,
+  },
+  {
+    rule: 'pss-host-ports',
+    break: (p) => { p.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }]; },
+    path: '/spec/containers/0/ports/0/hostPort',
+    message: /uses hostPort 8080/,
+  },
+  {
+    rule: 'pss-apparmor',
+    break: (p) => { p.metadata.annotations = { 'container.apparmor.security.beta.kubernetes.io/main': 'unconfined' }; },
+    path: '/metadata/annotations/container.apparmor.security.beta.kubernetes.io~1main',
+    message: /forbidden AppArmor profile "unconfined"/,
+  },
+  {
+    rule: 'pss-selinux',
+    break: (p) => { p.spec.securityContext.seLinuxOptions = { type: 'spc_t' }; },
+    path: '/spec/securityContext/seLinuxOptions/type',
+    message: /forbidden SELinux type "spc_t"/,
+  },
+  {
+    rule: 'pss-proc-mount',
+    break: (p) => { p.spec.containers[0].securityContext.procMount = 'Unmasked'; },
+    path: '/spec/containers/0/securityContext/procMount',
+    message: /sets procMount "Unmasked"/,
+  },
+  {
+    rule: 'pss-seccomp',
+    break: (p) => { delete p.spec.securityContext.seccompProfile; },
+    path: '/spec/containers/0/securityContext/seccompProfile',
+    message: /no RuntimeDefault or Localhost seccomp profile/,
+  },
+  {
+    rule: 'pss-sysctls',
+    break: (p) => { p.spec.securityContext.sysctls = [{ name: 'kernel.msgmax', value: '65536' }]; },
+    path: '/spec/securityContext/sysctls/0/name',
+    message: /unsafe sysctl "kernel.msgmax"/,
+  },
+  {
+    rule: 'pss-volume-types',
+    break: (p) => { p.spec.volumes.push({ name: 'data', nfs: { server: 'nfs', path: '/data' } }); },
+    path: '/spec/volumes/1/nfs',
+    message: /volume "data" has the forbidden type "nfs"/,
+  },
+  {
+    rule: 'pss-allow-privilege-escalation',
+    break: (p) => { delete p.spec.containers[0].securityContext.allowPrivilegeEscalation; },
+    path: '/spec/containers/0/securityContext/allowPrivilegeEscalation',
+    message: /must set securityContext.allowPrivilegeEscalation to false, got undefined/,
+  },
+  {
+    rule: 'pss-run-as-non-root',
+    break: (p) => { delete p.spec.securityContext.runAsNonRoot; delete p.spec.containers[0].securityContext.runAsNonRoot; },
+    path: '/spec/containers/0/securityContext/runAsNonRoot',
+    message: /container "main" may run as root/,
+  },
+  {
+    rule: 'pss-run-as-user',
+    break: (p) => { p.spec.containers[0].securityContext.runAsUser = 0; },
+    path: '/spec/containers/0/securityContext/runAsUser',
+    message: /container "main" sets securityContext.runAsUser to 0/,
+  },
+];
+
+describe('Pod Security "restricted" rules', () => {
+  test('cover every pod security rule', () => {
+    expect(CASES.map((c) => c.rule).sort()).toEqual(POD_SECURITY_RULES.map((r) => r.id).sort());
+  });
+
+  test('a compliant pod passes all rules', () => {
+    expect(checkPolicies([pod(), networkPolicy()]).findings).toEqual([]);
+  });
+
+  for (const c of CASES) {
+    test(`${c.rule}: passes a compliant pod`, () => {
+      expect(findings([pod(), networkPolicy()], c.rule)).toEqual([]);
+    });
+
+    test(`${c.rule}: fails a pod that breaks it`, () => {
+      const p = pod();
+      c.break(p);
+      const found = findings([p, networkPolicy()], c.rule);
+      expect(found.length).toBeGreaterThan(0);
+      expect(found[0]).toMatchObject({ object: 'Pod/team-a/p', path: c.path, rule: c.rule, severity: 'error' });
+      expect(found[0].message).toMatch(c.message);
+      expect(found[0].fix.length).toBeGreaterThan(10);
+    });
+  }
+});
+
+describe('Pod Security details', () => {
+  test('capabilities: NET_BIND_SERVICE may be added, anything else may not', () => {
+    const ok = pod();
+    ok.spec.containers[0].securityContext.capabilities.add = ['NET_BIND_SERVICE'];
+    expect(findings([ok], 'pss-capabilities')).toEqual([]);
+    const bad = pod();
+    bad.spec.containers[0].securityContext.capabilities.add = ['NET_BIND_SERVICE', 'NET_RAW'];
+    expect(findings([bad], 'pss-capabilities')[0].message).toMatch(/adds forbidden capabilities \["NET_RAW"\]/);
+  });
+
+  test('run-as-non-root: pod-level true suffices, a container false fails', () => {
+    const podLevel = pod();
+    delete podLevel.spec.containers[0].securityContext.runAsNonRoot;
+    expect(findings([podLevel], 'pss-run-as-non-root')).toEqual([]);
+    const overridden = pod();
+    overridden.spec.containers[0].securityContext.runAsNonRoot = false;
+    expect(findings([overridden], 'pss-run-as-non-root')[0].message).toMatch(/sets securityContext.runAsNonRoot to false/);
+  });
+
+  test('seccomp: containers may carry the profile instead of the pod; Unconfined always fails', () => {
+    const perContainer = pod();
+    delete perContainer.spec.securityContext.seccompProfile;
+    perContainer.spec.containers[0].securityContext.seccompProfile = { type: 'Localhost', localhostProfile: 'p.json' };
+    expect(findings([perContainer], 'pss-seccomp')).toEqual([]);
+    const unconfined = pod();
+    unconfined.spec.containers[0].securityContext.seccompProfile = { type: 'Unconfined' };
+    expect(findings([unconfined], 'pss-seccomp')[0].message).toMatch(/"Unconfined"/);
+  });
+
+  test('init and ephemeral containers are checked too', () => {
+    const p = pod();
+    p.spec.initContainers = [container('fetch', { securityContext: { capabilities: { drop: ['ALL'] }, runAsNonRoot: true } })];
+    const found = findings([p], 'pss-allow-privilege-escalation');
+    expect(found.map((f) => f.path)).toEqual(['/spec/initContainers/0/securityContext/allowPrivilegeEscalation']);
+    expect(found[0].message).toMatch(/init container "fetch"/);
+  });
+
+  test('sysctls: the safe list grows with the Kubernetes version', () => {
+    expect(safeSysctls('1.28')).toContain('net.ipv4.ip_local_reserved_ports');
+    expect(safeSysctls('1.28')).not.toContain('net.ipv4.tcp_keepalive_time');
+    const p = pod();
+    p.spec.securityContext.sysctls = [{ name: 'net.ipv4.tcp_keepalive_time', value: '60' }];
+    expect(findings([p], 'pss-sysctls', { kubernetesVersion: '1.28' })).toHaveLength(1);
+    expect(findings([p], 'pss-sysctls', { kubernetesVersion: '1.31' })).toEqual([]);
+  });
+
+  test('selinux: user and role may not be set; container types are allowed', () => {
+    const p = pod();
+    p.spec.securityContext.seLinuxOptions = { type: 'container_init_t' };
+    expect(findings([p], 'pss-selinux')).toEqual([]);
+    p.spec.containers[0].securityContext.seLinuxOptions = { user: 'system_u', role: 'sysadm_r' };
+    expect(findings([p], 'pss-selinux').map((f) => f.message)).toEqual([
+      'container "main" sets a custom SELinux user "system_u"',
+      'container "main" sets a custom SELinux role "sysadm_r"',
+    ]);
+  });
+
+  test('apparmor: RuntimeDefault/Localhost fields pass, Unconfined fails', () => {
+    const p = pod();
+    p.spec.securityContext.appArmorProfile = { type: 'RuntimeDefault' };
+    p.spec.containers[0].securityContext.appArmorProfile = { type: 'Unconfined' };
+    expect(findings([p], 'pss-apparmor').map((f) => f.path)).toEqual(['/spec/containers/0/securityContext/appArmorProfile/type']);
+  });
+
+  test('volume types: persistentVolumeClaim, projected, csi, ephemeral, secret, configMap, downwardAPI pass', () => {
+    const p = pod();
+    p.spec.volumes.push(
+      { name: 'a', persistentVolumeClaim: { claimName: 'c' } },
+      { name: 'b', projected: { sources: [] } },
+      { name: 'c', csi: { driver: 'x' } },
+      { name: 'd', ephemeral: { volumeClaimTemplate: { spec: {} } } },
+      { name: 'e', secret: { secretName: 's' } },
+      { name: 'f', configMap: { name: 'c' } },
+      { name: 'g', downwardAPI: { items: [] } },
+    );
+    expect(findings([p], 'pss-volume-types')).toEqual([]);
+  });
+
+  test('windows pods are exempt from the Linux-only restricted controls', () => {
+    const p = pod();
+    p.spec.os = { name: 'windows' };
+    delete p.spec.securityContext.seccompProfile;
+    delete p.spec.containers[0].securityContext.allowPrivilegeEscalation;
+    delete p.spec.containers[0].securityContext.capabilities;
+    const rules = checkPolicies([p, networkPolicy()]).findings.map((f) => f.rule);
+    expect(rules).not.toContain('pss-seccomp');
+    expect(rules).not.toContain('pss-allow-privilege-escalation');
+    expect(rules).not.toContain('pss-capabilities');
+  });
+});
+
+describe('pod templates of every workload kind are checked', () => {
+  const bad = () => {
+    const spec = podSpec();
+    spec.hostNetwork = true;
+    return spec;
+  };
+  const template = (spec: any) => ({ metadata: { labels: { app: 'x' } }, spec });
+  const meta = { name: 'w', namespace: NS };
+  const cases: Array<[string, any, string]> = [
+    ['Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta, spec: { template: template(bad()) } }, '/spec/template/spec/hostNetwork'],
+    ['StatefulSet', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta, spec: { template: template(bad()) } }, '/spec/template/spec/hostNetwork'],
+    ['DaemonSet', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta, spec: { template: template(bad()) } }, '/spec/template/spec/hostNetwork'],
+    ['ReplicaSet', { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: meta, spec: { template: template(bad()) } }, '/spec/template/spec/hostNetwork'],
+    ['Job', { apiVersion: 'batch/v1', kind: 'Job', metadata: meta, spec: { template: template(bad()) } }, '/spec/template/spec/hostNetwork'],
+    ['CronJob', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta, spec: { jobTemplate: { spec: { template: template(bad()) } } } }, '/spec/jobTemplate/spec/template/spec/hostNetwork'],
+    [
+      'JobSet',
+      { apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', metadata: meta, spec: { replicatedJobs: [{ name: 'workers', template: { spec: { template: template(bad()) } } }] } },
+      '/spec/replicatedJobs/0/template/spec/template/spec/hostNetwork',
+    ],
+    [
+      'PyTorchJob',
+      { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: meta, spec: { pytorchReplicaSpecs: { Worker: { replicas: 2, template: template(bad()) } } } },
+      '/spec/pytorchReplicaSpecs/Worker/template/spec/hostNetwork',
+    ],
+    [
+      'TrainingRuntime',
+      {
+        apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainingRuntime', metadata: meta,
+        spec: { template: { spec: { replicatedJobs: [{ name: 'node', template: { spec: { template: template(bad()) } } }] } } },
+      },
+      '/spec/template/spec/replicatedJobs/0/template/spec/template/spec/hostNetwork',
+    ],
+    [
+      'LeaderWorkerSet',
+      { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: meta, spec: { leaderWorkerTemplate: { workerTemplate: template(bad()) } } },
+      '/spec/leaderWorkerTemplate/workerTemplate/spec/hostNetwork',
+    ],
+    ['InferenceService', { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: meta, spec: { predictor: bad() } }, '/spec/predictor/hostNetwork'],
+  ];
+  for (const [kind, obj, path] of cases) {
+    test(kind, () => {
+      const found = findings([obj], 'pss-host-namespaces');
+      expect(found.map((f) => f.path)).toEqual([path]);
+    });
+  }
+
+  test('Argo WorkflowTemplate: container, script and init containers, with workflow-level security context', () => {
+    const wt = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'WorkflowTemplate',
+      metadata: meta,
+      spec: {
+        securityContext: podSpec().securityContext,
+        automountServiceAccountToken: false,
+        templates: [
+          { name: 'dag', dag: { tasks: [] } },
+          { name: 'train', container: container('main', { securityContext: { ...container().securityContext, privileged: true } }) },
+          { name: 'eval', script: { image: 'python:3.12', source: 'print(1)', resources: container().resources, securityContext: container().securityContext } },
+        ],
+      },
+    };
+    expect(podViews([wt]).map((v) => v.path)).toEqual(['/spec/templates/1', '/spec/templates/2']);
+    expect(findings([wt], 'pss-privileged').map((f) => f.path)).toEqual(['/spec/templates/1/container/securityContext/privileged']);
+    expect(findings([wt], 'pss-seccomp')).toEqual([]);
+    const noWfContext = clone(wt);
+    delete noWfContext.spec.securityContext;
+    expect(findings([noWfContext], 'pss-seccomp').map((f) => f.path)).toEqual([
+      '/spec/templates/1/container/securityContext/seccompProfile',
+      '/spec/templates/2/script/securityContext/seccompProfile',
+    ]);
+  });
+
+  test('KServe: the model spec is checked as the kserve-container', () => {
+    const isvc = {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: meta,
+      spec: { predictor: { ...podSpec({ containers: undefined }), model: { modelFormat: { name: 'huggingface' }, resources: container().resources } } },
+    };
+    const found = findings([isvc], 'pss-allow-privilege-escalation');
+    expect(found.map((f) => f.path)).toEqual(['/spec/predictor/model/securityContext/allowPrivilegeEscalation']);
+    expect(found[0].message).toMatch(/container "kserve-container"/);
+  });
+
+  test('a compliant Job passes every Pod Security rule', () => {
+    const rules = checkPolicies([job(), networkPolicy()]).findings.map((f) => f.rule);
+    expect(rules.filter((r) => r.startsWith('pss-'))).toEqual([]);
+  });
+});

@@ -1,0 +1,144 @@
+import { checkPolicies, selectorMatches } from '../../src/validation/policies';
+import { APP_LABELS, NS, deployment, findings, hpa, job, networkPolicy, pdb, service, servingStack, specOf } from './manifests';
+
+describe('a compliant serving stack', () => {
+  test('passes every rule', () => {
+    expect(checkPolicies(servingStack()).findings).toEqual([]);
+  });
+
+  test('with an HPA and no replicas passes every rule', () => {
+    const d = deployment();
+    delete d.spec.replicas;
+    expect(checkPolicies([d, service(), pdb(), networkPolicy(), hpa()]).findings).toEqual([]);
+  });
+});
+
+describe('pdb-required', () => {
+  test('passes a single-replica Deployment without a PDB', () => {
+    expect(findings([deployment({ replicas: 1 }), networkPolicy()], 'pdb-required')).toEqual([]);
+  });
+
+  test('fails a multi-replica Deployment without a PDB', () => {
+    expect(findings([deployment(), networkPolicy()], 'pdb-required').map((f) => [f.object, f.message])).toEqual([
+      ['Deployment/team-a/llm', 'the Deployment has 2 replicas but no PodDisruptionBudget in its namespace selects its pods'],
+    ]);
+  });
+
+  test('fails an HPA-managed Deployment whose PDB selects other pods or lives elsewhere', () => {
+    const d = deployment();
+    delete d.spec.replicas;
+    const otherPods = pdb();
+    otherPods.spec.selector = { matchLabels: { app: 'other' } };
+    const otherNs = pdb();
+    otherNs.metadata.namespace = 'team-b';
+    const found = findings([d, hpa({ minReplicas: 1 }), otherPods, otherNs], 'pdb-required');
+    expect(found.map((f) => f.message)).toEqual(['the Deployment is scaled by HorizontalPodAutoscaler/llm but no PodDisruptionBudget in its namespace selects its pods']);
+  });
+});
+
+describe('pdb-blocks-drain', () => {
+  test('passes maxUnavailable 1, a percentage, and minAvailable below the replicas', () => {
+    expect(findings([deployment(), pdb({ maxUnavailable: '10%' })], 'pdb-blocks-drain')).toEqual([]);
+    expect(findings([deployment({ replicas: 3 }), pdb({ minAvailable: 2 })], 'pdb-blocks-drain')).toEqual([]);
+  });
+
+  test('fails maxUnavailable 0', () => {
+    expect(findings([deployment(), pdb({ maxUnavailable: 0 })], 'pdb-blocks-drain').map((f) => [f.object, f.path, f.message])).toEqual([
+      ['PodDisruptionBudget/team-a/llm', '/spec/maxUnavailable', 'maxUnavailable 0 allows no voluntary disruption of Deployment/llm at 2 replica(s): node drains would block'],
+    ]);
+  });
+
+  test('fails minAvailable equal to the replicas, or to the HPA floor, or 100%', () => {
+    expect(findings([deployment(), pdb({ minAvailable: 2 })], 'pdb-blocks-drain')).toHaveLength(1);
+    expect(findings([deployment(), pdb({ minAvailable: '100%' })], 'pdb-blocks-drain')).toHaveLength(1);
+    const d = deployment();
+    delete d.spec.replicas;
+    expect(findings([d, hpa({ minReplicas: 1 }), pdb({ minAvailable: 1 })], 'pdb-blocks-drain')[0].message).toMatch(/at 1 replica\(s\)/);
+  });
+});
+
+describe('hpa-replicas', () => {
+  test('passes an autoscaled Deployment without replicas', () => {
+    const d = deployment();
+    delete d.spec.replicas;
+    expect(findings([d, hpa()], 'hpa-replicas')).toEqual([]);
+  });
+
+  test('fails an autoscaled Deployment that sets replicas (HPA or KEDA)', () => {
+    expect(findings([deployment(), hpa()], 'hpa-replicas').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/replicas', 'the Deployment sets replicas 2 but is scaled by HorizontalPodAutoscaler/llm'],
+    ]);
+    const keda = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'llm-queue', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' }, triggers: [] } };
+    expect(findings([deployment(), keda], 'hpa-replicas')[0].message).toMatch(/scaled by ScaledObject\/llm-queue/);
+  });
+});
+
+describe('network-policy', () => {
+  test('passes pods selected by a NetworkPolicy (by labels, or by the Job name label)', () => {
+    expect(findings([job(), networkPolicy({ matchLabels: { app: 'train' } })], 'network-policy')).toEqual([]);
+    expect(findings([job(), networkPolicy({ matchLabels: { 'batch.kubernetes.io/job-name': 'train-1a2b3c4d' } })], 'network-policy')).toEqual([]);
+  });
+
+  test('fails pods no NetworkPolicy of their namespace selects', () => {
+    const elsewhere = networkPolicy();
+    elsewhere.metadata.namespace = 'team-b';
+    const found = findings([job(), networkPolicy({ matchLabels: { app: 'serve' } }), elsewhere], 'network-policy');
+    expect(found.map((f) => [f.object, f.path, f.message])).toEqual([
+      ['Job/team-a/train-1a2b3c4d', '/spec/template/metadata', 'the pods of the template at /spec/template/spec are selected by no NetworkPolicy in namespace "team-a"'],
+    ]);
+  });
+
+  test('label selectors: matchExpressions operators', () => {
+    const labels = { app: 'a', tier: 'gpu' };
+    expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: ['a', 'b'] }] }, labels)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['gpu'] }] }, labels)).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, labels)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, labels)).toBe(false);
+    expect(selectorMatches(undefined, labels)).toBe(false);
+  });
+});
+
+describe('service-selector', () => {
+  test('passes a Service selecting the Deployment pods', () => {
+    expect(findings(servingStack(), 'service-selector')).toEqual([]);
+  });
+
+  test('fails a selector with a typo, and one matching pods of another namespace', () => {
+    const typo = service();
+    typo.spec.selector = { ...APP_LABELS, 'app.kubernetes.io/name': 'lm' };
+    expect(findings([deployment(), typo], 'service-selector').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/selector', 'selector {"app.kubernetes.io/name":"lm","app.kubernetes.io/instance":"llm"} matches no pod template in namespace "team-a"'],
+    ]);
+    const other = service();
+    other.metadata.namespace = 'team-b';
+    expect(findings([deployment(), other], 'service-selector')).toHaveLength(1);
+  });
+
+  test('ignores Services without a selector and ExternalName Services', () => {
+    expect(findings([service({ selector: undefined }), service({ type: 'ExternalName', externalName: 'x.example.com' })], 'service-selector')).toEqual([]);
+  });
+});
+
+describe('service-target-port', () => {
+  test('passes named and numbered targets the pods declare (default targetPort = port)', () => {
+    const byNumber = service({ ports: [{ port: 8000 }, { port: 80, targetPort: 8000 }] });
+    expect(findings([deployment(), byNumber], 'service-target-port')).toEqual([]);
+  });
+
+  test('fails a named target and a number no container declares', () => {
+    const svc = service({ ports: [{ name: 'http', port: 80, targetPort: 'web' }, { name: 'metrics', port: 9090 }] });
+    expect(findings([deployment(), svc], 'service-target-port').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/ports/0/targetPort', 'port "http" targets the port name "web", which no selected container declares (declared: ["http:8000"])'],
+      ['/spec/ports/1/port', 'port "metrics" targets port 9090, which no selected container declares (declared: ["http:8000"])'],
+    ]);
+  });
+
+  test('the headless Service of an Indexed Job must target a declared port', () => {
+    const j = job();
+    specOf(j).containers[0].ports = [{ name: 'rdzv', containerPort: 29500 }];
+    const headless = service({ clusterIP: 'None', selector: { 'batch.kubernetes.io/job-name': 'train-1a2b3c4d' }, ports: [{ name: 'rdzv', port: 29500 }] });
+    expect(findings([j, headless], 'service-target-port')).toEqual([]);
+    specOf(j).containers[0].ports = [];
+    expect(findings([j, headless], 'service-target-port')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,153 @@
+import { checkPolicies } from '../../src/validation/policies';
+import { isSecretLiteral, secretInText } from '../../src/validation/policies/workload';
+import { configMap, container, deployment, findings, job, networkPolicy, servingStack, specOf } from './manifests';
+
+describe('resources', () => {
+  test('passes containers and init containers with cpu/memory requests and limits', () => {
+    const j = job();
+    specOf(j).initContainers = [container('fetch')];
+    expect(findings([j], 'resources')).toEqual([]);
+  });
+
+  test('fails a container without limits and an init container without requests', () => {
+    const j = job();
+    delete specOf(j).containers[0].resources.limits;
+    specOf(j).initContainers = [container('fetch', { resources: { limits: { cpu: '1', memory: '1Gi' } } })];
+    const found = findings([j], 'resources');
+    expect(found.map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/containers/0/resources', 'container "main" does not set resources limits.cpu, limits.memory'],
+      ['/spec/template/spec/initContainers/0/resources', 'init container "fetch" does not set resources requests.cpu, requests.memory'],
+    ]);
+  });
+});
+
+describe('image-tag', () => {
+  test('passes version tags and digests', () => {
+    const j = job();
+    specOf(j).initContainers = [container('fetch', { image: `ghcr.io/acme/fetch@sha256:${'a'.repeat(64)}` })];
+    expect(findings([j], 'image-tag')).toEqual([]);
+  });
+
+  test('fails latest and missing tags', () => {
+    const j = job();
+    specOf(j).containers[0].image = 'ghcr.io/acme/app:latest';
+    specOf(j).initContainers = [container('fetch', { image: 'busybox' })];
+    const found = findings([j], 'image-tag');
+    expect(found.map((f) => f.path)).toEqual(['/spec/template/spec/containers/0/image', '/spec/template/spec/initContainers/0/image']);
+    expect(found[0].message).toBe('image of container "main" must not use the "latest" tag (pin a version or digest), got "ghcr.io/acme/app:latest"');
+    expect(found[1].message).toMatch(/image of init container "fetch" must be pinned to a tag or digest .*got "busybox"/);
+  });
+});
+
+describe('deployment-probes', () => {
+  test('passes distinct readiness and liveness probes', () => {
+    expect(findings(servingStack(), 'deployment-probes')).toEqual([]);
+  });
+
+  test('fails a missing readiness probe', () => {
+    const d = deployment();
+    delete specOf(d).containers[0].readinessProbe;
+    expect(findings([d], 'deployment-probes').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/containers/0/readinessProbe', 'container "server" has no readinessProbe'],
+    ]);
+  });
+
+  test('fails liveness identical to readiness (same handler, other thresholds)', () => {
+    const d = deployment();
+    const c = specOf(d).containers[0];
+    c.livenessProbe = { ...c.readinessProbe, periodSeconds: 30 };
+    const found = findings([d], 'deployment-probes');
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toMatch(/uses the same check for readiness and liveness \(\{"httpGet":\{"path":"\/v1\/models","port":"http"\}\}\)/);
+  });
+
+  test('Jobs need no probes', () => {
+    expect(findings([job()], 'deployment-probes')).toEqual([]);
+  });
+});
+
+describe('gpu-toleration', () => {
+  const gpuJob = (tolerations?: any[]) => {
+    const j = job();
+    specOf(j).containers[0].resources.limits['nvidia.com/gpu'] = 2;
+    if (tolerations) specOf(j).tolerations = tolerations;
+    return j;
+  };
+
+  test('passes a GPU pod tolerating the nvidia.com/gpu taint (or every taint)', () => {
+    expect(findings([gpuJob([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }])], 'gpu-toleration')).toEqual([]);
+    expect(findings([gpuJob([{ operator: 'Exists' }])], 'gpu-toleration')).toEqual([]);
+    expect(findings([job()], 'gpu-toleration')).toEqual([]);
+  });
+
+  test('fails a GPU pod without the toleration', () => {
+    const found = findings([gpuJob([{ key: 'other', operator: 'Exists' }])], 'gpu-toleration');
+    expect(found.map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/tolerations', 'the pod requests nvidia.com/gpu but has no toleration for the "nvidia.com/gpu" NoSchedule taint'],
+    ]);
+  });
+
+  test('zero GPUs need no toleration; MIG slices need the nvidia.com/gpu one', () => {
+    const zero = job();
+    specOf(zero).containers[0].resources.limits['nvidia.com/gpu'] = '0';
+    expect(findings([zero], 'gpu-toleration')).toEqual([]);
+    const mig = job();
+    specOf(mig).containers[0].resources.limits['nvidia.com/mig-1g.10gb'] = 1;
+    expect(findings([mig], 'gpu-toleration')[0].message).toMatch(/"nvidia.com\/gpu"/);
+  });
+});
+
+describe('literal-secret', () => {
+  test('passes references and ordinary config (numbers, booleans, paths, shell variables)', () => {
+    const j = job();
+    specOf(j).containers[0].env = [
+      { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } },
+      { name: 'MAX_NEW_TOKENS', value: '512' },
+      { name: 'LOG_LEVEL', value: 'info' },
+    ];
+    const cm = configMap({ 'fetch.sh': 'LOCK_TOKEN=\nLOCK_TOKEN="$POD_ID:$$"\necho done\n', 'max_tokens': '4096' });
+    expect(findings([j, cm], 'literal-secret')).toEqual([]);
+  });
+
+  test('fails a credential-looking env literal', () => {
+    const j = job();
+    specOf(j).containers[0].env = [{ name: 'WANDB_API_KEY', value: 'abc123def' }];
+    expect(findings([j], 'literal-secret').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/containers/0/env/0/value', 'container "main" sets WANDB_API_KEY to a literal that looks like a credential'],
+    ]);
+  });
+
+  test('fails ConfigMap keys, assignments and token-shaped words', () => {
+    const cm = configMap({
+      password: 'hunter2',
+      'app.env': 'MODEL=llama\nAPI_KEY="s3cr3t-value"\n',
+      'run.sh': `#!/bin/sh\ncurl -H "Authorization: Bearer hf_${'a'.repeat(34)}" https://hf.co\n`,
+    });
+    expect(findings([cm], 'literal-secret').map((f) => [f.path, f.message])).toEqual([
+      ['/data/password', 'key "password" holds a literal that looks like a credential'],
+      ['/data/app.env', 'key "app.env" line 2 assigns API_KEY a literal that looks like a credential'],
+      ['/data/run.sh', 'key "run.sh" line 2 contains a token-shaped literal "hf_aaa…"'],
+    ]);
+  });
+
+  test('helpers: numbers are never secrets, values are never echoed whole', () => {
+    expect(isSecretLiteral('MAX_TOKENS', '512')).toBe(false);
+    expect(isSecretLiteral('DB_PASSWORD', 'x')).toBe(true);
+    expect(secretInText('k', 'AKIAABCDEFGHIJKLMNOP')).toBe('key "k" holds a literal that looks like a credential');
+  });
+});
+
+describe('service-account-token', () => {
+  test('passes automountServiceAccountToken: false', () => {
+    expect(findings([job()], 'service-account-token')).toEqual([]);
+  });
+
+  test('warns when the token is mounted (explicitly or by default)', () => {
+    const j = job();
+    delete specOf(j).automountServiceAccountToken;
+    const found = findings([j], 'service-account-token');
+    expect(found).toEqual([expect.objectContaining({ severity: 'warning', path: '/spec/template/spec/automountServiceAccountToken' })]);
+    const result = checkPolicies([j, networkPolicy()]);
+    expect(result).toMatchObject({ valid: true, errorCount: 0, warningCount: 1 });
+  });
+});
