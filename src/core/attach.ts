@@ -29,7 +29,11 @@ export interface IPodContributor extends IConstruct {
   contributeTo(consumer: IConstruct): PodContribution;
 }
 
-/** Merges contributions, refusing duplicate volume names, container names and mount paths. */
+/**
+ * Concatenates contributions (exit codes deduplicated and sorted). It does not check for
+ * collisions: `buildMlPodSpec` refuses duplicate volume names and mount paths when the
+ * consumer's pod is built from the merged result.
+ */
 export function mergeContributions(contributions: readonly PodContribution[]): PodContribution {
   return {
     initContainers: contributions.flatMap((c) => c.initContainers),
