@@ -11,3 +11,4 @@ export * from './pod';
 export * from './version';
 export * from './attach';
 export * from './kplus-security';
+export * from './schedule';

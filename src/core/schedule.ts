@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { fail, show } from '../core/errors';
+import { fail, show } from './errors';
 
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -37,9 +37,10 @@ function checkField(text: string, field: (typeof FIELDS)[number]): string | unde
 }
 
 /**
- * Throws unless `schedule` is a cron expression the Kubernetes CronJob controller accepts:
+ * Throws unless `schedule` is a cron expression as the Kubernetes CronJob controller and Argo
+ * CronWorkflows parse it (robfig/cron `ParseStandard`):
  * five fields (minute hour day-of-month month day-of-week) with `*`, `?`, ranges, steps,
- * lists and JAN-DEC / SUN-SAT names, or a descriptor (`@daily`, `@hourly`...). `TZ=` and
+ * lists and JAN-DEC / SUN-SAT names, or a descriptor (`@daily`, `@hourly`, `@every 6h`...). `TZ=` and
  * `CRON_TZ=` prefixes are refused (use the `timeZone` field).
  */
 export function validateCronSchedule(scope: IConstruct, schedule: string): string {
@@ -47,8 +48,8 @@ export function validateCronSchedule(scope: IConstruct, schedule: string): strin
   const trimmed = schedule.trim();
   if (/^(CRON_)?TZ=/.test(trimmed)) fail(scope, `schedule ${show(schedule)} must not carry a time zone; set timeZone instead`);
   if (trimmed.startsWith('@')) {
-    if (!DESCRIPTORS.includes(trimmed)) fail(scope, `schedule ${show(schedule)} is not a known descriptor (${DESCRIPTORS.join(', ')})`);
-    return trimmed;
+    if (DESCRIPTORS.includes(trimmed) || /^@every\s+(\d+(ns|us|µs|ms|s|m|h))+$/.test(trimmed)) return trimmed;
+    fail(scope, `schedule ${show(schedule)} is not a known descriptor (${DESCRIPTORS.join(', ')}, @every <duration>)`);
   }
   const parts = trimmed.split(/\s+/);
   if (parts.length !== 5) fail(scope, `schedule ${show(schedule)} must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);

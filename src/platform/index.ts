@@ -1,5 +1,4 @@
 export * from './workload-requests';
 export * from './team-queue';
 export * from './ml-namespace';
-export * from './cron';
 export * from './scheduled-training';

@@ -22,6 +22,8 @@ import {
   toDnsLabel,
   validateDnsLabel,
   validateDnsSubdomain,
+  validateCronSchedule,
+  validateTimeZone,
 } from '../core';
 import {
   DistributedTrainingJobProps,
@@ -35,7 +37,6 @@ import {
   renderRendezvousService,
   validateNodes,
 } from '../training';
-import { validateCronSchedule, validateTimeZone } from './cron';
 
 /** Longest CronJob name: the controller names Jobs `<cronjob>-<scheduled minutes since epoch>` (11 more characters) and Job names must stay ≤ 63. */
 export const CRONJOB_NAME_MAX = 52;

@@ -1,7 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Accelerator, EnvSource, IPodContributor, PodContribution } from '../../src/core';
 import { GitOps } from '../../src/gitops';
-import { CRONJOB_NAME_MAX, ScheduledTraining, ScheduledTrainingProps, TrainingTemplate, isIanaTimeZone, validateCronSchedule } from '../../src/platform';
+import { CRONJOB_NAME_MAX, ScheduledTraining, ScheduledTrainingProps, TrainingTemplate } from '../../src/platform';
+import { isIanaTimeZone, validateCronSchedule } from '../../src/core';
 import { expectValidManifests } from '../../src/testing';
 import { Construct } from 'constructs';
 import { Framework, Queue, TrainingBackend } from '../../src/training';
@@ -93,7 +94,7 @@ describe('ScheduledTraining', () => {
 
   test('cron and time zone validators', () => {
     const scope = new Chart(Testing.app(), 'x');
-    for (const ok of ['0 2 * * *', '*/15 0-6 * * MON-FRI', '0 0 1,15 * ?', '@hourly', '5 4 * JAN,jul sun']) expect(validateCronSchedule(scope, ok)).toBeTruthy();
+    for (const ok of ['0 2 * * *', '*/15 0-6 * * MON-FRI', '0 0 1,15 * ?', '@hourly', '@every 6h', '5 4 * JAN,jul sun']) expect(validateCronSchedule(scope, ok)).toBeTruthy();
     for (const z of ['Etc/UTC', 'UTC', 'Europe/Berlin', 'US/Pacific', 'Asia/Kolkata']) expect(isIanaTimeZone(z)).toBe(true);
     for (const z of ['europe/berlin', 'Mars/Olympus', '+01:00', 'CET ', '']) expect(isIanaTimeZone(z)).toBe(false);
   });
