@@ -1,0 +1,5 @@
+export * from './argo-types';
+export * from './workspace';
+export * from './step';
+export * from './pipeline';
+export * from './distributed-step';
