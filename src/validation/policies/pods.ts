@@ -50,9 +50,27 @@ const WORKLOAD_KINDS = new Set(['apps/v1/Deployment', 'apps/v1/StatefulSet', 'ap
 export function podViews(manifests: readonly any[]): PodView[] {
   const out: PodView[] = [];
   for (const obj of manifests) {
-    if (isObject(obj)) out.push(...podViewsOf(obj));
+    if (isObject(obj)) out.push(...podViewsOf(obj).map((v) => withTrainJobLabels(v, manifests)));
   }
   return out;
+}
+
+/**
+ * Kubeflow Trainer runtimes are templates: their pods run as JobSets named after the TrainJob
+ * that references the runtime, in the TrainJob's namespace. The view takes the labels and
+ * namespace of the first such TrainJob (by name), so label-based rules (NetworkPolicy,
+ * Services) see what the pods will carry.
+ */
+function withTrainJobLabels(view: PodView, manifests: readonly any[]): PodView {
+  const runtime = view.owner;
+  if (runtime?.apiVersion?.split('/')[0] !== 'trainer.kubeflow.org' || !['TrainingRuntime', 'ClusterTrainingRuntime'].includes(runtime.kind)) return view;
+  const trainJob = manifests
+    .filter((o) => o?.kind === 'TrainJob' && o?.apiVersion?.split('/')[0] === 'trainer.kubeflow.org')
+    .filter((o) => o.spec?.runtimeRef?.name === runtime.metadata?.name && (o.spec.runtimeRef.kind ?? 'ClusterTrainingRuntime') === runtime.kind)
+    .filter((o) => runtime.kind === 'ClusterTrainingRuntime' || namespaceOf(o) === namespaceOf(runtime))
+    .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))[0];
+  if (!trainJob) return view;
+  return { ...view, namespace: namespaceOf(trainJob), labels: { ...view.labels, 'jobset.sigs.k8s.io/jobset-name': String(trainJob.metadata?.name ?? '') } };
 }
 
 /** The pod templates of one object. */
