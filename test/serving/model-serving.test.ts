@@ -436,8 +436,10 @@ describe('ModelServing output is strictly valid', () => {
     expect(JSON.stringify(vllmChart().toJson())).toBe(JSON.stringify(vllmChart().toJson()));
   });
 
+  // Triton + KEDA + HTTPRoute canary (a PVC model source: the DatasetInit's fetch script,
+  // owned by the data engineer, would make this snapshot change with every fetch.sh edit).
   test('snapshot of a representative chart', () => {
-    expect(vllmChart(KubernetesVersion.V1_31).toJson()).toMatchSnapshot();
+    expect(tritonChart(KubernetesVersion.V1_31).toJson()).toMatchSnapshot();
   });
 });
 
