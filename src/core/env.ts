@@ -44,7 +44,10 @@ const SECRET_VALUE = [
 /** True when a literal looks like a credential (by its variable name or its shape). */
 export function looksLikeSecret(name: string, value: string): boolean {
   if (SECRET_VALUE.some((re) => re.test(value))) return true;
-  return SECRET_NAME.test(name) && value.length > 0 && !/^\$\(/.test(value);
+  // By name: a non-empty literal for *_PASSWORD, *_TOKEN... unless it is a number or a
+  // boolean (MAX_BATCH_PREFILL_TOKENS=4096 is a limit, not a credential) or a $(VAR) reference.
+  if (!SECRET_NAME.test(name) || value.length === 0) return false;
+  return !/^\$\(/.test(value) && !/^[0-9.]+$/.test(value) && !/^(true|false)$/i.test(value);
 }
 
 /**

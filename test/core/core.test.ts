@@ -125,6 +125,15 @@ describe('env', () => {
       `ml: env: ${name} looks like a credential given as a literal; reference a Secret with EnvSource.fromSecret(name, key) instead`,
     );
   });
+  test.each([
+    ['MAX_BATCH_PREFILL_TOKENS', '4096'],
+    ['MAX_NEW_TOKENS', '512'],
+    ['TRUST_REMOTE_SECRET', 'false'],
+    ['HF_TOKEN', '$(HF_TOKEN_FROM_SECRET)'],
+  ])('accepts %s=%s (a number, a boolean or a reference is not a credential)', (name, value) => {
+    expect(renderEnv(chart(), 'env', { [name]: value })).toEqual([{ name, value }]);
+  });
+
   test('fails on an invalid env name', () => {
     expect(() => renderEnv(chart(), 'env', { '1BAD': 'x' })).toThrow('ml: env: invalid environment variable name "1BAD"');
   });
