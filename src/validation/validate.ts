@@ -7,6 +7,7 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { factorRepeatedSubschemas } from './factor';
 import { KUBERNETES_ENUM_OVERLAYS, KUBERNETES_ITEM_ENUM_OVERLAYS } from './enums';
 import {
   QUANTITY_PATTERN,
@@ -68,7 +69,7 @@ class SchemaSet {
   private readonly compiled = new Map<string, ValidateFunction | null>();
 
   constructor(version: SupportedKubernetesVersion) {
-    this.ajv = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false, validateSchema: false });
+    this.ajv = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false, validateSchema: false, inlineRefs: false });
     addFormats(this.ajv, ['date-time', 'date', 'byte', 'int32', 'int64', 'float', 'double', 'ipv4', 'ipv6']);
     this.ajv.addFormat('quantity', new RegExp(QUANTITY_PATTERN));
     const doc = loadKubernetesDefinitions(version, K8S_DOC);
@@ -98,7 +99,7 @@ class SchemaSet {
     const schema = loadCrdSchema(gvk);
     if (!schema) return undefined;
     const id = `cdk8s-ml:crd/${gvk}`;
-    const strict = strictify(schema, id);
+    const strict = factorRepeatedSubschemas(strictify(schema, id), id);
     strict.$id = id;
     strict.properties = { ...strict.properties, metadata: { $ref: OBJECT_META } };
     strict.required = Array.from(new Set([...(strict.required ?? []), 'apiVersion', 'kind']));
