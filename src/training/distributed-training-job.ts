@@ -136,19 +136,10 @@ const TRAINER_ANCESTOR_LABEL = 'trainer.kubeflow.org/trainjob-ancestor-step';
 /** Port the Kubeflow Trainer torch plugin fixes for `PET_MASTER_PORT`. */
 const TRAINER_TORCH_PORT = 29500;
 
-/** Copies plain objects/arrays replacing `from` by `to` in every string; class instances are kept. */
+/** Replaces the workload-name placeholder in a plain JSON value (one native serialize/parse pass). */
 function substitute<T>(value: T, from: string, to: string): T {
-  if (typeof value === 'string') return (value.includes(from) ? value.split(from).join(to) : value) as unknown as T;
-  if (Array.isArray(value)) return value.map((v) => substitute(v, from, to)) as unknown as T;
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value as object)) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = substitute(v, from, to);
-    }
-    return out as T;
-  }
-  return value;
+  const text = JSON.stringify(value);
+  return text.includes(from) ? JSON.parse(text.split(from).join(to)) : value;
 }
 
 function failUnsupported(scope: Construct, backend: string, what: string): never {
@@ -280,13 +271,14 @@ export class DistributedTrainingJob extends Construct {
           backoffLimitPerIndex: props.backoffLimitPerIndex,
         });
         const successPolicy = props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined;
-        this.jobName = this.nameWithHash(name, { spec, successPolicy }, (job) => `${job}-${nodes - 1}`);
+        const json = { ...k8s.toJson_JobSpec(spec), successPolicy };
+        this.jobName = this.nameWithHash(name, json, (job) => `${job}-${nodes - 1}`);
         // A plain ApiObject: the 1.28 L1 types lack successPolicy (and would drop it).
         this.resource = new ApiObject(this, 'Resource', {
           apiVersion: 'batch/v1',
           kind: 'Job',
           metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
-          spec: { ...k8s.toJson_JobSpec(substitute(spec, PH, this.jobName)), successPolicy },
+          spec: substitute(json, PH, this.jobName),
         });
         this.serviceName = name;
         podSelector = { [JOB_NAME_LABEL]: this.jobName };
@@ -348,13 +340,13 @@ export class DistributedTrainingJob extends Construct {
 
     this.coordinatorHost = kind === TrainingBackendKind.PYTORCHJOB
       ? `${this.jobName}-${framework.elastic ? 'worker' : 'master'}-0`
-      : substitute((addressing ?? RendezvousAddressing.jobSet(PH, rjob)).host(0), PH, this.jobName);
+      : (addressing ?? RendezvousAddressing.jobSet(PH, rjob)).host(0).split(PH).join(this.jobName);
 
     if (pod.hostfile !== undefined) {
       new k8s.KubeConfigMap(this, 'Hostfile', {
         metadata: { name: `${this.jobName}-hostfile`, labels },
         immutable: true,
-        data: { hostfile: substitute(pod.hostfile, PH, this.jobName) },
+        data: { hostfile: pod.hostfile.split(PH).join(this.jobName) },
       });
     }
     if (props.gang && (kind === TrainingBackendKind.INDEXED_JOB || kind === TrainingBackendKind.JOBSET)) {

@@ -36,3 +36,13 @@ test('a real DatasetInit attaches its init container and its permanent exit code
   expect(np.spec.egress.some((r: any) => r.ports?.some((p: any) => p.port === 443))).toBe(true);
   expectValidManifests(chart);
 });
+
+test('the example chart renders valid manifests', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { distributedTrainingChart } = require('../../src/example/training-distributed');
+  const { App } = require('cdk8s');
+  const chart = distributedTrainingChart(new App());
+  const kinds = chart.toJson().map((m: any) => m.kind).sort();
+  expect(kinds).toEqual(expect.arrayContaining(['ConfigMap', 'Job', 'NetworkPolicy', 'Service']));
+  expectValidManifests(chart);
+});
