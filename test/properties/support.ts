@@ -6,6 +6,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { KubernetesVersion, MlValidationError, setTargetKubernetesVersion } from '../../src/core';
 import { checkManifests, formatCheckReport } from '../../src/validation/check';
+import { PolicyRuleSetting } from '../../src/validation/policies';
 import { SupportedKubernetesVersion } from '../../src/validation/schemas';
 
 /**
@@ -27,8 +28,8 @@ export function chartFor(version: SupportedKubernetesVersion, app: App = Testing
 }
 
 /** Throws, listing every finding, unless the manifests pass strict validation and every policy (warnings count). */
-export function expectCompliant(manifests: any[], version: SupportedKubernetesVersion): void {
-  const result = checkManifests(manifests, { kubernetesVersion: version, strict: true });
+export function expectCompliant(manifests: any[], version: SupportedKubernetesVersion, rules?: Readonly<Record<string, PolicyRuleSetting>>): void {
+  const result = checkManifests(manifests, { kubernetesVersion: version, strict: true, rules });
   if (!result.valid) {
     throw new Error(`${result.findings.length} finding(s) in ${result.objectCount} object(s) at Kubernetes ${version}:\n${formatCheckReport(result.findings)}`);
   }
