@@ -45,7 +45,11 @@ is_uint() {
   [ "${#1}" -le 18 ]
 }
 
-# uint_env NAME VALUE DEFAULT: prints VALUE (or DEFAULT when empty) without
+# The helpers below return through globals (_v, _size, _l, _sum) rather than
+# $(...), so the common path forks as few processes as possible: on a busy node
+# every fork+exec costs milliseconds.
+
+# uint_env NAME VALUE DEFAULT: sets _v to VALUE (or DEFAULT when empty) without
 # leading zeros (dash reads 010 as octal), or exits 24 when it is not a number.
 uint_env() {
   _v=$2
@@ -54,36 +58,40 @@ uint_env() {
   while :; do
     case $_v in 0?*) _v=${_v#0} ;; *) break ;; esac
   done
-  printf '%s' "$_v"
 }
 
-# size_of FILE: size in bytes, 0 when absent.
-size_of() {
-  if [ -f "$1" ]; then
-    stat -c %s "$1" 2>/dev/null || wc -c <"$1" | tr -d ' '
-  else
-    echo 0
-  fi
+# get_size FILE: sets _size to the size of FILE in bytes, 0 when absent.
+get_size() {
+  _size=0
+  [ -f "$1" ] || return 0
+  _size=$(stat -c %s "$1" 2>/dev/null) || _size=$(wc -c <"$1" | tr -d ' ')
+  is_uint "$_size" || _size=0
 }
 
-# first_line FILE: first line of FILE ("" when absent); builtins only.
-first_line() {
+# read_first FILE: sets _l to the first line of FILE ("" when absent); builtins only.
+read_first() {
   _l=
-  if [ -f "$1" ]; then IFS= read -r _l <"$1" || :; fi
-  printf '%s' "$_l"
+  if [ -f "$1" ]; then IFS= read -r _l 2>/dev/null <"$1" || :; fi
 }
 
-# sha256_of FILE: lowercase hex digest. openssl is several times faster than
-# coreutils/busybox sha256sum (SHA-NI), so it is preferred when present.
+# sha256_of FILE: sets _sum to the lowercase hex digest. openssl is several times
+# faster than coreutils/busybox sha256sum (SHA-NI), so it is preferred when present.
 sha256_of() {
-  _h=
+  _sum=
   if command -v openssl >/dev/null 2>&1; then
-    _h=$(openssl dgst -sha256 -r "$1" 2>/dev/null) || _h=
+    _sum=$(openssl dgst -sha256 -r "$1" 2>/dev/null) || _sum=
   fi
-  if [ -z "$_h" ]; then
-    _h=$(sha256sum "$1") || return 1
+  if [ -z "$_sum" ]; then
+    _sum=$(sha256sum "$1") || return 1
   fi
-  printf '%s' "${_h%%[ *]*}" | tr 'A-F' 'a-f'
+  _sum=${_sum%%[ *]*}
+  case $_sum in *[A-F]*) _sum=$(printf '%s' "$_sum" | tr 'A-F' 'a-f') ;; esac
+}
+
+# sanitize VALUE: sets _v to VALUE with every byte outside [A-Za-z0-9._-] as '_'.
+sanitize() {
+  _v=$1
+  case $_v in *[!A-Za-z0-9._-]*) _v=$(printf '%s' "$_v" | tr -c 'A-Za-z0-9._-' '_') ;; esac
 }
 
 # interruptible sleep: a trapped SIGTERM interrupts `wait` at once.
@@ -103,7 +111,8 @@ mb_per_s() {
 # --- configuration --------------------------------------------------------------
 SOURCE=${FETCH_SOURCE:-http}
 URL=${FETCH_URL:-}
-SHA256=$(printf '%s' "${FETCH_SHA256:-}" | tr 'A-F' 'a-f')
+SHA256=${FETCH_SHA256:-}
+case $SHA256 in *[A-F]*) SHA256=$(printf '%s' "$SHA256" | tr 'A-F' 'a-f') ;; esac
 MANIFEST=${FETCH_SHA256_MANIFEST:-}
 EXTRACT=${FETCH_EXTRACT:-none}
 ROOT=${FETCH_ROOT:-}
@@ -112,15 +121,24 @@ HF_REPO_TYPE=${FETCH_HF_REPO_TYPE:-}
 HEADERS_FILE=${FETCH_HEADERS_FILE:-}
 FILENAME=${FETCH_FILENAME:-}
 EXPECTED_BYTES=${FETCH_EXPECTED_BYTES:-}
-RETRIES=$(uint_env FETCH_RETRIES "${FETCH_RETRIES:-}" 5) || exit
-MAX_ATTEMPTS=$(uint_env FETCH_MAX_ATTEMPTS "${FETCH_MAX_ATTEMPTS:-}" 100) || exit
-BACKOFF=$(uint_env FETCH_BACKOFF_SECONDS "${FETCH_BACKOFF_SECONDS:-}" 2) || exit
-BACKOFF_MAX=$(uint_env FETCH_BACKOFF_MAX_SECONDS "${FETCH_BACKOFF_MAX_SECONDS:-}" 60) || exit
-STALL=$(uint_env FETCH_STALL_SECONDS "${FETCH_STALL_SECONDS:-}" 60) || exit
-CONNECT_TIMEOUT=$(uint_env FETCH_CONNECT_TIMEOUT_SECONDS "${FETCH_CONNECT_TIMEOUT_SECONDS:-}" 30) || exit
-PROGRESS=$(uint_env FETCH_PROGRESS_SECONDS "${FETCH_PROGRESS_SECONDS:-}" 10) || exit
-LEASE=$(uint_env FETCH_LOCK_STALE_SECONDS "${FETCH_LOCK_STALE_SECONDS:-}" 120) || exit
-LOCK_WAIT=$(uint_env FETCH_LOCK_WAIT_SECONDS "${FETCH_LOCK_WAIT_SECONDS:-}" 0) || exit
+uint_env FETCH_RETRIES "${FETCH_RETRIES:-}" 5
+RETRIES=$_v
+uint_env FETCH_MAX_ATTEMPTS "${FETCH_MAX_ATTEMPTS:-}" 100
+MAX_ATTEMPTS=$_v
+uint_env FETCH_BACKOFF_SECONDS "${FETCH_BACKOFF_SECONDS:-}" 2
+BACKOFF=$_v
+uint_env FETCH_BACKOFF_MAX_SECONDS "${FETCH_BACKOFF_MAX_SECONDS:-}" 60
+BACKOFF_MAX=$_v
+uint_env FETCH_STALL_SECONDS "${FETCH_STALL_SECONDS:-}" 60
+STALL=$_v
+uint_env FETCH_CONNECT_TIMEOUT_SECONDS "${FETCH_CONNECT_TIMEOUT_SECONDS:-}" 30
+CONNECT_TIMEOUT=$_v
+uint_env FETCH_PROGRESS_SECONDS "${FETCH_PROGRESS_SECONDS:-}" 10
+PROGRESS=$_v
+uint_env FETCH_LOCK_STALE_SECONDS "${FETCH_LOCK_STALE_SECONDS:-}" 120
+LEASE=$_v
+uint_env FETCH_LOCK_WAIT_SECONDS "${FETCH_LOCK_WAIT_SECONDS:-}" 0
+LOCK_WAIT=$_v
 FSYNC=${FETCH_FSYNC:-1}
 
 NL='
@@ -150,7 +168,8 @@ case $ROOT in
   *) die "$EX_CONFIG" "FETCH_ROOT must be an absolute path, got '$ROOT'" ;;
 esac
 if [ -n "$EXPECTED_BYTES" ]; then
-  EXPECTED_BYTES=$(uint_env FETCH_EXPECTED_BYTES "$EXPECTED_BYTES" 0) || exit
+  uint_env FETCH_EXPECTED_BYTES "$EXPECTED_BYTES" 0
+  EXPECTED_BYTES=$_v
 fi
 [ "$STALL" -ge 1 ] || die "$EX_CONFIG" "FETCH_STALL_SECONDS must be at least 1"
 [ "$LEASE" -ge 1 ] || die "$EX_CONFIG" "FETCH_LOCK_STALE_SECONDS must be at least 1"
@@ -209,7 +228,8 @@ if [ -z "$FILENAME" ] && [ "$SOURCE" = http ]; then
   _p=${_p%%\?*}
   case $_p in */*) FILENAME=${_p##*/} ;; *) FILENAME= ;; esac
 fi
-FILENAME=$(printf '%s' "$FILENAME" | tr -c 'A-Za-z0-9._-' '_')
+sanitize "$FILENAME"
+FILENAME=$_v
 case $FILENAME in '' | . | ..) FILENAME=download ;; esac
 
 # Fingerprint of the source; the construct normally computes it. The default
@@ -227,7 +247,8 @@ case $FINGERPRINT in *"$NL"*) die "$EX_CONFIG" "FETCH_FINGERPRINT must be a sing
 
 POD_ID=${FETCH_POD_ID:-}
 [ -n "$POD_ID" ] || POD_ID="$(uname -n 2>/dev/null || echo pod)-$$"
-POD_ID=$(printf '%s' "$POD_ID" | tr -c 'A-Za-z0-9._-' '_')
+sanitize "$POD_ID"
+POD_ID=$_v
 case $POD_ID in . | ..) POD_ID="pod-$$" ;; esac
 
 DATA="$ROOT/data"
@@ -241,12 +262,13 @@ PARTIAL="$DL/$FILENAME"
 
 HB_INTERVAL=$((LEASE / 4))
 [ "$HB_INTERVAL" -ge 1 ] || HB_INTERVAL=1
-START_TIME=$(now)
+START_TIME=0 # set after the warm-start check, which must stay fork-free
 
 # --- warm start ---------------------------------------------------------------------
 # Constant time: one read of the marker, no hashing of the data.
 marker_matches() {
-  [ "$(first_line "$MARKER")" = "fingerprint=$FINGERPRINT" ] && [ -d "$DATA" ]
+  read_first "$MARKER"
+  [ "$_l" = "fingerprint=$FINGERPRINT" ] && [ -d "$DATA" ]
 }
 
 # --- lock: a directory created with mkdir (atomic, NFS too), no flock ---------------
@@ -256,19 +278,20 @@ MON_PID=
 CHILD_PID=
 
 write_heartbeat() { # $1: sequence number
-  [ "$(first_line "$LOCK/token")" = "$LOCK_TOKEN" ] || return 1
+  read_first "$LOCK/token"
+  [ "$_l" = "$LOCK_TOKEN" ] || return 1
   printf '%s %s\n' "$(now)" "$1" >"$LOCK/.hb.$POD_ID" 2>/dev/null &&
     mv -f "$LOCK/.hb.$POD_ID" "$LOCK/heartbeat" 2>/dev/null
 }
 
 try_lock() {
   mkdir "$LOCK" 2>/dev/null || return 1
-  LOCK_TOKEN="$POD_ID:$$:$(now)"
+  LOCK_TOKEN="$POD_ID:$$:$START_TIME"
   HAVE_LOCK=1
-  if ! printf '%s\n' "$POD_ID" >"$LOCK/owner" || ! printf '%s\n' "$LOCK_TOKEN" >"$LOCK/token"; then
+  if ! printf '%s\n' "$POD_ID" >"$LOCK/owner" || ! printf '%s\n' "$LOCK_TOKEN" >"$LOCK/token" ||
+    ! printf '%s 0\n' "$START_TIME" >"$LOCK/heartbeat"; then
     die "$EX_CONFIG" "cannot write the lock in $ROOT (is the volume writable for this user?)"
   fi
-  write_heartbeat 0 || :
   return 0
 }
 
@@ -279,7 +302,10 @@ BREAK_SEEN_AT=
 break_lock() {
   if mkdir "$LOCK.break" 2>/dev/null; then
     BREAK_SEEN_AT=
-    if [ "$(first_line "$LOCK/token")|$(first_line "$LOCK/heartbeat")" = "$1" ] && [ -d "$LOCK" ]; then
+    read_first "$LOCK/token"
+    _tok=$_l
+    read_first "$LOCK/heartbeat"
+    if [ "$_tok|$_l" = "$1" ] && [ -d "$LOCK" ]; then
       _grave="$ROOT/.lock.stale.$POD_ID.$$"
       rm -rf "$_grave"
       mv "$LOCK" "$_grave" 2>/dev/null && rm -rf "$_grave"
@@ -301,7 +327,8 @@ break_lock() {
 release_lock() {
   [ "$HAVE_LOCK" = 1 ] || return 0
   HAVE_LOCK=0
-  if [ "$(first_line "$LOCK/token")" = "$LOCK_TOKEN" ]; then
+  read_first "$LOCK/token"
+  if [ "$_l" = "$LOCK_TOKEN" ]; then
     _grave="$ROOT/.lock.released.$POD_ID.$$"
     rm -rf "$_grave"
     mv "$LOCK" "$_grave" 2>/dev/null && rm -rf "$_grave"
@@ -314,8 +341,7 @@ release_lock() {
 # FETCH_LOCK_STALE_SECONDS as measured by this pod's clock (no clock sync needed).
 acquire_lock() {
   _seen=
-  _changed=$(now)
-  _start=$_changed
+  _start=
   _said=0
   while :; do
     if marker_matches; then
@@ -323,9 +349,17 @@ acquire_lock() {
       exit 0
     fi
     try_lock && return 0
-    _owner=$(first_line "$LOCK/owner")
-    _state="$(first_line "$LOCK/token")|$(first_line "$LOCK/heartbeat")"
+    read_first "$LOCK/owner"
+    _owner=$_l
+    read_first "$LOCK/token"
+    _state=$_l
+    read_first "$LOCK/heartbeat"
+    _state="$_state|$_l"
     _t=$(now)
+    if [ -z "$_start" ]; then
+      _start=$_t
+      _changed=$_t
+    fi
     if [ "$_state" != "$_seen" ]; then
       _seen=$_state
       _changed=$_t
@@ -355,25 +389,39 @@ acquire_lock() {
 # --- monitor: heartbeat + progress lines, in the background while the lock is held ---
 set_phase() { printf '%s\n' "$1" >"$STAGE/.phase" 2>/dev/null || :; }
 
-# parse_response HEADERS: "<status> <total>" of the last response in a curl
-# header dump; total is the full size of the resource ("" when unknown).
+# parse_response HEADERS: sets RESP_CODE and RESP_TOTAL from the last response
+# in a curl header dump (builtins only); RESP_TOTAL is the full size of the
+# resource, "" when unknown.
 parse_response() {
-  [ -f "$1" ] || {
-    echo "000 "
-    return 0
-  }
-  awk '
-    { line = $0; sub(/\r$/, "", line) }
-    line ~ /^HTTP\// { split(line, f, " "); code = f[2]; cl = ""; cr = ""; next }
-    { l = tolower(line) }
-    l ~ /^content-length:/ { cl = l; sub(/^content-length:[ \t]*/, "", cl) }
-    l ~ /^content-range:/ { cr = l; sub(/^.*\//, "", cr) }
-    END {
-      total = ""
-      if (code == "206" || code == "416") { if (cr ~ /^[0-9]+$/) total = cr }
-      else if (code == "200" && cl ~ /^[0-9]+$/) total = cl
-      printf "%s %s\n", (code == "" ? "000" : code), total
-    }' "$1"
+  RESP_CODE=000
+  RESP_TOTAL=
+  _cl=
+  _cr=
+  [ -f "$1" ] || return 0
+  while IFS= read -r _h || [ -n "$_h" ]; do
+    case $_h in
+      HTTP/*)
+        _h=${_h#* }
+        RESP_CODE=${_h%%[!0-9]*}
+        _cl=
+        _cr=
+        ;;
+      [Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]:*)
+        _cl=${_h#*:}
+        _cl=${_cl#"${_cl%%[0-9]*}"}
+        _cl=${_cl%%[!0-9]*}
+        ;;
+      [Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Rr][Aa][Nn][Gg][Ee]:*)
+        _cr=${_h##*/}
+        _cr=${_cr%%[!0-9]*}
+        ;;
+    esac
+  done <"$1"
+  case $RESP_CODE in
+    206 | 416) is_uint "$_cr" && RESP_TOTAL=$_cr ;;
+    200) is_uint "$_cl" && RESP_TOTAL=$_cl ;;
+  esac
+  return 0
 }
 
 monitor_loop() {
@@ -394,15 +442,17 @@ monitor_loop() {
     fi
     [ "$PROGRESS" -gt 0 ] || continue
     [ $((_tick % PROGRESS)) -eq 0 ] || continue
-    _phase=$(first_line "$STAGE/.phase")
+    read_first "$STAGE/.phase"
+    _phase=$_l
     _t=$(now)
     case $_phase in
       download)
         if [ "$SOURCE" = http ]; then
-          _b=$(size_of "$PARTIAL")
+          get_size "$PARTIAL"
+          _b=$_size
           if [ -z "$_total" ]; then
-            _r=$(parse_response "$STAGE/headers")
-            _total=${_r#* }
+            parse_response "$STAGE/headers"
+            _total=$RESP_TOTAL
           fi
           _rate=0.0
           [ "$_last_b" -ge 0 ] && [ "$_b" -ge "$_last_b" ] && _rate=$(mb_per_s $((_b - _last_b)) $((_t - _last_t)))
@@ -472,8 +522,11 @@ fail_permanent() { # code message
 # holder that died (only the holder stages). The newest-looking partial download
 # of the same fingerprint is adopted, so a new pod resumes a killed pod's work.
 prepare_staging() {
-  rm -rf "$ROOT"/.lock.stale.* "$ROOT"/.lock.released.* "$ROOT"/.complete.tmp.* 2>/dev/null
-  if [ -d "$STAGE" ] && [ "$(first_line "$STAGE/.fingerprint")" != "$FINGERPRINT" ]; then
+  for _x in "$ROOT"/.lock.stale.* "$ROOT"/.lock.released.* "$ROOT"/.complete.tmp.*; do
+    [ -e "$_x" ] && rm -rf "$_x"
+  done
+  read_first "$STAGE/.fingerprint"
+  if [ -d "$STAGE" ] && [ "$_l" != "$FINGERPRINT" ]; then
     log "discarding own staging of another fingerprint"
     rm -rf "$STAGE"
   fi
@@ -481,18 +534,21 @@ prepare_staging() {
     for _d in "$STAGING"/* "$STAGING"/.[!.]*; do
       [ -d "$_d" ] || continue
       [ "$_d" = "$STAGE" ] && continue
-      if [ ! -d "$STAGE" ] && [ "$SOURCE" = http ] &&
-        [ "$(first_line "$_d/.fingerprint")" = "$FINGERPRINT" ] && [ -s "$_d/dl/$FILENAME" ] &&
-        mv "$_d" "$STAGE" 2>/dev/null; then
-        log "adopted partial download of ${_d##*/} ($(size_of "$PARTIAL") bytes)"
+      read_first "$_d/.fingerprint"
+      if [ ! -d "$STAGE" ] && [ "$SOURCE" = http ] && [ "$_l" = "$FINGERPRINT" ] &&
+        [ -s "$_d/dl/$FILENAME" ] && mv "$_d" "$STAGE" 2>/dev/null; then
+        get_size "$PARTIAL"
+        log "adopted partial download of ${_d##*/} ($_size bytes)"
         continue
       fi
       log "removing stale staging dir ${_d##*/}"
       rm -rf "$_d"
     done
   fi
-  rm -rf "$OUT" "$STAGE/old"
-  mkdir -p "$DL" || die "$EX_CONFIG" "cannot create $DL (is the volume writable for this user?)"
+  for _x in "$OUT" "$STAGE/old"; do
+    [ -e "$_x" ] && rm -rf "$_x"
+  done
+  [ -d "$DL" ] || mkdir -p "$DL" || die "$EX_CONFIG" "cannot create $DL (is the volume writable for this user?)"
   printf '%s\n' "$FINGERPRINT" >"$STAGE/.fingerprint" || die "$EX_SPACE" "cannot write to $STAGE"
 }
 
@@ -500,7 +556,10 @@ check_space() {
   [ -n "$EXPECTED_BYTES" ] || return 0
   _need=$EXPECTED_BYTES
   [ "$EXTRACT" = none ] || _need=$((_need * 2))
-  [ "$SOURCE" = http ] && _need=$((_need - $(size_of "$PARTIAL")))
+  if [ "$SOURCE" = http ]; then
+    get_size "$PARTIAL"
+    _need=$((_need - _size))
+  fi
   [ "$_need" -gt 0 ] || return 0
   _avail=$(df -P "$ROOT" 2>/dev/null | awk 'NR == 2 { print $4 }')
   if ! is_uint "$_avail"; then
@@ -538,18 +597,20 @@ retry_or_die() { # code progressed(0|1) message
 
 # --- HTTP ------------------------------------------------------------------------------
 TRANSFERRED=0
+DL_SIZE=0
 # http_download: leaves the complete file at $PARTIAL (size checked against the
 # server's total when it announced one).
 http_download() {
   while :; do
     ATTEMPT=$((ATTEMPT + 1))
-    _before=$(size_of "$PARTIAL")
+    get_size "$PARTIAL"
+    _before=$_size
     if [ "$_before" -gt 0 ]; then
       log "attempt $ATTEMPT: resuming at byte $_before"
     else
       log "attempt $ATTEMPT: downloading ${URL%%\?*}"
     fi
-    rm -f "$STAGE/headers" "$STAGE/curl.out"
+    : >"$STAGE/headers"
     set -- -q --silent --show-error --location --max-redirs 10 \
       --proto =http,https --proto-redir =http,https --fail \
       --continue-at - --speed-limit 1 --speed-time "$STALL" \
@@ -563,15 +624,18 @@ http_download() {
     _rc=0
     wait "$CHILD_PID" || _rc=$?
     CHILD_PID=
-    _after=$(size_of "$PARTIAL")
-    _resp=$(parse_response "$STAGE/headers")
-    _code=${_resp%% *}
-    _total=${_resp#* }
-    _wo=$(first_line "$STAGE/curl.out")
-    _got=${_wo#* }
+    get_size "$PARTIAL"
+    _after=$_size
+    DL_SIZE=$_after
+    parse_response "$STAGE/headers"
+    _code=$RESP_CODE
+    _total=$RESP_TOTAL
+    read_first "$STAGE/curl.out"
+    _got=${_l#* }
     is_uint "$_got" || _got=0
     TRANSFERRED=$((TRANSFERRED + _got))
-    _err=$(tr '\n' ' ' <"$STAGE/curl.err" 2>/dev/null)
+    _err=
+    [ -s "$STAGE/curl.err" ] && _err=$(tr '\n' ' ' <"$STAGE/curl.err")
     _progress=0
     [ "$_after" -gt "$_before" ] && _progress=1
     # 416 on a resume: curl returns 0 or 22 depending on its version.
@@ -625,7 +689,7 @@ fetch_http() {
     [ "$ATTEMPT" -gt 1 ] && _resumed=1
     [ -n "$SHA256" ] || return 0
     set_phase verifying
-    _sum=$(sha256_of "$PARTIAL") || die "$EX_SPACE" "cannot read $PARTIAL"
+    sha256_of "$PARTIAL" || die "$EX_SPACE" "cannot read $PARTIAL"
     [ "$_sum" = "$SHA256" ] && {
       log "sha256 ok"
       return 0
@@ -784,32 +848,46 @@ verify_manifest() {
 # Order: marker out, old data aside, staged result in by rename (same
 # filesystem), then the marker via temp file + rename. At every instant data/
 # is absent or complete, and the marker only ever describes verified data.
-sync_path() {
+# fsync a single file (or directory); syncfs for a tree (cheaper than one
+# fsync per file); plain sync where neither is supported.
+fsync_paths() {
+  [ "$FSYNC" = 1 ] || return 0
+  sync "$@" 2>/dev/null || sync
+}
+sync_tree() {
   [ "$FSYNC" = 1 ] || return 0
   sync -f "$1" 2>/dev/null || sync
 }
 
 publish() {
   set_phase publishing
-  [ "$(first_line "$LOCK/token")" = "$LOCK_TOKEN" ] || die "$EX_LOCK" "lost the lock before publishing (lease expired?)"
-  sync_path "$OUT"
-  rm -f "$MARKER" || die "$EX_CONFIG" "cannot remove $MARKER"
+  read_first "$LOCK/token"
+  [ "$_l" = "$LOCK_TOKEN" ] || die "$EX_LOCK" "lost the lock before publishing (lease expired?)"
+  if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
+    fsync_paths "$OUT/$FILENAME"
+  else
+    sync_tree "$OUT"
+  fi
+  if [ -e "$MARKER" ]; then
+    rm -f "$MARKER" || die "$EX_CONFIG" "cannot remove $MARKER"
+  fi
   if [ -e "$DATA" ] || [ -L "$DATA" ]; then
     mv "$DATA" "$STAGE/old" || die "$EX_CONFIG" "cannot move the old $DATA aside"
   fi
   [ ! -e "$DATA" ] || die "$EX_CONFIG" "$DATA reappeared while publishing"
   mv "$OUT" "$DATA" || die "$EX_CONFIG" "cannot rename staging to $DATA"
+  END_TIME=$(now)
   _tmp="$ROOT/.complete.tmp.$POD_ID"
   {
     printf 'fingerprint=%s\n' "$FINGERPRINT"
     printf 'sha256=%s\n' "${SHA256:--}"
     printf 'source=%s\n' "$SOURCE"
-    printf 'completed=%s\n' "$(now)"
+    printf 'completed=%s\n' "$END_TIME"
     printf 'pod=%s\n' "$POD_ID"
   } >"$_tmp" || die "$EX_SPACE" "cannot write the marker"
-  sync_path "$_tmp"
+  fsync_paths "$_tmp"
   mv -f "$_tmp" "$MARKER" || die "$EX_CONFIG" "cannot rename the marker"
-  sync_path "$MARKER"
+  fsync_paths "$ROOT" # the directory: makes both renames durable
   wipe_stage
 }
 
@@ -817,15 +895,19 @@ publish() {
 if marker_matches; then
   # Warm start. Only a leftover staging dir (holder killed after publishing)
   # costs one non-blocking lock attempt to clean it.
-  if [ -d "$STAGING" ] && try_lock; then
-    rm -rf "$STAGING"
-    release_lock
+  if [ -d "$STAGING" ]; then
+    START_TIME=$(now)
+    if try_lock; then
+      rm -rf "$STAGING"
+      release_lock
+    fi
   fi
   log "already complete (fingerprint matches); nothing to do"
   exit 0
 fi
 
-mkdir -p "$ROOT" 2>/dev/null || die "$EX_CONFIG" "cannot create $ROOT (is the volume writable for this user?)"
+START_TIME=$(now)
+[ -d "$ROOT" ] || mkdir -p "$ROOT" 2>/dev/null || die "$EX_CONFIG" "cannot create $ROOT (is the volume writable for this user?)"
 [ -w "$ROOT" ] || die "$EX_CONFIG" "$ROOT is not writable for uid $(id -u 2>/dev/null)"
 
 acquire_lock
@@ -851,7 +933,7 @@ elif [ "$EXTRACT" != none ] || [ -n "$SHA256" ]; then
   _file=$(single_file) || exit
   if [ -n "$SHA256" ]; then
     set_phase verifying
-    _sum=$(sha256_of "$_file") || die "$EX_SPACE" "cannot read $_file"
+    sha256_of "$_file" || die "$EX_SPACE" "cannot read $_file"
     [ "$_sum" = "$SHA256" ] || fail_permanent "$EX_CHECKSUM" "sha256 mismatch: expected $SHA256, got $_sum"
     log "sha256 ok"
   fi
@@ -867,12 +949,12 @@ else
 fi
 verify_manifest
 if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
-  _size="$(size_of "$OUT/$FILENAME") bytes"
+  _size="$DL_SIZE bytes"
 else
   _size="$(du -sk "$OUT" 2>/dev/null | awk '{ print $1 }') KiB"
 fi
 publish
-_elapsed=$(($(now) - START_TIME))
+_elapsed=$((END_TIME - START_TIME))
 if [ "$SOURCE" = http ]; then
   log "done: $_size in $DATA, transferred=$TRANSFERRED bytes in $ATTEMPT attempts, ${_elapsed}s ($(mb_per_s "$TRANSFERRED" "$_elapsed") MB/s)"
 else
