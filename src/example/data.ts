@@ -88,6 +88,9 @@ export function dataChart(app: App): Chart {
         portNumber: 8000,
         // Loading the model takes a while after the init container fetched it: 5 minutes.
         startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(5), failureThreshold: 60 }),
+        // Ready = the model answers; live = the process accepts connections (a different check).
+        readiness: kplus.Probe.fromHttpGet('/health', { port: 8000, periodSeconds: Duration.seconds(5) }),
+        liveness: kplus.Probe.fromTcpSocket({ port: 8000, periodSeconds: Duration.seconds(20) }),
         securityContext: kplusRestrictedSecurityContext(),
         resources: {
           cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(2) },

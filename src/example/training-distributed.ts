@@ -4,7 +4,7 @@ import { DataSource, DatasetInit, Extract } from '../data';
 import { CheckpointVolume, DistributedTrainingJob, Framework, Queue } from '../training';
 
 /**
- * Example: a 4-node × 8-GPU PyTorch fine-tune on a plain Indexed Job, admitted by Kueue,
+ * Example: a 2-node × 8-GPU PyTorch fine-tune on a plain Indexed Job, admitted by Kueue,
  * with an ImageNet DatasetInit, a hashed config and a shared checkpoint volume.
  */
 export function distributedTrainingChart(app: App): Chart {
@@ -18,7 +18,7 @@ export function distributedTrainingChart(app: App): Chart {
   new DistributedTrainingJob(chart, 'llama-ft', {
     image: 'ghcr.io/acme/trainer:1.4.2',
     command: ['python', '-m', 'train'],
-    nodes: 4,
+    nodes: 2,
     accelerator: Accelerator.nvidiaGpu({ count: 8, product: 'NVIDIA-H100-80GB-HBM3' }),
     framework: Framework.pytorch({ port: 29500 }),
     resources: { cpu: '32', memory: '512Gi' },

@@ -357,7 +357,15 @@ export class ModelServing extends Construct {
           // Readiness: "model loaded and serving"; fails fast so traffic moves away quickly.
           readinessProbe: { httpGet: { path: health.readyPath, port }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
           // Liveness: tolerant (a busy server answers slowly); a restart costs a full model load.
-          livenessProbe: { httpGet: { path: health.livePath, port }, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 3 },
+          // It must be a different check from readiness: with a separate live path, that path;
+          // with one health path (vLLM, TGI, TorchServe), "the process accepts connections"
+          // (TCP), so an unhealthy engine is taken out of rotation, not restarted in a loop.
+          livenessProbe: {
+            ...(health.livePath !== health.readyPath ? { httpGet: { path: health.livePath, port } } : { tcpSocket: { port } }),
+            periodSeconds: 20,
+            timeoutSeconds: 10,
+            failureThreshold: 3,
+          },
           lifecycle,
         },
       ],

@@ -25,7 +25,10 @@ export interface ServingPort {
 export interface RuntimeHealth {
   /** Path that answers 2xx once the model is loaded and servable (startup + readiness probes). */
   readonly readyPath: string;
-  /** Path that answers 2xx while the process is healthy (liveness probe). */
+  /**
+   * Path that answers 2xx while the process is healthy (liveness probe). When it equals
+   * `readyPath`, liveness is a TCP check on the port instead, so the two probes differ.
+   */
   readonly livePath: string;
   /** Name of the port the probes call. */
   readonly portName: string;

@@ -68,7 +68,10 @@ describe('ModelServing runtimes', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(c.args).toEqual(['--model', '/models/llama', '--host', '0.0.0.0', '--port', '8000', '--tensor-parallel-size', '2', '--max-model-len', '8192']);
     expect(c.command).toBeUndefined();
-    for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 8000 });
+    for (const p of [c.startupProbe, c.readinessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 8000 });
+    // One health path: liveness is "accepts connections", a different check from readiness.
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 8000 });
+    expect(c.livenessProbe.httpGet).toBeUndefined();
     expect(find(objects, 'Service', 'chat').spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
   });
 
@@ -103,7 +106,7 @@ describe('ModelServing runtimes', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(c.env).toContainEqual({ name: 'HUGGINGFACE_HUB_CACHE', value: '/home/ml/.cache/huggingface/hub' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 8080 });
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 8080 });
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 8080 });
     expect(c.volumeMounts).toContainEqual({ name: 'model', mountPath: '/models/mistral', subPath: 'mistral', readOnly: true });
     const shm = find(objects, 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'dshm');
     expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '8Gi' });
@@ -137,13 +140,12 @@ describe('ModelServing runtimes', () => {
     expect(find(objects, 'ServiceMonitor').spec.endpoints[0].port).toBe('metrics');
   });
 
-  test('every runtime: liveness differs from readiness in path or parameters', () => {
+  test('every runtime: liveness is a different check (handler) from readiness', () => {
     for (const chart of [vllmChart(), tritonChart(), tgiChart(), torchServeChart(), customChart()]) {
       for (const d of chart.toJson().filter((o) => o.kind === 'Deployment')) {
         const c = d.spec.template.spec.containers[0];
-        const { httpGet: lh, ...lp } = c.livenessProbe;
-        const { httpGet: rh, ...rp } = c.readinessProbe;
-        expect(lh.path !== rh.path || JSON.stringify(lp) !== JSON.stringify(rp)).toBe(true);
+        const handler = (p: any) => JSON.stringify({ httpGet: p.httpGet, tcpSocket: p.tcpSocket, grpc: p.grpc, exec: p.exec });
+        expect(handler(c.livenessProbe)).not.toBe(handler(c.readinessProbe));
         expect(c.livenessProbe.failureThreshold * c.livenessProbe.periodSeconds).toBeGreaterThan(c.readinessProbe.failureThreshold * c.readinessProbe.periodSeconds);
       }
     }
