@@ -35,7 +35,7 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     expect(context.report.success).toBe(false);
     const json = context.report.toJson();
     expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.31', objects: '2', errors: '2', warnings: '1' });
-    expect(json.violations.map((v) => v.ruleName)).toEqual(['schema/unknown-field (error)', 'image-tag (error)', 'service-account-token (warning)']);
+    expect(json.violations.map((v: { ruleName: string }) => v.ruleName)).toEqual(['schema/unknown-field (error)', 'image-tag (error)', 'service-account-token (warning)']);
     expect(json.violations[1]).toEqual({
       ruleName: 'image-tag (error)',
       recommendation: expect.stringMatching(/^Images are pinned/),

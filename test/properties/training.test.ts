@@ -57,6 +57,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     config: fc.option(fc.dictionary(fc.constantFrom('lr', 'epochs', 'model'), fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 10 }), fc.constantFrom('llama', 'bert'))), { nil: undefined }),
     checkpoints: fc.option(fc.constant(CheckpointVolume.pvc('ckpt')), { nil: undefined }),
     queue: fc.option(fc.constantFrom(Queue.kueue('team-a'), Queue.kueue('team-a', { priorityClass: 'high' }), Queue.none()), { nil: undefined }),
+    gang: fc.option(fc.constantFrom(Gang.volcano(), Gang.coscheduling()), { nil: undefined }),
     maxRestarts: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
     deadline: fc.option(fc.integer({ min: 1, max: 72 }).map((h) => Duration.hours(h)), { nil: undefined }),
     nonRetryableExitCodes: fc.option(fc.uniqueArray(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 3 }), { nil: undefined }),
