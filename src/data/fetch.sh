@@ -285,7 +285,10 @@ write_heartbeat() { # $1: sequence number
 }
 
 try_lock() {
-  mkdir "$LOCK" 2>/dev/null || return 1
+  if ! mkdir "$LOCK" 2>/dev/null; then
+    [ -d "$LOCK" ] || [ -w "$ROOT" ] || die "$EX_CONFIG" "cannot create the lock in $ROOT (is the volume writable for this user?)"
+    return 1
+  fi
   LOCK_TOKEN="$POD_ID:$$:$START_TIME"
   HAVE_LOCK=1
   if ! printf '%s\n' "$POD_ID" >"$LOCK/owner" || ! printf '%s\n' "$LOCK_TOKEN" >"$LOCK/token" ||
@@ -295,7 +298,8 @@ try_lock() {
   return 0
 }
 
-# break_lock SEEN: removes the lock if its token and heartbeat are still SEEN.
+# break_lock SEEN: removes the lock if its token and heartbeat are still SEEN;
+# returns 0 when the lock is gone.
 # A second mkdir mutex (.lock.break) makes the check-and-remove exclusive, so two
 # waiters cannot both break the lock and one of them remove the other's new lock.
 BREAK_SEEN_AT=
@@ -311,6 +315,8 @@ break_lock() {
       mv "$LOCK" "$_grave" 2>/dev/null && rm -rf "$_grave"
     fi
     rmdir "$LOCK.break" 2>/dev/null || :
+    [ ! -d "$LOCK" ]
+    return
   else
     # Breaking takes milliseconds; a .lock.break seen for a whole lease is a
     # leftover of a killed breaker.
@@ -318,9 +324,11 @@ break_lock() {
     if [ -z "$BREAK_SEEN_AT" ]; then
       BREAK_SEEN_AT=$_t
     elif [ $((_t - BREAK_SEEN_AT)) -ge "$LEASE" ]; then
+      log "removing a leftover $LOCK.break"
       rmdir "$LOCK.break" 2>/dev/null || :
       BREAK_SEEN_AT=
     fi
+    return 1
   fi
 }
 
@@ -366,14 +374,13 @@ acquire_lock() {
     fi
     if [ "$_owner" = "$POD_ID" ]; then
       log "lock left by an earlier run of this pod; taking it over"
-      break_lock "$_state"
-      continue
-    fi
-    if [ $((_t - _changed)) -ge "$LEASE" ]; then
+      break_lock "$_state" && continue
+    elif [ $((_t - _changed)) -ge "$LEASE" ]; then
       log "lock held by '${_owner:-unknown}' is stale (no heartbeat for ${LEASE}s); taking it over"
-      break_lock "$_state"
-      _seen=
-      continue
+      if break_lock "$_state"; then
+        _seen=
+        continue
+      fi
     fi
     if [ "$LOCK_WAIT" -gt 0 ] && [ $((_t - _start)) -ge "$LOCK_WAIT" ]; then
       die "$EX_LOCK" "gave up waiting ${LOCK_WAIT}s for the lock held by '${_owner:-unknown}'"
@@ -431,7 +438,6 @@ monitor_loop() {
   _last_b=-1
   _last_t=$(now)
   _total=
-  [ "$EXTRACT" = none ] && _total=$EXPECTED_BYTES
   _last_tool=
   while kill -0 "$1" 2>/dev/null; do
     sleep 1 >/dev/null 2>&1
@@ -454,10 +460,11 @@ monitor_loop() {
             parse_response "$STAGE/headers"
             _total=$RESP_TOTAL
           fi
+          _pct_of=${_total:-$EXPECTED_BYTES}
           _rate=0.0
           [ "$_last_b" -ge 0 ] && [ "$_b" -ge "$_last_b" ] && _rate=$(mb_per_s $((_b - _last_b)) $((_t - _last_t)))
-          if [ -n "$_total" ] && [ "$_total" -gt 0 ]; then
-            log "progress bytes=$_b/$_total ($((_b * 100 / _total))%) ${_rate} MB/s"
+          if [ -n "$_pct_of" ] && [ "$_pct_of" -gt 0 ]; then
+            log "progress bytes=$_b/$_pct_of ($((_b * 100 / _pct_of))%) ${_rate} MB/s"
           else
             log "progress bytes=$_b ${_rate} MB/s"
           fi
