@@ -123,7 +123,12 @@ export function treeMismatch(dir: string, tree: Tree): string | undefined {
   const want = Object.keys(tree).sort();
   if (JSON.stringify(files) !== JSON.stringify(want)) return `files ${JSON.stringify(files)} != ${JSON.stringify(want)}`;
   for (const f of want) {
-    const got = fs.readFileSync(path.join(dir, f));
+    let got: Buffer;
+    try {
+      got = fs.readFileSync(path.join(dir, f));
+    } catch (e) {
+      return `cannot read ${f}: ${(e as Error).message}`; // e.g. data/ renamed while we read
+    }
     if (!got.equals(tree[f])) return `${f}: ${got.length} bytes (sha ${sha256(got).slice(0, 12)}) != ${tree[f].length} bytes (sha ${sha256(tree[f]).slice(0, 12)})`;
   }
   return undefined;

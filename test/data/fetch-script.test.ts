@@ -554,6 +554,21 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     }
   });
 
+  tc('a dead lock holder plus a leftover .lock.break from a killed breaker: both are cleared after the lease', async () => {
+    const c = newCase('lock-break-leftover');
+    const url = server.route(c.route, { body: PAYLOAD });
+    const lock = path.join(c.root, '.lock');
+    fs.mkdirSync(lock, { recursive: true });
+    fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
+    fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
+    fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
+    fs.mkdirSync(path.join(c.root, '.lock.break'));
+    const r = await run(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '1' }));
+    expectPublished(c, r);
+    expect(r.stdout).toMatch(/removing a leftover .*\.lock\.break/);
+    expect(r.stdout).toMatch(/lock held by 'pod-dead' is stale/);
+  });
+
   // --- archives and manifests ------------------------------------------------------------------
 
   const ARCHIVE_TREE: Tree = {
