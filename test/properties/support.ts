@@ -80,8 +80,13 @@ export const resources = fc.record({
   memoryLimit: fc.option(fc.constantFrom('1Ti'), { nil: undefined }),
 });
 
-/** Harmless env (names clear of every reserved variable, values not credential-like). */
-export const env = fc.dictionary(fc.constantFrom('APP_MODE', 'LOG_LEVEL', 'APP_SEED', 'NCCL_DEBUG'), fc.constantFrom('info', '42', 'true', 'warn'), { maxKeys: 3 });
+/** Harmless env (names clear of every reserved variable; MAX_NEW_TOKENS is numeric, as a token limit is). */
+export const env = fc.record({
+  APP_MODE: fc.constantFrom('train', 'eval'),
+  LOG_LEVEL: fc.constantFrom('info', 'warn'),
+  MAX_NEW_TOKENS: fc.integer({ min: 1, max: 8192 }).map(String),
+  NCCL_DEBUG: fc.constantFrom('INFO', 'WARN'),
+}, { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>;
 
 /** Values that break a prop of the given type; the construct must refuse each with a clear error. */
 export const badPositiveInt = fc.constantFrom(0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY);

@@ -101,14 +101,12 @@ const gpuToleration = podRule({
     .map((key) => ({ path: pod.fieldPath('tolerations'), message: `the pod requests ${key} but has no toleration for the ${show(key)} NoSchedule taint` }));
 });
 
-/** A value that is a number or boolean (e.g. `MAX_NEW_TOKENS=512`) is configuration, never a credential. */
-const PLAIN_SCALAR = /^(\d+(\.\d+)?|true|false|yes|no)$/i;
 /** `NAME=value` / `name: value` lines of config files and scripts. */
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][-A-Za-z0-9_.]*)\s*[=:]\s*(.*?)\s*$/;
 
-/** Whether a literal looks like a credential: {@link looksLikeSecret} minus plain numbers and booleans. */
+/** Whether a literal looks like a credential (the same test renderEnv applies: shape, or a secret-like name with a non-numeric value). */
 export function isSecretLiteral(name: string, value: string): boolean {
-  return !PLAIN_SCALAR.test(value.trim()) && looksLikeSecret(name, value);
+  return looksLikeSecret(name, value.trim());
 }
 
 /** Why a (possibly multi-line) text value looks like it holds a credential, or undefined. */
