@@ -19,17 +19,6 @@ const RUNTIMES: Record<Runtime, () => ServingRuntime> = {
   custom: () => ServingRuntime.custom({ image: 'ghcr.io/acme/ranker:3.2.1', port: 9000, healthPath: '/livez', readyPath: '/readyz', metricsPort: 9090 }),
 };
 
-/**
- * Rules a runtime is known to break today, reported to the lead (see the issue 7 report):
- * vLLM, TGI and TorchServe use the same HTTP check for readiness and liveness. Remove an
- * entry when the runtime is fixed; everything else is enforced.
- */
-const KNOWN_ISSUES: Partial<Record<Runtime, Record<string, 'off'>>> = {
-  vllm: { 'deployment-probes': 'off' },
-  tgi: { 'deployment-probes': 'off' },
-  torchserve: { 'deployment-probes': 'off' },
-};
-
 interface Case {
   readonly version: SupportedKubernetesVersion;
   readonly runtime: Runtime;
@@ -99,7 +88,7 @@ function render(c: Case, override: Record<string, unknown> = {}): any[] {
 describe('ModelServing properties', () => {
   // 200 runs: ~6 objects each, strict schema + policies ≈ 15-25 ms per case.
   test('random valid props (every runtime × backend × version) render compliant manifests', () => {
-    fc.assert(fc.property(caseArb, (c) => expectCompliant(render(c), version(c), KNOWN_ISSUES[c.runtime])), params(200));
+    fc.assert(fc.property(caseArb, (c) => expectCompliant(render(c), version(c))), params(200));
   });
 
   test('fails random invalid props with a construct error naming the path', () => {
