@@ -128,3 +128,30 @@ describe('checkManifests', () => {
     expect(report).toMatchSnapshot();
   });
 });
+
+describe('objects created by Argo Workflows resource templates', () => {
+  const workflowTemplate = (annotations: Record<string, string> = {}) => {
+    const inner = job();
+    inner.metadata.name = '{{workflow.name}}-train';
+    specOf(inner).containers[0].image = 'app:latest';
+    return {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'WorkflowTemplate',
+      metadata: { name: 'nightly', namespace: 'team-a', annotations },
+      spec: { templates: [{ name: 'train', resource: { action: 'create', manifest: JSON.stringify(inner, null, 2) } }] },
+    };
+  };
+
+  test('fails a bad pod template inside the manifest string, reported on the WorkflowTemplate', () => {
+    expect(findings([workflowTemplate(), networkPolicy()], 'image-tag').map((f) => [f.object, f.path, f.message])).toEqual([[
+      'WorkflowTemplate/team-a/nightly',
+      '/spec/templates/0/resource/manifest#/spec/template/spec/containers/0/image',
+      'Job/team-a/{{workflow.name}}-train (created by template "train"): image of container "main" must not use the "latest" tag (pin a version or digest), got "app:latest"',
+    ]]);
+  });
+
+  test('passes when the WorkflowTemplate disables the rule with a reason', () => {
+    const wt = workflowTemplate({ [disablePolicyAnnotation('image-tag')]: 'nightly build tag, pinned by the CI run' });
+    expect(findings([wt, networkPolicy()], 'image-tag')).toEqual([]);
+  });
+});

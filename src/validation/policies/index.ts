@@ -5,6 +5,7 @@
  * with the bad value and a fix hint; an object opts out of a rule with the annotation
  * `cdk8s-ml.io/disable-policy.<rule-id>: "<reason>"`.
  */
+import { parseAllDocuments } from 'yaml';
 import { ManifestInput, describeObject, toManifests } from '../validate';
 import { GITOPS_RULES } from './gitops';
 import { POD_SECURITY_RULES } from './pod-security';
@@ -29,6 +30,43 @@ export const POLICY_ANNOTATION_RULE = 'policy-annotation';
 /** Every policy rule, in report order. */
 export const POLICY_RULES: readonly PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RELATION_RULES, ...GITOPS_RULES];
 
+/** An object a top-level object creates at run time (an Argo `resource` template's manifest). */
+interface Embedded {
+  readonly owner: any;
+  /** JSON pointer of the manifest string inside the owner. */
+  readonly at: string;
+  /** The owner's template name, for messages. */
+  readonly template: string;
+}
+
+const ARGO_KINDS = ['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'];
+
+/**
+ * Objects Argo Workflows `resource` templates create at run time (Jobs, Services…), parsed
+ * from their manifest strings so that their pod templates and selectors are checked too.
+ * Unparseable manifests (Argo expressions outside strings) are skipped.
+ */
+function embeddedObjects(manifests: readonly any[]): Map<any, Embedded> {
+  const out = new Map<any, Embedded>();
+  for (const owner of manifests) {
+    if (String(owner?.apiVersion).split('/')[0] !== 'argoproj.io' || !ARGO_KINDS.includes(owner?.kind)) continue;
+    const [wf, base] = owner.kind === 'CronWorkflow' ? [owner.spec?.workflowSpec, '/spec/workflowSpec'] : [owner.spec, '/spec'];
+    (Array.isArray(wf?.templates) ? wf.templates : []).forEach((t: any, i: number) => {
+      if (typeof t?.resource?.manifest !== 'string') return;
+      try {
+        for (const doc of parseAllDocuments(t.resource.manifest)) {
+          if (doc.errors.length > 0) return;
+          const obj = doc.toJSON();
+          if (obj && typeof obj === 'object' && !Array.isArray(obj)) out.set(obj, { owner, at: `${base}/templates/${i}/resource/manifest`, template: String(t.name ?? i) });
+        }
+      } catch {
+        // not YAML: nothing to check
+      }
+    });
+  }
+  return out;
+}
+
 /** The annotation that disables `ruleId` on an object, e.g. for `metadata.annotations`. */
 export function disablePolicyAnnotation(ruleId: string): string {
   return `${DISABLE_POLICY_ANNOTATION_PREFIX}${ruleId}`;
@@ -48,15 +86,35 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
       throw new Error(`checkPolicies: rule ${id} must be set to "error", "warning" or "off", got ${JSON.stringify(setting)}`);
     }
   }
+  const embedded = embeddedObjects(manifests);
+  const all = [...manifests, ...embedded.keys()];
   const context: PolicyContext = {
-    manifests,
-    pods: podViews(manifests),
+    manifests: all,
+    pods: podViews(all),
     kubernetesVersion: options.kubernetesVersion ?? '1.28',
     gitops: options.gitops ?? false,
   };
   const order = new Map<any, number>(manifests.map((m, i) => [m, i]));
   const found: Array<PolicyFinding & { index: number }> = [];
-  const add = (obj: any, finding: PolicyFinding) => found.push({ ...finding, index: order.get(obj) ?? -1 });
+  const add = (obj: any, finding: PolicyFinding) => {
+    const e = embedded.get(obj);
+    if (!e) {
+      found.push({ ...finding, index: order.get(obj) ?? -1 });
+      return;
+    }
+    // Reported on the object in Git, at the manifest string, with the inner path after '#'.
+    found.push({
+      ...finding,
+      object: describeObject(e.owner),
+      path: `${e.at}#${finding.path}`,
+      message: `${finding.object} (created by template ${JSON.stringify(e.template)}): ${finding.message}`,
+      index: order.get(e.owner) ?? -1,
+    });
+  };
+  const disabled = (obj: any, ruleId: string): boolean => [obj, embedded.get(obj)?.owner].some((o) => {
+    const reason = o?.metadata?.annotations?.[disablePolicyAnnotation(ruleId)];
+    return typeof reason === 'string' && reason.trim() !== '';
+  });
 
   for (const obj of manifests) {
     for (const [key, value] of Object.entries(obj.metadata?.annotations ?? {})) {
@@ -84,8 +142,7 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
     if (setting === 'off') continue;
     const severity = setting ?? rule.severity;
     for (const v of rule.check(context)) {
-      const reason = v.object?.metadata?.annotations?.[disablePolicyAnnotation(rule.id)];
-      if (typeof reason === 'string' && reason.trim() !== '') continue;
+      if (disabled(v.object, rule.id)) continue;
       add(v.object, { object: describeObject(v.object), path: v.path, rule: rule.id, severity, message: v.message, fix: rule.fix });
     }
   }
