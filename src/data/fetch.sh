@@ -952,7 +952,7 @@ if [ "$EXTRACT" != none ]; then
   extract_archive "$_file"
   rm -rf "$DL"
 else
-  OUT=$DL # published as is: one rename less
+  mv "$DL" "$OUT" || die "$EX_CONFIG" "cannot move $DL to $OUT"
 fi
 verify_manifest
 if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
