@@ -10,3 +10,6 @@ export * from './serving';
 export * from './platform';
 export * from './gitops';
 export * from './pipeline';
+export * from './validation/policies';
+export * from './validation/check';
+export * from './validation/plugin';

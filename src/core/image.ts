@@ -1,9 +1,11 @@
 import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
 
-// [registry[:port]/]path[:tag][@sha256:digest], path components lowercase.
+// [registry[:port]/]path[:tag][@sha256:digest], path components lowercase. As in Docker's
+// reference grammar, a first component is a registry host only if it has a "." or a port,
+// or is "localhost"; otherwise it is part of the (lowercase) path.
 const REFERENCE =
-  /^((?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?\/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+  /^((?:(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+(?::[0-9]+)?|[a-zA-Z0-9-]+:[0-9]+|localhost)\/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
 
 /**
  * Throws unless `image` is a valid reference pinned to a tag other than `latest` or to a

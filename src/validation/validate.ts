@@ -60,6 +60,7 @@ export interface ValidationResult {
 export type ManifestInput = string | Chart | App | Record<string, any> | ReadonlyArray<ManifestInput>;
 
 const K8S_DOC = 'cdk8s-ml:k8s';
+const DEFAULT_VERSION: SupportedKubernetesVersion = '1.28';
 const OBJECT_META = `${K8S_DOC}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
 
 /** Per-version compiled validators. Building one costs ~100 ms; they are kept for the process. */
@@ -68,7 +69,7 @@ class SchemaSet {
   private readonly kinds: Map<string, string>;
   private readonly compiled = new Map<string, ValidateFunction | null>();
 
-  constructor(version: SupportedKubernetesVersion) {
+  constructor(private readonly version: SupportedKubernetesVersion) {
     this.ajv = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false, validateSchema: false, inlineRefs: false });
     addFormats(this.ajv, ['date-time', 'date', 'byte', 'int32', 'int64', 'float', 'double', 'ipv4', 'ipv6']);
     this.ajv.addFormat('quantity', new RegExp(QUANTITY_PATTERN));
@@ -87,11 +88,17 @@ class SchemaSet {
     if (def) {
       fn = this.ajv.compile({ $ref: `${K8S_DOC}#/definitions/${def}` });
     } else {
-      const schema = this.crdSchema(apiVersion, kind);
-      if (schema) fn = this.ajv.compile(schema);
+      // A CRD's schema does not depend on the Kubernetes version: compile it once, in the
+      // default version's set (its metadata is checked against that version's ObjectMeta).
+      fn = this.version === DEFAULT_VERSION ? this.compileCrd(apiVersion, kind) : schemaSet(DEFAULT_VERSION).validatorFor(apiVersion, kind);
     }
     this.compiled.set(key, fn);
     return fn;
+  }
+
+  private compileCrd(apiVersion: string, kind: string): ValidateFunction | null {
+    const schema = this.crdSchema(apiVersion, kind);
+    return schema ? this.ajv.compile(schema) : null;
   }
 
   private crdSchema(apiVersion: string, kind: string): any {
@@ -186,8 +193,7 @@ const LABEL_NAMED_KINDS = new Set(['v1/Service', 'v1/Namespace']);
  * object, the JSON path and the rule.
  */
 export function validateManifests(input: ManifestInput, options: ValidateOptions = {}): ValidationResult {
-  const version = options.kubernetesVersion ?? '1.28';
-  const set = schemaSet(version);
+  const set = schemaSet(options.kubernetesVersion ?? DEFAULT_VERSION);
   const manifests = toManifests(input);
   const findings: ValidationFinding[] = [];
   for (const obj of manifests) findings.push(...validateObject(set, obj, options));

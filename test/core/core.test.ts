@@ -103,6 +103,9 @@ describe('images', () => {
     expect(() => validateImage(chart(), 'image', 'pytorch/pytorch:latest')).toThrow('ml: image must not use the "latest" tag (pin a version or digest), got "pytorch/pytorch:latest"');
     expect(() => validateImage(chart(), 'image', 'pytorch/pytorch')).toThrow(/ml: image must be pinned to a tag or digest/);
     expect(() => validateImage(chart(), 'image', 'Bad Image')).toThrow('ml: image is not a valid image reference, got "Bad Image"');
+    // Without a dot or port the first component is a path, and paths are lowercase.
+    expect(() => validateImage(chart(), 'image', 'UPPER/case:1')).toThrow('ml: image is not a valid image reference, got "UPPER/case:1"');
+    expect(validateImage(chart(), 'image', 'localhost/team/model:1')).toBe('localhost/team/model:1');
   });
 });
 
