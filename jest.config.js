@@ -2,6 +2,9 @@
  * `npm run build` (tsc) is the type check. Generated bindings are kept out of coverage. */
 module.exports = {
   testEnvironment: 'node',
+  // Many suites wait on child processes (fetch script, cdk8s synth): use every core; jest's
+  // default (cores - 1) runs a 2-core CI machine serially.
+  maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/cluster/'],

@@ -13,5 +13,5 @@ test.each(fixtures.map((f) => [f.name, f] as const))('fixture %s is strictly val
   const manifests = fixture.manifests();
   expect(manifests.length).toBeGreaterThan(0);
   const result = checkManifests(manifests, { kubernetesVersion: (fixture.kubernetesVersion ?? '1.28') as SupportedKubernetesVersion, strict: true });
-  expect(result.findings.length === 0 ? '' : formatCheckReport(result)).toBe('');
+  expect(result.findings.length === 0 ? '' : formatCheckReport(result.findings)).toBe('');
 });

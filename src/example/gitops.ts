@@ -32,7 +32,7 @@ export function nightlyRetrainingChart(app: App, namespace: MlNamespace): Chart 
     partOf: 'ml-platform',
     job: TrainingTemplate.singleNode({
       image: 'ghcr.io/acme/ranker-trainer:3.4.1',
-      // the script derives "yesterday" from JOB_NAME (see docs/platform.md)
+      // the script derives "yesterday" from JOB_NAME (see the README section on ScheduledTraining)
       command: ['python', '-m', 'ranker.train', '--data-window', '1d'],
       env: { WANDB_API_KEY: EnvSource.fromSecret('wandb', 'api-key') },
       resources: { cpu: '16', memory: '128Gi' },

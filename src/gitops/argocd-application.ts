@@ -59,7 +59,7 @@ export class ArgoSyncPolicy {
 }
 
 /**
- * Sync options cdk8s-ml sets by default (see docs/gitops.md):
+ * Sync options cdk8s-ml sets by default (see the README section on ArgoCdApplication):
  * - `ServerSideApply=true`: no 256 KiB `last-applied-configuration` limit (large ConfigMaps
  *   with scripts, CRs), field ownership shared cleanly with controllers (HPA, Kueue);
  * - `PruneLast=true`: old objects (a previous content-addressed Job) are pruned after the new

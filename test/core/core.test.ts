@@ -151,7 +151,7 @@ describe('buildMlPodSpec', () => {
       containers: [{ name: 'main', image: 'ghcr.io/acme/t:1.0', resources: { cpu: '4', memory: '16Gi' }, accelerator: Accelerator.nvidiaGpu({ count: 4, product: 'NVIDIA-A100-SXM4-80GB' }) }],
     });
     new k8s.KubeJob(c, 'job', { metadata: { name: 'job' }, spec: { template: { spec } } });
-    const json = k8s.toJson_PodSpec(spec);
+    const json = k8s.toJson_PodSpec(spec)!;
     expect(json.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(json.automountServiceAccountToken).toBe(false);
     expect(json.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });

@@ -1,9 +1,6 @@
-import * as fs from 'fs';
 import { maskFetchScript } from '../support/mask';
-import * as path from 'path';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import * as ts from 'typescript';
 import { Accelerator, IPodContributor, PodContribution } from '../../src/core';
 import { DataSource, DatasetInit } from '../../src/data';
 import { pipelineChart } from '../../src/example/pipeline';
@@ -391,17 +388,4 @@ describe('TrainingPipeline example', () => {
     expect(maskFetchScript(synth(pipelineChart(new App())))).toMatchSnapshot();
   });
 
-  test('the README example in docs/training-pipeline.md runs and renders valid manifests', () => {
-    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'training-pipeline.md'), 'utf8');
-    const block = /```ts\n([\s\S]*?)```/.exec(doc);
-    expect(block).not.toBeNull();
-    const js = ts.transpileModule(`${block![1]}\nmodule.exports = { app };`, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
-    const lib = { ...require('../../src/index'), ...require('../../src/pipeline'), ...require('../../src/data'), ...require('../../src/training') };
-    const mod: any = { exports: {} };
-    const req = (name: string) => (name === 'cdk8s-ml' ? lib : require(name));
-    new Function('require', 'module', 'exports', js)(req, mod, mod.exports);
-    const app: App = mod.exports.app;
-    expect(app.charts.length).toBeGreaterThan(0);
-    for (const chart of app.charts) expectValidManifests(chart);
-  });
 });
