@@ -1,5 +1,5 @@
 /** Jest runs TypeScript through ts-jest in transpile-only mode (isolatedModules);
- * `npm run build` (tsc) is the type check. Generated bindings are kept out of coverage. */
+ * `npm test` type-checks first (tsc -p tsconfig.test.json). Generated bindings stay out of coverage. */
 module.exports = {
   testEnvironment: 'node',
   // Many suites wait on child processes (fetch script, cdk8s synth): use every core; jest's
