@@ -50,8 +50,31 @@ export interface MlContainerOptions {
   readonly workingDir?: string;
 }
 
+/**
+ * Where a pod may run: placement props shared by the constructs' props. An accelerator's
+ * GPU product selector and toleration are always added to these.
+ */
+export interface PodSchedulingProps {
+  /** Extra node selector, merged with the accelerator's GPU product selector. @default - none (the accelerator's selector only) */
+  readonly nodeSelector?: Record<string, string>;
+  /** Extra tolerations, added to the accelerator's GPU toleration. @default - none (the accelerator's toleration only) */
+  readonly tolerations?: k8s.Toleration[];
+  /** Pod priority class. @default - none */
+  readonly priorityClassName?: string;
+}
+
+/** Who a pod runs as: identity and security props shared by the constructs' props. */
+export interface PodSecurityProps {
+  /** Non-root ids. @default - uid/gid 1000 */
+  readonly security?: PodSecurityOptions;
+  /** Sizes of the writable scratch dirs /tmp and HOME. @default - /tmp 4Gi, HOME 16Gi */
+  readonly writableDirs?: WritableDirsOptions;
+  /** Service account. @default - the namespace's default service account, without a mounted token */
+  readonly serviceAccountName?: string;
+}
+
 /** Options of {@link buildMlPodSpec}. */
-export interface MlPodSpecOptions {
+export interface MlPodSpecOptions extends PodSchedulingProps, PodSecurityProps {
   /** The main container(s); the first one gets the accelerator. */
   readonly containers: MlContainerOptions[];
   /** Init containers (e.g. DatasetInit fetchers), rendered as given. @default - none */
@@ -60,26 +83,14 @@ export interface MlPodSpecOptions {
   readonly volumes?: k8s.Volume[];
   /** Size of the Memory-backed `/dev/shm`; `undefined` leaves the runtime's 64 MiB default. @default - none */
   readonly shmSize?: Size;
-  /** Non-root ids. @default - uid/gid 1000 */
-  readonly security?: PodSecurityOptions;
-  /** Scratch dir sizes. @default - /tmp 4Gi, HOME 16Gi */
-  readonly writableDirs?: WritableDirsOptions;
   /** @default - Kubernetes default (Always) */
   readonly restartPolicy?: string;
   /** @default - none */
   readonly subdomain?: string;
   /** @default - none */
-  readonly nodeSelector?: Record<string, string>;
-  /** @default - none */
-  readonly tolerations?: k8s.Toleration[];
-  /** @default - none */
   readonly affinity?: k8s.Affinity;
   /** @default - none */
   readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
-  /** @default - none */
-  readonly priorityClassName?: string;
-  /** @default - the namespace's default service account, without a mounted token */
-  readonly serviceAccountName?: string;
   /** Mount the service account token. @default false */
   readonly automountServiceAccountToken?: boolean;
   /** @default - Kubernetes default (30 s) */

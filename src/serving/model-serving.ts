@@ -7,7 +7,7 @@ import { fail, show } from '../core/errors';
 import { validateImage } from '../core/image';
 import { fitName, toDnsLabel, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
 import { selectorLabels, standardLabels } from '../core/labels';
-import { buildMlPodSpec, MlPodSpecOptions } from '../core/pod';
+import { buildMlPodSpec, PodSchedulingProps, PodSecurityProps } from '../core/pod';
 import { Accelerator, ComputeResources } from '../core/resources';
 import { KubernetesVersion, requireKubernetesVersion, targetKubernetesVersion } from '../core/version';
 import { Autoscaling } from './autoscaling';
@@ -94,8 +94,7 @@ export interface DisruptionBudgetOptions {
 }
 
 /** Props of {@link ModelServing}. */
-export interface ModelServingProps
-  extends Pick<MlPodSpecOptions, 'security' | 'writableDirs' | 'serviceAccountName' | 'priorityClassName' | 'nodeSelector' | 'tolerations'> {
+export interface ModelServingProps extends PodSchedulingProps, PodSecurityProps {
   /** The model server. */
   readonly runtime: ServingRuntime;
   /**
