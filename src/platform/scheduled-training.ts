@@ -6,8 +6,8 @@ import {
   ComputeResources,
   EnvMap,
   IPodContributor,
-  PodSecurityOptions,
-  WritableDirsOptions,
+  PodSchedulingProps,
+  PodSecurityProps,
   buildMlPodSpec,
   fail,
   fitName,
@@ -48,7 +48,7 @@ const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 const QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 
 /** A single-node training run: one pod, built with `buildMlPodSpec`. */
-export interface SingleNodeTrainingOptions {
+export interface SingleNodeTrainingOptions extends PodSchedulingProps, PodSecurityProps {
   /** Trainer image, pinned to a tag or digest. */
   readonly image: string;
   /** Entrypoint. @default - the image's */
@@ -82,18 +82,6 @@ export interface SingleNodeTrainingOptions {
   readonly activeDeadline?: Duration;
   /** Trainer container name. @default 'trainer' */
   readonly containerName?: string;
-  /** Non-root ids. @default - uid/gid 1000 */
-  readonly security?: PodSecurityOptions;
-  /** Scratch sizes. @default - /tmp 4Gi, HOME 16Gi */
-  readonly writableDirs?: WritableDirsOptions;
-  /** @default - the namespace's default service account, without a mounted token */
-  readonly serviceAccountName?: string;
-  /** @default - none */
-  readonly priorityClassName?: string;
-  /** @default - none (the accelerator's selector only) */
-  readonly nodeSelector?: Record<string, string>;
-  /** @default - none (the accelerator's toleration only) */
-  readonly tolerations?: k8s.Toleration[];
 }
 
 /** Everything a CronJob needs from a training template. @internal */

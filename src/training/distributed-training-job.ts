@@ -9,8 +9,8 @@ import {
   IPodContributor,
   KubernetesVersion,
   PodContribution,
-  PodSecurityOptions,
-  WritableDirsOptions,
+  PodSchedulingProps,
+  PodSecurityProps,
   fail,
   requireKubernetesVersion,
   selectorLabels,
@@ -40,7 +40,7 @@ import { Gang, Queue } from './scheduling';
 export type TrainingConfigValue = string | number | boolean | null | TrainingConfigValue[] | { readonly [key: string]: TrainingConfigValue };
 
 /** Props of {@link DistributedTrainingJob}. */
-export interface DistributedTrainingJobProps {
+export interface DistributedTrainingJobProps extends PodSchedulingProps, PodSecurityProps {
   /** Trainer image, pinned to a tag or digest. */
   readonly image: string;
   /**
@@ -97,10 +97,6 @@ export interface DistributedTrainingJobProps {
   readonly name?: string;
   /** `/dev/shm` size. @default - a quarter of the memory limit, between 1 GiB and 64 GiB */
   readonly shmSize?: Size;
-  /** Non-root ids. @default - uid/gid 1000 */
-  readonly security?: PodSecurityOptions;
-  /** Scratch sizes. @default - 4 GiB /tmp, 16 GiB HOME */
-  readonly writableDirs?: WritableDirsOptions;
   /** Place at most one pod per node (required pod anti-affinity on the hostname). @default true */
   readonly onePodPerNode?: boolean;
   /** NetworkPolicy options (extra egress, collective ports). @default - peers, DNS, HTTPS when datasets are attached */
@@ -116,14 +112,6 @@ export interface DistributedTrainingJobProps {
    * @default false - every node must succeed
    */
   readonly successWhenLeaderSucceeds?: boolean;
-  /** Pod priority class. @default - none */
-  readonly priorityClassName?: string;
-  /** Extra node selector. @default - the GPU product selector only */
-  readonly nodeSelector?: Record<string, string>;
-  /** Extra tolerations. @default - the GPU toleration only */
-  readonly tolerations?: k8s.Toleration[];
-  /** Service account. @default - the namespace default, no token mounted */
-  readonly serviceAccountName?: string;
   /** Extra labels on every object and pod. @default - none */
   readonly labels?: Record<string, string>;
 }

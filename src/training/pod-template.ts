@@ -5,9 +5,10 @@ import {
   Accelerator,
   ComputeResources,
   EnvMap,
+  MlPodSpecOptions,
   PodContribution,
-  PodSecurityOptions,
-  WritableDirsOptions,
+  PodSchedulingProps,
+  PodSecurityProps,
   buildMlPodSpec,
   fail,
   memoryLimitBytes,
@@ -84,7 +85,8 @@ export class RendezvousAddressing {
 }
 
 /** Inputs of {@link buildTrainingPodTemplate}. */
-export interface TrainingPodTemplateOptions {
+export interface TrainingPodTemplateOptions
+  extends PodSchedulingProps, PodSecurityProps, Pick<MlPodSpecOptions, 'schedulerName' | 'terminationGracePeriodSeconds'> {
   /** Trainer image, pinned. */
   readonly image: string;
   /** Command (wrapped in torchrun for `Framework.pytorch` unless disabled). @default - the image's entrypoint */
@@ -120,10 +122,6 @@ export interface TrainingPodTemplateOptions {
   readonly hostfileConfigMapName?: string;
   /** `/dev/shm` size. @default - a quarter of the memory limit, between 1 GiB and 64 GiB */
   readonly shmSize?: Size;
-  /** Non-root ids. @default - uid/gid 1000 */
-  readonly security?: PodSecurityOptions;
-  /** Scratch sizes. @default - buildMlPodSpec defaults */
-  readonly writableDirs?: WritableDirsOptions;
   /** Pod labels. @default - none */
   readonly labels?: Record<string, string>;
   /** Pod annotations. @default - none */
@@ -134,18 +132,6 @@ export interface TrainingPodTemplateOptions {
   readonly containerName?: string;
   /** Pod restart policy. @default 'Never' */
   readonly restartPolicy?: string;
-  /** @default - the default scheduler */
-  readonly schedulerName?: string;
-  /** @default - none */
-  readonly priorityClassName?: string;
-  /** Extra node selector (merged with the GPU product selector). @default - none */
-  readonly nodeSelector?: Record<string, string>;
-  /** Extra tolerations. @default - none */
-  readonly tolerations?: k8s.Toleration[];
-  /** @default - the namespace default, no token mounted */
-  readonly serviceAccountName?: string;
-  /** @default - Kubernetes default (30 s) */
-  readonly terminationGracePeriodSeconds?: number;
   /**
    * One pod per node: a required pod anti-affinity on `kubernetes.io/hostname` against pods
    * carrying these labels.
