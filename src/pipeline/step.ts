@@ -5,8 +5,8 @@ import { IPodContributor, mergeContributions } from '../core/attach';
 import { EnvMap, renderEnv } from '../core/env';
 import { fail, show } from '../core/errors';
 import { Accelerator, ComputeResources, sizeToQuantity } from '../core/resources';
-import { PodSecurityOptions, WritableDirsOptions } from '../core/security';
-import { buildMlPodSpec } from '../core/pod';
+import { PodSecurityOptions } from '../core/security';
+import { buildMlPodSpec, MlContainerOptions, PodSchedulingProps, PodSecurityProps } from '../core/pod';
 import { ArgoRetryStrategy, ArgoTemplate, KubeJson } from './argo-types';
 import { WORKSPACE_VOLUME, WorkspaceRendering } from './workspace';
 
@@ -80,7 +80,8 @@ export interface StepBaseOptions {
 }
 
 /** Options of a container step ({@link TrainingPipeline.addStep}). */
-export interface ContainerStepOptions extends StepBaseOptions {
+export interface ContainerStepOptions
+  extends StepBaseOptions, PodSchedulingProps, Pick<PodSecurityProps, 'writableDirs'>, Pick<MlContainerOptions, 'workingDir'> {
   /** Image, pinned to a tag or digest. */
   readonly image: string;
   /**
@@ -123,16 +124,6 @@ export interface ContainerStepOptions extends StepBaseOptions {
   readonly scratchSize?: Size;
   /** Memory-backed /dev/shm (PyTorch DataLoader workers, NCCL). @default - runtime default 64 MiB */
   readonly shmSize?: Size;
-  /** Sizes of /tmp and HOME. @default - /tmp 4Gi, HOME 16Gi */
-  readonly writableDirs?: WritableDirsOptions;
-  /** @default - the image's */
-  readonly workingDir?: string;
-  /** Extra node selector (the accelerator's is added). @default - none */
-  readonly nodeSelector?: Record<string, string>;
-  /** Extra tolerations (the accelerator's is added). @default - none */
-  readonly tolerations?: k8s.Toleration[];
-  /** @default - none */
-  readonly priorityClassName?: string;
 }
 
 /** What a Job-step builder gets: the per-run Job name and the run's workspace. */
