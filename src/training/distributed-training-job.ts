@@ -1,11 +1,8 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Accelerator,
-  ComputeResources,
   DNS_LABEL_MAX,
-  EnvMap,
   IPodContributor,
   KubernetesVersion,
   PodContribution,
@@ -22,10 +19,10 @@ import {
   validateLabels,
 } from '../core';
 import { TrainingBackend, TrainingBackendKind } from './backend';
-import { CheckpointVolume } from './checkpoint';
 import { Framework, FrameworkKind, FrameworkPort, JOB_NAME_LABEL } from './framework';
 import { TrainingNetworkOptions, renderPeerNetworkPolicy, renderRendezvousService } from './network';
 import {
+  DistributedTrainerProps,
   RendezvousAddressing,
   TrainingPodTemplate,
   buildTrainingPodTemplate,
@@ -40,29 +37,9 @@ import { Gang, Queue } from './scheduling';
 export type TrainingConfigValue = string | number | boolean | null | TrainingConfigValue[] | { readonly [key: string]: TrainingConfigValue };
 
 /** Props of {@link DistributedTrainingJob}. */
-export interface DistributedTrainingJobProps extends PodSchedulingProps, PodSecurityProps {
-  /** Trainer image, pinned to a tag or digest. */
-  readonly image: string;
-  /**
-   * Command of the trainer. With `Framework.pytorch` it is wrapped in torchrun unless the
-   * framework says `torchrun: false`.
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-  /** Arguments. @default - none */
-  readonly args?: string[];
-  /** Extra env of the trainer (secrets by reference). @default - none */
-  readonly env?: EnvMap;
-  /** Number of nodes (pods). */
-  readonly nodes: number;
-  /** Processes per node. @default - the accelerator count, 1 without accelerators */
-  readonly procsPerNode?: number;
-  /** GPUs per node. @default - CPU only */
-  readonly accelerator?: Accelerator;
+export interface DistributedTrainingJobProps extends DistributedTrainerProps, PodSchedulingProps, PodSecurityProps {
   /** Rendezvous contract. @default Framework.pytorch() */
   readonly framework?: Framework;
-  /** CPU and memory per node. */
-  readonly resources: ComputeResources;
   /** Data sources (e.g. DatasetInit) adding init containers, volumes and env. @default - none */
   readonly datasets?: IPodContributor[];
   /**
@@ -71,8 +48,6 @@ export interface DistributedTrainingJobProps extends PodSchedulingProps, PodSecu
    * @default - no config
    */
   readonly config?: { readonly [key: string]: TrainingConfigValue };
-  /** Checkpoint volume (`CHECKPOINT_DIR`). @default - none */
-  readonly checkpoints?: CheckpointVolume;
   /** Admission queue. @default Queue.none() */
   readonly queue?: Queue;
   /** Gang scheduling (Volcano or Coscheduling PodGroup). @default - none */
@@ -86,8 +61,6 @@ export interface DistributedTrainingJobProps extends PodSchedulingProps, PodSecu
   readonly maxRestarts?: number;
   /** Wall-clock limit (`activeDeadlineSeconds`). @default - none */
   readonly deadline?: Duration;
-  /** Trainer exit codes that fail the job without retries. @default - none */
-  readonly nonRetryableExitCodes?: number[];
   /** Controller. @default TrainingBackend.indexedJob() */
   readonly backend?: TrainingBackend;
   /**
@@ -95,8 +68,6 @@ export interface DistributedTrainingJobProps extends PodSchedulingProps, PodSecu
    * @default - derived from the construct id
    */
   readonly name?: string;
-  /** `/dev/shm` size. @default - a quarter of the memory limit, between 1 GiB and 64 GiB */
-  readonly shmSize?: Size;
   /** Place at most one pod per node (required pod anti-affinity on the hostname). @default true */
   readonly onePodPerNode?: boolean;
   /** NetworkPolicy options (extra egress, collective ports). @default - peers, DNS, HTTPS when datasets are attached */

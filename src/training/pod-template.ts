@@ -84,25 +84,45 @@ export class RendezvousAddressing {
   }
 }
 
-/** Inputs of {@link buildTrainingPodTemplate}. */
-export interface TrainingPodTemplateOptions
-  extends PodSchedulingProps, PodSecurityProps, Pick<MlPodSpecOptions, 'schedulerName' | 'terminationGracePeriodSeconds'> {
-  /** Trainer image, pinned. */
+/**
+ * The trainer of a multi-node run: image, command and what each node gets. Shared by
+ * {@link DistributedTrainingJobProps} and {@link TrainingPodTemplateOptions}.
+ */
+export interface DistributedTrainerProps {
+  /** Trainer image, pinned to a tag or digest. */
   readonly image: string;
-  /** Command (wrapped in torchrun for `Framework.pytorch` unless disabled). @default - the image's entrypoint */
+  /**
+   * Command of the trainer. With `Framework.pytorch` it is wrapped in torchrun unless the
+   * framework says `torchrun: false`.
+   * @default - the image's entrypoint
+   */
   readonly command?: string[];
   /** Arguments. @default - none */
   readonly args?: string[];
-  /** Extra env of the trainer container. @default - none */
+  /** Extra env of the trainer (secrets by reference). @default - none */
   readonly env?: EnvMap;
   /** Number of nodes (pods). */
   readonly nodes: number;
   /** Processes per node. @default - the accelerator count, 1 without accelerators */
   readonly procsPerNode?: number;
-  /** GPUs per node. @default - none */
+  /** GPUs per node. @default - CPU only */
   readonly accelerator?: Accelerator;
   /** CPU and memory per node. */
   readonly resources: ComputeResources;
+  /** Checkpoint volume (read-write, `CHECKPOINT_DIR`). @default - none */
+  readonly checkpoints?: CheckpointVolume;
+  /** `/dev/shm` size. @default - a quarter of the memory limit, between 1 GiB and 64 GiB */
+  readonly shmSize?: Size;
+  /** Trainer exit codes that fail the job without retries. @default - none */
+  readonly nonRetryableExitCodes?: number[];
+}
+
+/** Inputs of {@link buildTrainingPodTemplate}. */
+export interface TrainingPodTemplateOptions
+  extends DistributedTrainerProps,
+    PodSchedulingProps,
+    PodSecurityProps,
+    Pick<MlPodSpecOptions, 'schedulerName' | 'terminationGracePeriodSeconds'> {
   /** Framework (rendezvous env, ports, launcher). */
   readonly framework: Framework;
   /**
@@ -116,12 +136,8 @@ export interface TrainingPodTemplateOptions
   readonly configMapName?: string;
   /** Directory the config is mounted at. @default '/etc/training' */
   readonly configMountPath?: string;
-  /** Checkpoint volume (read-write, `CHECKPOINT_DIR`). @default - none */
-  readonly checkpoints?: CheckpointVolume;
   /** ConfigMap holding the MPI `hostfile` (MPI only). @default - none */
   readonly hostfileConfigMapName?: string;
-  /** `/dev/shm` size. @default - a quarter of the memory limit, between 1 GiB and 64 GiB */
-  readonly shmSize?: Size;
   /** Pod labels. @default - none */
   readonly labels?: Record<string, string>;
   /** Pod annotations. @default - none */
@@ -138,8 +154,6 @@ export interface TrainingPodTemplateOptions
    * @default - no anti-affinity
    */
   readonly onePodPerNode?: Record<string, string>;
-  /** Trainer exit codes that must fail the job at once. @default - none */
-  readonly nonRetryableExitCodes?: number[];
   /** Ignore pod failures caused by disruptions (preemption, drain). @default true */
   readonly ignoreDisruptions?: boolean;
 }
