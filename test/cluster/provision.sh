@@ -20,12 +20,15 @@
 #   GO                      go command (default: go on PATH, else /usr/local/go/bin/go)
 #   ETCD                    etcd binary (default: etcd on PATH; Debian: apt-get install -y etcd-server)
 #   KEEP_CLUSTER_DIR=1      `stop` keeps DIR (logs) instead of removing it
+#   CDK8S_ML_CLUSTER_K8S    another Kubernetes minor with a module in test/cluster/kube-<minor>
+#                           (1.33); default: test/cluster/kube (1.28)
 #
 # Needs: go (>= 1.24), etcd, openssl, curl.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-KUBE_MOD="$HERE/kube"
+# Default: Kubernetes 1.28 (test/cluster/kube). CDK8S_ML_CLUSTER_K8S=1.33 selects test/cluster/kube-1.33.
+KUBE_MOD="$HERE/kube${CDK8S_ML_CLUSTER_K8S:+-$CDK8S_ML_CLUSTER_K8S}"
 SERVICE_CIDR=10.96.0.0/16
 SERVICE_IP=10.96.0.1
 
@@ -33,6 +36,7 @@ log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 
 k8s_version() {
+  [ -f "$KUBE_MOD/go.mod" ] || die "no Go module for Kubernetes ${CDK8S_ML_CLUSTER_K8S:-default} at $KUBE_MOD"
   v=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v[0-9]/ { print substr($2, 2) }
     $1 == "require" && $2 == "k8s.io/kubernetes" { print substr($3, 2) }' "$KUBE_MOD/go.mod" | head -n 1)
   [ -n "$v" ] || die "cannot read the k8s.io/kubernetes version from $KUBE_MOD/go.mod"
