@@ -87,7 +87,7 @@ export default async function globalSetup(): Promise<void> {
   if (!process.env.CDK8S_ML_CLUSTER_KUBECONFIG) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-cluster.'));
     // Set before starting so that teardown cleans up even if start fails half-way.
-    process.env.CDK8S_ML_CLUSTER_DIR = dir;
+    process.env.CDK8S_ML_CLUSTER_OWNED_DIR = dir;
     const started = Date.now();
     const out = execFileSync(path.join(HERE, 'provision.sh'), ['start', dir, '--owner-pid', String(process.pid)], {
       encoding: 'utf8',
@@ -106,8 +106,8 @@ export default async function globalSetup(): Promise<void> {
     process.env.CDK8S_ML_CLUSTER_REJECTED_CRDS = JSON.stringify(await installCrds(k));
   } catch (e) {
     // jest skips globalTeardown when globalSetup throws: stop here.
-    if (process.env.CDK8S_ML_CLUSTER_DIR) {
-      execFileSync(path.join(HERE, 'provision.sh'), ['stop', process.env.CDK8S_ML_CLUSTER_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (process.env.CDK8S_ML_CLUSTER_OWNED_DIR) {
+      execFileSync(path.join(HERE, 'provision.sh'), ['stop', process.env.CDK8S_ML_CLUSTER_OWNED_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
     }
     throw e;
   } finally {

@@ -13,7 +13,8 @@
 #                                             With --owner-pid, everything is stopped when process P
 #                                             exits (guards against orphans if the caller crashes).
 #   provision.sh stop DIR                     stop everything `start DIR` started, remove DIR
-#   provision.sh run -- CMD [ARGS...]         start, run CMD with KUBECONFIG set, stop (trap on exit)
+#   provision.sh run -- CMD [ARGS...]         start, run CMD with KUBECONFIG (and CDK8S_ML_CLUSTER_KUBECONFIG,
+#                                             CDK8S_ML_CLUSTER_DIR) set, stop (trap on exit)
 #
 # Environment:
 #   CDK8S_ML_CLUSTER_CACHE  binary cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-ml-cluster)
@@ -381,7 +382,7 @@ cmd_run() {
   trap 'exit 130' INT TERM
   kubeconfig=$(cmd_start "$dir" --owner-pid $$)
   set +e
-  KUBECONFIG=$kubeconfig CDK8S_ML_CLUSTER_DIR=$dir "$@"
+  KUBECONFIG=$kubeconfig CDK8S_ML_CLUSTER_KUBECONFIG=$kubeconfig CDK8S_ML_CLUSTER_DIR=$dir "$@"
   status=$?
   set -e
   return $status
