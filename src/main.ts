@@ -8,7 +8,9 @@
  * - data: datasets attached to cdk8s-plus workloads (a Job and a Deployment)
  * - training-distributed: a 2-node × 8-GPU PyTorch fine-tune with a verified dataset
  * - serving: a vLLM server with autoscaling, TLS ingress, canary and metrics
- * - pipeline: a nightly prepare → train → evaluate → publish Argo Workflows pipeline
+ * - pipeline: a nightly prepare → train → evaluate → publish Argo Workflows pipeline; this
+ *   chart targets Kubernetes 1.31 (TrainingPipeline's minimum, set on the chart itself), the
+ *   others the 1.28 default
  *
  * GitOps rules (sync waves, Job TTL rules) apply to every chart of the app.
  */

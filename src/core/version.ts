@@ -58,10 +58,17 @@ export function targetKubernetesVersion(scope: IConstruct): KubernetesVersion {
   }
 }
 
-/** Throws unless the target version at `scope` is at least `minimum` (for `feature`). */
-export function requireKubernetesVersion(scope: IConstruct, feature: string, minimum: KubernetesVersion): void {
+/**
+ * Throws unless the target version at `scope` is at least `minimum` (for `feature`).
+ * `reason`, when given, says why older versions cannot run it, and the error then names the
+ * exact `setTargetKubernetesVersion` call that fixes it.
+ */
+export function requireKubernetesVersion(scope: IConstruct, feature: string, minimum: KubernetesVersion, reason?: string): void {
   const target = targetKubernetesVersion(scope);
-  if (!target.isAtLeast(minimum)) {
+  if (target.isAtLeast(minimum)) return;
+  if (reason === undefined) {
     fail(scope, `${feature} needs Kubernetes ${minimum} or newer, but the target version is ${target} (set it with setTargetKubernetesVersion)`);
   }
+  fail(scope, `${feature} needs Kubernetes ${minimum} or newer, but the target version is ${target}: ${reason}; `
+    + `set setTargetKubernetesVersion(app, KubernetesVersion.V${minimum.major}_${minimum.minor})`);
 }

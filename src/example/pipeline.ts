@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { Accelerator } from '../core';
+import { Accelerator, KubernetesVersion, setTargetKubernetesVersion } from '../core';
 import { DataSource, DatasetInit, Extract } from '../data';
 import { TrainingPipeline, Workspace } from '../pipeline';
 import { Framework } from '../training';
@@ -8,9 +8,14 @@ import { Framework } from '../training';
  * Example: a nightly prepare → train (2 nodes × 4 GPUs) → evaluate (fan-out over two
  * benchmarks) → publish pipeline on Argo Workflows. Steps hand files to each other through
  * the run's directory on the shared `shared-nfs` claim.
+ *
+ * The chart targets Kubernetes 1.31 (TrainingPipeline's minimum: the vendored Argo Workflows
+ * CRDs exceed the CEL cost budget of older API servers); the target is set on this chart only,
+ * before any child is added, so the app's other charts keep the 1.28 default.
  */
 export function pipelineChart(app: App): Chart {
   const chart = new Chart(app, 'pipeline', { namespace: 'team-a' });
+  setTargetKubernetesVersion(chart, KubernetesVersion.V1_31);
   const corpus = new DatasetInit(chart, 'corpus', {
     source: DataSource.http('https://data.example.com/corpus/wiki-2024.tar.gz', {
       sha256: '9b2f6c1d0e4a5b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c',

@@ -6,6 +6,7 @@ import { standardLabels } from '../core/labels';
 import { fitName, toDnsLabel, validateDnsLabel, validateLabels } from '../core/names';
 import { PodSecurityOptions, validatePodSecurity } from '../core/security';
 import { stableStringify } from '../core/hash';
+import { KubernetesVersion, requireKubernetesVersion } from '../core/version';
 import { ARGO_API_VERSION, ArgoCronWorkflowSpec, ArgoDagTask, ArgoTemplate, ArgoWorkflowSpec } from './argo-types';
 import { validateCronSchedule, validateTimeZone } from '../core/schedule';
 import { ContainerStepOptions, JobStepOptions, PipelineStep, RenderedStep, durationSeconds, stepLabels } from './step';
@@ -170,6 +171,8 @@ export class TrainingPipeline extends Construct {
     super(scope, id);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);
+    requireKubernetesVersion(this, 'TrainingPipeline (Argo Workflows)', KubernetesVersion.V1_31,
+      'the vendored Argo Workflows CRDs use CEL rules whose estimated cost exceeds the budget of Kubernetes < 1.31, so they cannot be installed there');
     this.name = validateDnsLabel(this, 'name', props.name ?? toDnsLabel(this, id), PIPELINE_NAME_MAX);
     validatePodSecurity(this, props.security);
     validateLabels(this, 'labels', props.labels);

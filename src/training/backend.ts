@@ -27,6 +27,10 @@ export class TrainingBackend {
   /**
    * A JobSet (`jobset.x-k8s.io/v1alpha2`) with one replicated job; JobSet creates the headless
    * Service (`network.enableDNSHostnames`) named after the JobSet.
+   *
+   * Needs a target of Kubernetes 1.33 or newer (`setTargetKubernetesVersion`): the vendored
+   * JobSet CRD has CEL rules that read `metadata.namespace` of embedded templates, which
+   * Kubernetes < 1.33 cannot compile, so the CRD cannot be installed there.
    */
   public static jobSet(options: JobSetBackendOptions = {}): TrainingBackend {
     return new TrainingBackend(TrainingBackendKind.JOBSET, options.replicatedJobName ?? 'node');
@@ -36,6 +40,9 @@ export class TrainingBackend {
    * A Kubeflow Trainer v2 TrainJob (`trainer.kubeflow.org/v1alpha1`) with its own namespaced
    * TrainingRuntime holding the pod template. The trainer's torch/jax plugins inject the
    * rendezvous env; other frameworks get ours.
+   *
+   * Needs a target of Kubernetes 1.33 or newer (`setTargetKubernetesVersion`): the vendored
+   * Kubeflow Trainer TrainingRuntime CRDs have CEL rules that Kubernetes < 1.33 cannot compile.
    */
   public static kubeflowTrainJob(): TrainingBackend {
     return new TrainingBackend(TrainingBackendKind.KUBEFLOW_TRAINJOB, 'node');

@@ -339,6 +339,14 @@ export class DistributedTrainingJob extends Construct {
 
   private checkBackendSupport(backend: TrainingBackend, framework: Framework, props: DistributedTrainingJobProps): void {
     const b = backend.kind;
+    if (b === TrainingBackendKind.JOBSET) {
+      requireKubernetesVersion(this, 'backend TrainingBackend.jobSet()', KubernetesVersion.V1_33,
+        'the vendored JobSet CRD uses CEL rules that Kubernetes < 1.33 cannot compile, so it cannot be installed there');
+    }
+    if (b === TrainingBackendKind.KUBEFLOW_TRAINJOB) {
+      requireKubernetesVersion(this, 'backend TrainingBackend.kubeflowTrainJob()', KubernetesVersion.V1_33,
+        'the vendored Kubeflow Trainer TrainingRuntime CRDs use CEL rules that Kubernetes < 1.33 cannot compile, so they cannot be installed there');
+    }
     if (b === TrainingBackendKind.JOBSET && !RFC1035_LABEL.test(backend.replicatedJobName)) {
       fail(this, `jobSet replicatedJobName must be an RFC 1035 label, got ${show(backend.replicatedJobName)}`);
     }

@@ -1,7 +1,7 @@
 import { maskFetchScript } from '../support/mask';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { Accelerator, IPodContributor, PodContribution } from '../../src/core';
+import { Accelerator, IPodContributor, KubernetesVersion, PodContribution, setTargetKubernetesVersion } from '../../src/core';
 import { DataSource, DatasetInit } from '../../src/data';
 import { pipelineChart } from '../../src/example/pipeline';
 import { JOB_CONDITIONS, RunDirectory, TrainingPipeline, TrainingPipelineProps, Workspace } from '../../src/pipeline';
@@ -11,8 +11,15 @@ import { validateManifests, formatFindings } from '../../src/validation/validate
 
 const IMAGE = 'ghcr.io/acme/tools:1.0.0';
 
+/** An app targeting Kubernetes 1.31, TrainingPipeline's minimum (or `version`). */
+function appAt(version: KubernetesVersion = KubernetesVersion.V1_31): App {
+  const app = new App();
+  setTargetKubernetesVersion(app, version);
+  return app;
+}
+
 function setup(props: Partial<TrainingPipelineProps> = {}, namespace: string | null = 'team-a') {
-  const chart = new Chart(new App(), 'ml', { namespace: namespace ?? undefined });
+  const chart = new Chart(appAt(), 'ml', { namespace: namespace ?? undefined });
   const p = new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc('shared-nfs'), ...props });
   return { chart, p };
 }
@@ -282,16 +289,33 @@ describe('TrainingPipeline renders', () => {
   });
 });
 
-// TrainingPipeline gates no field on the Kubernetes version, so the default target (1.28) is
+// TrainingPipeline gates no field on the Kubernetes version, so its minimum target (1.31) is
 // the one to check; compiling the Argo CRD schemas per version costs tens of seconds.
 describe('TrainingPipeline output is strictly valid', () => {
-  test('against the Argo Workflows CRDs and Kubernetes 1.28', () => {
-    expect(expectValidManifests(pipelineChart(new App()), { kubernetesVersion: '1.28' })).toBeGreaterThanOrEqual(8);
+  test('against the Argo Workflows CRDs and Kubernetes 1.31', () => {
+    expect(expectValidManifests(pipelineChart(new App()), { kubernetesVersion: '1.31' })).toBeGreaterThanOrEqual(8);
   });
 });
 
 describe('TrainingPipeline fails', () => {
   const expectFail = (fn: () => unknown, message: string | RegExp) => expect(fn).toThrow(message);
+
+  test('fails below Kubernetes 1.31, where the Argo Workflows CRDs cannot be installed', () => {
+    expectFail(
+      () => new TrainingPipeline(new Chart(new App(), 'ml', { namespace: 'team-a' }), 'nightly', { workspace: Workspace.pvc('shared-nfs') }),
+      'ml/nightly: TrainingPipeline (Argo Workflows) needs Kubernetes 1.31 or newer, but the target version is 1.28: the vendored Argo Workflows CRDs use CEL rules whose estimated cost exceeds the budget of Kubernetes < 1.31, so they cannot be installed there; set setTargetKubernetesVersion(app, KubernetesVersion.V1_31)',
+    );
+    expectFail(
+      () => new TrainingPipeline(new Chart(appAt(KubernetesVersion.V1_30), 'ml', { namespace: 'team-a' }), 'nightly', { workspace: Workspace.pvc('shared-nfs') }),
+      'ml/nightly: TrainingPipeline (Argo Workflows) needs Kubernetes 1.31 or newer, but the target version is 1.30',
+    );
+  });
+
+  test('a chart-level target satisfies the gate (the example chart sets 1.31 on itself)', () => {
+    const chart = new Chart(new App(), 'ml', { namespace: 'team-a' });
+    setTargetKubernetesVersion(chart, KubernetesVersion.V1_33);
+    expect(() => new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc('shared-nfs') })).not.toThrow();
+  });
 
   test('fails on a dependency cycle, naming the cycle', () => {
     const { chart, p } = setup();

@@ -21,6 +21,18 @@ const FRAMEWORKS: Record<Backend, FrameworkKind[]> = {
   pytorchJob: ['pytorch', 'pytorch-elastic'],
 };
 
+/**
+ * Kubernetes versions each backend supports: the vendored JobSet and Kubeflow Trainer CRDs
+ * cannot be installed below 1.33 (CEL rules older API servers cannot compile), so those
+ * backends refuse a lower target.
+ */
+const BACKEND_VERSIONS: Record<Backend, readonly SupportedKubernetesVersion[]> = {
+  indexedJob: VERSIONS,
+  jobSet: VERSIONS.filter((v) => v === '1.33'),
+  trainJob: VERSIONS.filter((v) => v === '1.33'),
+  pytorchJob: VERSIONS,
+};
+
 const BACKENDS: Record<Backend, () => TrainingBackend> = {
   indexedJob: () => TrainingBackend.indexedJob(),
   jobSet: () => TrainingBackend.jobSet(),
@@ -41,7 +53,7 @@ interface Case {
 }
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
-  version: fc.constantFrom(...VERSIONS),
+  versionPick: fc.nat(),
   backend: fc.constantFrom<Backend>('indexedJob', 'jobSet', 'trainJob', 'pytorchJob'),
   frameworkPick: fc.nat(),
   nodes: fc.integer({ min: 1, max: 8 }),
@@ -66,8 +78,9 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     security: fc.option(fc.record({ runAsUser: fc.integer({ min: 1, max: 65535 }) }), { nil: undefined }),
     labels: fc.option(fc.constant({ team: 'research' }), { nil: undefined }),
   }),
-}).map(({ frameworkPick, ...c }) => ({
+}).map(({ frameworkPick, versionPick, ...c }) => ({
   ...c,
+  version: BACKEND_VERSIONS[c.backend][versionPick % BACKEND_VERSIONS[c.backend].length],
   framework: FRAMEWORKS[c.backend][frameworkPick % FRAMEWORKS[c.backend].length],
   // PyTorchJob has no podFailurePolicy: it refuses nonRetryableExitCodes by design.
   props: c.backend === 'pytorchJob' ? { ...c.props, nonRetryableExitCodes: undefined } : c.props,
@@ -117,8 +130,20 @@ describe('DistributedTrainingJob properties', () => {
       fc.constantFrom({ cpu: 'lots', memory: '1Gi' }, { cpu: '1', memory: '-1Gi' }, { cpu: '2', memory: '1Gi', cpuLimit: '1' }).map((r) => ({ resources: r })),
       fc.constantFrom({ HF_TOKEN: 'hf_' + 'x'.repeat(34) }, { 'BAD NAME': 'x' }, { DB_PASSWORD: 'hunter2' }).map((e) => ({ env: e })),
       fc.constantFrom(0, -5).map((runAsUser) => ({ security: { runAsUser } })),
+      // A backend below its minimum version (its CRD cannot be installed there).
+      fc.record({
+        backend: fc.constantFrom<Backend>('jobSet', 'trainJob'),
+        version: fc.constantFrom<SupportedKubernetesVersion>(...VERSIONS.filter((v) => v !== '1.33')),
+      }).map((belowMinimum) => ({ belowMinimum })),
     );
     fc.assert(fc.property(caseArb, invalid, (c, bad) => {
+      if ('belowMinimum' in bad) {
+        const { backend, version } = bad.belowMinimum;
+        const fw = FRAMEWORKS[backend].includes(c.framework) ? c.framework : 'pytorch';
+        const error = expectConstructError(() => render({ ...c, backend, version, framework: fw }), 'p/train');
+        expect(error.problem).toContain(`needs Kubernetes 1.33 or newer, but the target version is ${version}`);
+        return;
+      }
       const broken: Case = { ...c, ...('nodes' in bad ? { nodes: bad.nodes as number } : {}), props: { ...c.props, ...bad } as any };
       expectConstructError(() => render(broken), 'p/train');
     }), params(60));

@@ -362,7 +362,7 @@ describe('buildTrainingPodTemplate / renderIndexedJobSpec (reused by ScheduledTr
 
 describe('DistributedTrainingJob on JobSet', () => {
   test('pytorch contract with JobSet hostnames; JobSet owns the headless service', () => {
-    const { manifests, chart, job } = render({ backend: TrainingBackend.jobSet(), datasets: undefined, maxRestarts: 2 });
+    const { manifests, chart, job } = render({ backend: TrainingBackend.jobSet(), datasets: undefined, maxRestarts: 2 }, '1.33');
     expect(manifests.map((x) => x.kind).sort()).toEqual(['JobSet', 'NetworkPolicy']);
     const js = one(manifests, 'JobSet');
     expect(js.spec.network).toEqual({ enableDNSHostnames: true, publishNotReadyAddresses: true });
@@ -378,11 +378,11 @@ describe('DistributedTrainingJob on JobSet', () => {
     expect(job.coordinatorHost).toBe(pods[0].dnsName);
     const np = one(manifests, 'NetworkPolicy');
     for (const p of pods) expect(selects(np.spec.podSelector.matchLabels, p.labels)).toBe(true);
-    expectValidManifests(chart);
+    expectValidManifests(chart, { kubernetesVersion: '1.33' });
   });
 
-  test('permanent failures fail the whole JobSet; kueue, gang and gated fields on 1.31', () => {
-    for (const v of ['1.31'] as const) {
+  test('permanent failures fail the whole JobSet; kueue, gang and gated fields on 1.33', () => {
+    for (const v of ['1.33'] as const) {
       const chart = newChart(v);
       new DistributedTrainingJob(chart, 'llama-ft', {
         ...BASE,
@@ -415,18 +415,18 @@ describe('DistributedTrainingJob on JobSet', () => {
   });
 
   test('mpi hostfile uses JobSet pod names', () => {
-    const { manifests, job } = render({ backend: TrainingBackend.jobSet(), framework: Framework.mpi(), procsPerNode: 2 });
+    const { manifests, job } = render({ backend: TrainingBackend.jobSet(), framework: Framework.mpi(), procsPerNode: 2 }, '1.33');
     const pods = expandJobSet(manifests);
     const cm = one(manifests, 'ConfigMap');
     expect(cm.metadata.name).toBe(`${job.jobName}-hostfile`);
     expect(cm.data.hostfile).toBe(pods.map((p) => `${p.dnsName} slots=2\n`).join(''));
-    expectValidManifests(manifests);
+    expectValidManifests(manifests, { kubernetesVersion: '1.33' });
   });
 });
 
 describe('DistributedTrainingJob on Kubeflow Trainer v2', () => {
   test('pytorch: TrainingRuntime with the trainer node job, PET_* left to the torch plugin', () => {
-    const { manifests, chart, job } = render({ backend: TrainingBackend.kubeflowTrainJob(), queue: Queue.kueue('team-a'), deadline: Duration.hours(2), gang: Gang.coscheduling() });
+    const { manifests, chart, job } = render({ backend: TrainingBackend.kubeflowTrainJob(), queue: Queue.kueue('team-a'), deadline: Duration.hours(2), gang: Gang.coscheduling() }, '1.33');
     const tj = one(manifests, 'TrainJob');
     const rt = one(manifests, 'TrainingRuntime');
     expect(tj.spec).toEqual({
@@ -447,11 +447,11 @@ describe('DistributedTrainingJob on Kubeflow Trainer v2', () => {
     for (const reserved of ['PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT']) expect(names).not.toContain(reserved);
     expect(job.coordinatorHost).toBe(`${job.jobName}-node-0-0.${job.jobName}`);
     expect(kindOf(manifests, 'PodGroup')).toHaveLength(0);
-    expectValidManifests(chart);
+    expectValidManifests(chart, { kubernetesVersion: '1.33' });
   });
 
   test('tensorflow: our TF_CONFIG with the TrainJob\'s JobSet pod names', () => {
-    const { manifests, chart } = render({ backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.tensorflow(), nodes: 2 });
+    const { manifests, chart } = render({ backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.tensorflow(), nodes: 2 }, '1.33');
     const pods = expandJobSet(manifests, 'TrainingRuntime');
     const tj = one(manifests, 'TrainJob');
     for (const p of pods) {
@@ -460,7 +460,7 @@ describe('DistributedTrainingJob on Kubeflow Trainer v2', () => {
       expect(tf.task.index).toBe(p.index);
     }
     expect(one(manifests, 'TrainingRuntime').spec.mlPolicy).toEqual({ numNodes: 2 });
-    expectValidManifests(chart);
+    expectValidManifests(chart, { kubernetesVersion: '1.33' });
   });
 });
 
@@ -508,11 +508,19 @@ describe('DistributedTrainingJob fails', () => {
     ['fails on an invalid kueue queue name', { queue: Queue.kueue('Team A') }, 'ml/llama-ft: kueue queue name must be a DNS-1123 subdomain, got "Team A"', undefined],
     ['fails on backoffLimitPerIndex below Kubernetes 1.29', { backoffLimitPerIndex: 1 }, 'ml/llama-ft: backoffLimitPerIndex needs Kubernetes 1.29 or newer, but the target version is 1.28', undefined],
     ['fails on successPolicy below Kubernetes 1.31', { successWhenLeaderSucceeds: true }, 'ml/llama-ft: successPolicy (successWhenLeaderSucceeds) needs Kubernetes 1.31 or newer, but the target version is 1.29', '1.29'],
+    ['fails on a JobSet backend below Kubernetes 1.33', { backend: TrainingBackend.jobSet() },
+      'ml/llama-ft: backend TrainingBackend.jobSet() needs Kubernetes 1.33 or newer, but the target version is 1.28: the vendored JobSet CRD uses CEL rules that Kubernetes < 1.33 cannot compile, so it cannot be installed there; set setTargetKubernetesVersion(app, KubernetesVersion.V1_33)', undefined],
+    ['fails on a JobSet backend on Kubernetes 1.31 (its CRD does not install there either)', { backend: TrainingBackend.jobSet() },
+      'ml/llama-ft: backend TrainingBackend.jobSet() needs Kubernetes 1.33 or newer, but the target version is 1.31', '1.31'],
+    ['fails on a Kubeflow TrainJob backend below Kubernetes 1.33', { backend: TrainingBackend.kubeflowTrainJob() },
+      'ml/llama-ft: backend TrainingBackend.kubeflowTrainJob() needs Kubernetes 1.33 or newer, but the target version is 1.28: the vendored Kubeflow Trainer TrainingRuntime CRDs use CEL rules that Kubernetes < 1.33 cannot compile, so they cannot be installed there; set setTargetKubernetesVersion(app, KubernetesVersion.V1_33)', undefined],
+    ['fails on a Kubeflow TrainJob backend on Kubernetes 1.32', { backend: TrainingBackend.kubeflowTrainJob() },
+      'ml/llama-ft: backend TrainingBackend.kubeflowTrainJob() needs Kubernetes 1.33 or newer, but the target version is 1.32', '1.32'],
     ['fails on nonRetryableExitCodes with PyTorchJob', { backend: TrainingBackend.pytorchJob(), nonRetryableExitCodes: [3] }, 'ml/llama-ft: backend pytorchJob cannot express nonRetryableExitCodes', undefined],
     ['fails on a TensorFlow PyTorchJob', { backend: TrainingBackend.pytorchJob(), framework: Framework.tensorflow() }, 'ml/llama-ft: backend pytorchJob cannot express Framework.tensorflow', undefined],
-    ['fails on elastic TrainJob', { backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.pytorch({ minNodes: 2 }) }, 'ml/llama-ft: backend kubeflowTrainJob cannot express elastic PyTorch', undefined],
-    ['fails on a TrainJob with a non-default torch port', { backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.pytorch({ port: 23456 }) }, 'ml/llama-ft: backend kubeflowTrainJob cannot express a PyTorch port other than 29500', undefined],
-    ['fails on MPI TrainJob', { backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.mpi() }, 'ml/llama-ft: backend kubeflowTrainJob cannot express Framework.mpi', undefined],
+    ['fails on elastic TrainJob', { backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.pytorch({ minNodes: 2 }) }, 'ml/llama-ft: backend kubeflowTrainJob cannot express elastic PyTorch', '1.33'],
+    ['fails on a TrainJob with a non-default torch port', { backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.pytorch({ port: 23456 }) }, 'ml/llama-ft: backend kubeflowTrainJob cannot express a PyTorch port other than 29500', '1.33'],
+    ['fails on MPI TrainJob', { backend: TrainingBackend.kubeflowTrainJob(), framework: Framework.mpi() }, 'ml/llama-ft: backend kubeflowTrainJob cannot express Framework.mpi', '1.33'],
     ['fails on exit codes out of range', { nonRetryableExitCodes: [0] }, 'ml/llama-ft: nonRetryableExitCodes must be integers 1..255, got 0', undefined],
     ['fails on negative maxRestarts', { maxRestarts: -1 }, 'ml/llama-ft: maxRestarts must be an integer ≥ 0, got -1', undefined],
     ['fails on a sub-second deadline', { deadline: Duration.millis(500) }, 'ml/llama-ft: deadline must be a whole number of seconds ≥ 1, got 0.5 s', undefined],
