@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ClusterQueue,
-  ClusterQueueSpecQueueingStrategy,
-  ClusterQueueSpecResourceGroupsFlavorsResourcesNominalQuota as NominalQuota,
+  ClusterQueueV1Beta2 as ClusterQueue,
+  ClusterQueueV1Beta2SpecQueueingStrategy as ClusterQueueSpecQueueingStrategy,
+  ClusterQueueV1Beta2SpecResourceGroupsFlavorsResourcesNominalQuota as NominalQuota,
 } from '../../imports/kueue.x-k8s.io_clusterqueues';
-import { LocalQueue } from '../../imports/kueue.x-k8s.io_localqueues';
-import { ResourceFlavor } from '../../imports/kueue.x-k8s.io_resourceflavors';
+import { LocalQueueV1Beta2 as LocalQueue } from '../../imports/kueue.x-k8s.io_localqueues';
+import { ResourceFlavorV1Beta2 as ResourceFlavor } from '../../imports/kueue.x-k8s.io_resourceflavors';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
@@ -99,6 +99,8 @@ export function clusterScoped(obj: ApiObject): void {
 /**
  * Kueue objects of one team: ResourceFlavors, a ClusterQueue admitting only the team
  * namespace with nominal quotas per flavor (cpu, memory, GPUs), and the LocalQueue.
+ * Rendered as `kueue.x-k8s.io/v1beta2` (v1beta1 is deprecated; its ClusterQueue
+ * `spec.cohort` is `spec.cohortName` in v1beta2).
  */
 export class TeamQueue extends Construct {
   /** LocalQueue name (the `kueue.x-k8s.io/queue-name` value). */
@@ -150,7 +152,7 @@ export class TeamQueue extends Construct {
     const cq = new ClusterQueue(this, 'ClusterQueue', {
       metadata: { name: this.clusterQueueName, labels },
       spec: {
-        cohort: props.cohort,
+        cohortName: props.cohort,
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.namespace } },
         queueingStrategy: strategy === QueueingStrategy.STRICT_FIFO ? ClusterQueueSpecQueueingStrategy.STRICT_FIFO : ClusterQueueSpecQueueingStrategy.BEST_EFFORT_FIFO,
         resourceGroups: [

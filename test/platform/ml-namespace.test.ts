@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Accelerator } from '../../src/core';
-import { MlNamespace, MlNamespaceProps, ScheduledTraining, TrainingTemplate } from '../../src/platform';
+import { MlNamespace, MlNamespaceProps, QueueingStrategy, ScheduledTraining, TrainingTemplate } from '../../src/platform';
 import { expectValidManifests } from '../../src/testing';
 
 const FLAVOR = { name: 'h100', nodeLabels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' }, cpu: '64', memory: '512Gi', gpu: 8 };
@@ -42,7 +42,7 @@ describe('MlNamespace', () => {
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
       ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
     }]);
-    expect(find('ResourceFlavor')).toMatchObject({ apiVersion: 'kueue.x-k8s.io/v1beta1', metadata: { name: 'h100' }, spec: { nodeLabels: FLAVOR.nodeLabels } });
+    expect(find('ResourceFlavor')).toMatchObject({ apiVersion: 'kueue.x-k8s.io/v1beta2', metadata: { name: 'h100' }, spec: { nodeLabels: FLAVOR.nodeLabels } });
     expect(find('ClusterQueue').spec).toEqual({
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } },
       queueingStrategy: 'BestEffortFIFO',
@@ -55,6 +55,17 @@ describe('MlNamespace', () => {
     expect(manifests.filter((m) => ['Namespace', 'ResourceFlavor', 'ClusterQueue'].includes(m.kind)).every((m) => m.metadata.namespace === undefined)).toBe(true);
     for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
     expect(Testing.synth(chart)).toMatchSnapshot();
+  });
+
+  test('renders every Kueue object as kueue.x-k8s.io/v1beta2; the cohort is spec.cohortName with StrictFIFO', () => {
+    const { app, find, manifests } = render({ queue: { flavors: [FLAVOR], cohort: 'ml-shared', queueingStrategy: QueueingStrategy.STRICT_FIFO } });
+    const kueue = manifests.filter((m) => m.apiVersion.startsWith('kueue.x-k8s.io/'));
+    expect(kueue.map((m) => `${m.apiVersion}/${m.kind}`)).toEqual([
+      'kueue.x-k8s.io/v1beta2/ResourceFlavor', 'kueue.x-k8s.io/v1beta2/ClusterQueue', 'kueue.x-k8s.io/v1beta2/LocalQueue',
+    ]);
+    expect(find('ClusterQueue').spec).toMatchObject({ cohortName: 'ml-shared', queueingStrategy: 'StrictFIFO' });
+    expect(find('ClusterQueue').spec.cohort).toBeUndefined();
+    for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
   });
 
   test('accepts workloads that fit the quota and the queue, across charts', () => {
