@@ -73,6 +73,24 @@ export function skipReason(set: ManifestSet): string | undefined {
   return undefined;
 }
 
+/**
+ * Splits a set into the objects this server can take and those whose CRD it rejected
+ * (see crds.test.ts: e.g. Argo Workflows on 1.28). The constructs that render those kinds
+ * refuse a target below the version their CRD needs (requireKubernetesVersion), so such
+ * objects can only come from a chart that targets a newer version than this server.
+ */
+export function splitByInstalledCrds(set: ManifestSet): { set: ManifestSet; excluded: string[] } {
+  const rejected = new Set(rejectedCrds().map((r) => `${r.group}/${r.kind}`));
+  const excluded: string[] = [];
+  const objects = set.objects.filter((o) => {
+    const group = typeof o.apiVersion === 'string' && o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    if (!rejected.has(`${group}/${o.kind}`)) return true;
+    excluded.push(`${o.kind}/${o.metadata?.name}`);
+    return false;
+  });
+  return { set: { ...set, objects }, excluded };
+}
+
 /** DNS label from free text, at most 63 characters, unique per input. */
 export function slug(text: string, prefix: string): string {
   const base = `${prefix}-${text.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.replace(/-+$/, '');
