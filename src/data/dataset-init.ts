@@ -33,6 +33,7 @@ export const DEFAULT_FETCH_RESOURCES: ComputeResources = { cpu: '250m', memory: 
 const RESERVED_PATHS = ['/tmp', ML_HOME, '/dev/shm', FETCH_SCRIPT_DIR, FETCH_VOLUME_DIR, '/var/run/cdk8s-ml'];
 
 let scriptText: string | undefined;
+let scriptHash: string | undefined;
 
 /** The text of the fetch program shipped with the package (`src/data/fetch.sh`). */
 export function fetchScript(): string {
@@ -40,9 +41,15 @@ export function fetchScript(): string {
   return scriptText;
 }
 
+/** Content hash of the fetch script (computed once per process). */
+function fetchScriptHash(): string {
+  scriptHash ??= shortHash(fetchScript(), 10);
+  return scriptHash;
+}
+
 /** Name of the ConfigMap holding the fetch script: carries a hash of it, so a new script rolls pods. */
 export function fetchScriptConfigMapName(): string {
-  return `cdk8s-ml-fetch-${shortHash(fetchScript(), 10)}`;
+  return `cdk8s-ml-fetch-${fetchScriptHash()}`;
 }
 
 /** Retry and timing settings of the fetcher (see FETCH.md). */
@@ -398,7 +405,7 @@ export class DatasetInit extends Construct implements IPodContributor {
       new k8s.KubeConfigMap(chart, id, {
         metadata: {
           name,
-          labels: standardLabels({ name: 'cdk8s-ml-fetch', component: 'dataset', version: shortHash(fetchScript(), 10) }),
+          labels: standardLabels({ name: 'cdk8s-ml-fetch', component: 'dataset', version: fetchScriptHash() }),
           annotations: { 'argocd.argoproj.io/sync-wave': DATASET_SYNC_WAVE },
         },
         immutable: true,
