@@ -118,6 +118,7 @@ EXTRACT=${FETCH_EXTRACT:-none}
 ROOT=${FETCH_ROOT:-}
 REVISION=${FETCH_REVISION:-}
 HF_REPO_TYPE=${FETCH_HF_REPO_TYPE:-}
+INCLUDE=${FETCH_INCLUDE:-}
 HEADERS_FILE=${FETCH_HEADERS_FILE:-}
 FILENAME=${FETCH_FILENAME:-}
 EXPECTED_BYTES=${FETCH_EXPECTED_BYTES:-}
@@ -220,6 +221,24 @@ case $SOURCE in
     ;;
 esac
 
+# FETCH_INCLUDE: newline-separated glob patterns (hf only); blank lines are skipped.
+# Split on newlines only, with globbing off, so patterns reach the CLI verbatim.
+INCLUDE_N=0
+if [ -n "$INCLUDE" ]; then
+  [ "$SOURCE" = hf ] || die "$EX_CONFIG" "FETCH_INCLUDE is only supported for FETCH_SOURCE=hf"
+  _ifs=$IFS
+  IFS=$NL
+  set -f
+  for _p in $INCLUDE; do
+    case $_p in
+      -*) die "$EX_CONFIG" "FETCH_INCLUDE patterns must not start with '-', got '$_p'" ;;
+    esac
+    INCLUDE_N=$((INCLUDE_N + 1))
+  done
+  set +f
+  IFS=$_ifs
+fi
+
 # File name of a single downloaded object (HTTP): FETCH_FILENAME or the last
 # path segment of the URL, reduced to [A-Za-z0-9._-].
 if [ -z "$FILENAME" ] && [ "$SOURCE" = http ]; then
@@ -242,6 +261,10 @@ if [ -z "$FINGERPRINT" ]; then
     FINGERPRINT=$(printf 'v1\n%s\n%s\n%s\n%s\n%s\n%s\n' "$SOURCE" "$URL" "$EXTRACT" "$FILENAME" "$REVISION" "$MANIFEST" | sha256sum)
   fi
   FINGERPRINT=${FINGERPRINT%% *}
+  if [ "$INCLUDE_N" -gt 0 ]; then # only then, so fingerprints without patterns stay as they were
+    FINGERPRINT=$(printf '%s\ninclude\n%s\n' "$FINGERPRINT" "$INCLUDE" | sha256sum)
+    FINGERPRINT=${FINGERPRINT%% *}
+  fi
 fi
 case $FINGERPRINT in *"$NL"*) die "$EX_CONFIG" "FETCH_FINGERPRINT must be a single line" ;; esac
 
@@ -778,9 +801,25 @@ fetch_hf() {
   else
     die "$EX_CONFIG" "neither hf nor huggingface-cli is installed in this image"
   fi
+  _tool=$1
   set -- "$@" "$URL" --local-dir "$DL"
   [ -n "$REVISION" ] && set -- "$@" --revision "$REVISION"
   [ -n "$HF_REPO_TYPE" ] && set -- "$@" --repo-type "$HF_REPO_TYPE"
+  if [ "$INCLUDE_N" -gt 0 ]; then
+    # `hf download` (typer) takes one pattern per --include and keeps them all;
+    # `huggingface-cli download` (argparse, nargs="*") keeps only the last
+    # --include, so it gets one --include followed by every pattern (last on the
+    # command line, so nothing else is read as a pattern).
+    [ "$_tool" = hf ] || set -- "$@" --include
+    _ifs=$IFS
+    IFS=$NL
+    set -f
+    for _p in $INCLUDE; do
+      if [ "$_tool" = hf ]; then set -- "$@" --include "$_p"; else set -- "$@" "$_p"; fi
+    done
+    set +f
+    IFS=$_ifs
+  fi
   run_tool classify_hf "$@"
 }
 

@@ -206,6 +206,14 @@ export interface HuggingFaceSourceOptions extends SourceIntegrityOptions {
   readonly token?: SecretKey;
   /** @default HuggingFaceRepoType.MODEL */
   readonly repoType?: HuggingFaceRepoType;
+  /**
+   * Glob patterns limiting which files of the repo are downloaded, e.g.
+   * `['*.safetensors', 'config.json']` (huggingface_hub `allow_patterns` semantics).
+   * At most 64 non-empty patterns, each a single line not starting with `-`. The
+   * patterns are part of the fingerprint: changing them refetches the data.
+   * @default - every file of the repo
+   */
+  readonly include?: string[];
 }
 
 /** Options of {@link DataSource.pvc}. */
@@ -255,6 +263,8 @@ const GCS_URI = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/[^\s]*)?$/;
 const HF_REPO = /^([A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HF_REVISION = /^[A-Za-z0-9._/-]+$/;
 const FILE_NAME = /^[A-Za-z0-9._-]+$/;
+const MAX_INCLUDE_PATTERNS = 64;
+const MAX_INCLUDE_PATTERN_LENGTH = 256;
 const SECRET_DIR = '/var/run/cdk8s-ml';
 
 /**
@@ -454,6 +464,23 @@ class ObjectStoreSource extends DataSource {
   }
 }
 
+function checkInclude(scope: IConstruct, include: string[] | undefined): string[] | undefined {
+  if (include === undefined) return undefined;
+  if (!Array.isArray(include) || include.length === 0) {
+    fail(scope, `source include must be a non-empty list of glob patterns (omit it to download every file), got ${show(include)}`);
+  }
+  if (include.length > MAX_INCLUDE_PATTERNS) fail(scope, `source include must have at most ${MAX_INCLUDE_PATTERNS} patterns, got ${include.length}`);
+  for (const pattern of include) {
+    if (typeof pattern !== 'string' || pattern.trim() === '' || pattern.length > MAX_INCLUDE_PATTERN_LENGTH || /[\u0000-\u001f\u007f]/.test(pattern) || pattern.startsWith('-')) {
+      fail(
+        scope,
+        `source include patterns must be non-empty single-line glob patterns of at most ${MAX_INCLUDE_PATTERN_LENGTH} characters, not starting with "-", got ${show(pattern)}`,
+      );
+    }
+  }
+  return include;
+}
+
 class HuggingFaceSource extends DataSource {
   constructor(private readonly repo: string, private readonly options: HuggingFaceSourceOptions) {
     super();
@@ -475,6 +502,7 @@ class HuggingFaceSource extends DataSource {
     if (!Object.values(HuggingFaceRepoType).includes(repoType)) fail(scope, `source repoType must be model, dataset or space, got ${show(repoType)}`);
     const expectedBytes = checkSize(scope, o.expectedSize);
     const manifest = checkManifest(scope, o.sha256Manifest);
+    const include = checkInclude(scope, o.include);
     const env: EnvMap = {
       FETCH_SOURCE: 'hf',
       FETCH_URL: repo,
@@ -483,11 +511,15 @@ class HuggingFaceSource extends DataSource {
       ...integrityEnv(undefined, Extract.NONE, expectedBytes, manifest),
       HF_HUB_DISABLE_TELEMETRY: '1',
     };
+    if (include) env.FETCH_INCLUDE = include.join('\n');
     if (o.token) {
       o.token.validate(scope, 'source token');
       env.HF_TOKEN = EnvSource.fromSecret(o.token.secretName, o.token.key);
     }
-    const identity = { source: 'hf', repo, revision: o.revision, repoType, manifest: manifest ?? null };
+    const identity: Record<string, unknown> = { source: 'hf', repo, revision: o.revision, repoType, manifest: manifest ?? null };
+    // Only when set, so fingerprints of sources without include stay as they were;
+    // sorted and deduplicated: the order of the patterns does not change the content.
+    if (include) identity.include = [...new Set(include)].sort();
     return { kind: 'hf', env, identity, extract: Extract.NONE, expectedBytes, secretFiles: [], defaultImage: DEFAULT_FETCH_IMAGES.huggingFace };
   }
 }

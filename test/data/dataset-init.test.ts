@@ -247,6 +247,21 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
       HF_TOKEN: { secretKeyRef: { name: 'hf', key: 'token' } },
       HF_HOME: '/home/ml/.cache/huggingface',
     });
+    expect(envOf(init)).not.toHaveProperty('FETCH_INCLUDE');
+  });
+
+  test('hugging face include: FETCH_INCLUDE one pattern a line, part of the fingerprint', () => {
+    const c = chart();
+    const source = (include?: string[]) => DataSource.huggingFace('org/m', { revision: 'abc123', include });
+    const ds = new DatasetInit(c, 'm', { source: source(['*.safetensors', 'config.json']) });
+    const init = ds.contributeTo(new Construct(c, 'o')).initContainers[0];
+    expect(envOf(init)).toMatchObject({ FETCH_SOURCE: 'hf', FETCH_INCLUDE: '*.safetensors\nconfig.json' });
+    const fp = (s: DataSource) => new DatasetInit(chart(), 'd', { source: s }).fingerprint;
+    const all = fp(source());
+    expect(ds.fingerprint).not.toBe(all);
+    expect(fp(source(['*.safetensors']))).not.toBe(ds.fingerprint);
+    expect(fp(source(['*.safetensors']))).not.toBe(all);
+    expect(fp(source(['config.json', '*.safetensors']))).toBe(ds.fingerprint);
   });
 
   test('DataSource.pvc mounts the claim read-only without an init container', () => {
@@ -343,8 +358,10 @@ test('every FETCH_* variable the construct renders is part of the FETCH.md contr
       connectTimeout: Duration.seconds(4), lockLease: Duration.seconds(8), lockWait: Duration.seconds(9), progressInterval: Duration.seconds(1),
     },
   });
-  consumerJob(c, 'j', [tuned]);
+  const hfInclude = new DatasetInit(c, 'h', { source: DataSource.huggingFace('org/m', { revision: 'v1', include: ['*.json'] }), mountPath: '/models/m' });
+  consumerJob(c, 'j', [tuned, hfInclude]);
   collect(objects(c));
+  expect(names).toContain('FETCH_INCLUDE');
   expect(names.size).toBeGreaterThanOrEqual(20);
   for (const name of names) {
     expect([name, doc.includes(`| \`${name}\` |`)]).toEqual([name, true]);
@@ -445,6 +462,11 @@ describe('DatasetInit validation', () => {
     ['fails on sha256 for an s3 prefix', () => ({ source: DataSource.s3('s3://bucket/dir/', { credentials: S3Credentials.anonymous(), sha256: SHA }) }), 'ml/d: source sha256 and extract need a single object, not a bucket or prefix, got "s3://bucket/dir/"'],
     ['fails on a bad s3 endpoint', () => ({ source: DataSource.s3('s3://bucket/k', { credentials: S3Credentials.anonymous(), endpoint: 'minio:9000' }) }), 'ml/d: source endpoint must be an http(s) URL without credentials, got "minio:9000"'],
     ['fails on a hugging face repo without revision', () => ({ source: DataSource.huggingFace('org/model', { revision: '' }) }), 'ml/d: source revision is required for Hugging Face repo "org/model": pin a commit sha (or a tag/branch), got ""'],
+    ['fails on a hugging face include pattern with a newline', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: ['*.json', 'a\nb'] }) }), 'ml/d: source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got "a\\nb"'],
+    ['fails on an empty hugging face include pattern', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: [''] }) }), 'ml/d: source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got ""'],
+    ['fails on a hugging face include pattern that looks like an option', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: ['--force-download'] }) }), 'ml/d: source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got "--force-download"'],
+    ['fails on too many hugging face include patterns', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: Array.from({ length: 65 }, (_, i) => `f${i}.bin`) }) }), 'ml/d: source include must have at most 64 patterns, got 65'],
+    ['fails on an empty hugging face include list', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: [] }) }), 'ml/d: source include must be a non-empty list of glob patterns (omit it to download every file), got []'],
     ['fails on a bad hugging face repo id', () => ({ source: DataSource.huggingFace('org/team/model', { revision: 'main' }) }), 'ml/d: source repo must be a Hugging Face repo id like "org/name", got "org/team/model"'],
     ['fails on an invalid source claim name', () => ({ source: DataSource.pvc('Cache_Claim') }), 'ml/d: source claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got "Cache_Claim"'],
     ['fails on an invalid volume claim name', () => ({ ...http(), volume: DatasetVolume.pvc('cache claim') }), 'ml/d: volume claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got "cache claim"'],

@@ -165,6 +165,10 @@ echo "Transferred: done"
 for (const tool of ['rclone', 'huggingface-cli']) {
   fs.writeFileSync(path.join(FAKE_BIN, tool), FAKE_TOOL, { mode: 0o755 });
 }
+// `hf` alone in its own dir: fetch.sh prefers hf over huggingface-cli when both exist.
+const FAKE_BIN_HF = path.join(WORK, 'fake-bin-hf');
+fs.mkdirSync(FAKE_BIN_HF, { recursive: true });
+fs.writeFileSync(path.join(FAKE_BIN_HF, 'hf'), FAKE_TOOL, { mode: 0o755 });
 
 function writeTree(dir: string, tree: Tree): void {
   for (const [rel, body] of Object.entries(tree)) {
@@ -644,6 +648,8 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
       { FETCH_SHA256_MANIFEST: '../outside' },
       { FETCH_SOURCE: 'hf', FETCH_URL: 'org/model' },
       { FETCH_SOURCE: 'hf', FETCH_URL: 'org/$(reboot)', FETCH_SHA256: '' },
+      { FETCH_INCLUDE: '*.bin' },
+      { FETCH_SOURCE: 'hf', FETCH_URL: 'org/model', FETCH_SHA256: '', FETCH_INCLUDE: '*.json\n--force-download' },
     ];
     for (const extra of bad) {
       const r = await run(shell, env(c, url, extra));
@@ -723,9 +729,38 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     expect(args.slice(0, 2)).toEqual(['download', 'org/model']);
     expect(args).toEqual(expect.arrayContaining(['--revision', 'abc123', '--repo-type', 'model', '--local-dir']));
 
+    expect(args).not.toContain('--include');
+
     const c2 = newCase('hf-404');
     const r = await run(shell, { ...env(c2, 'org/missing', { FETCH_SOURCE: 'hf', FETCH_SHA256: '' }), ...fakeEnv(c2, 'hf404') }, {}, [FAKE_BIN]);
     expectNothingPublished(c2, r, FetchExitCodes.HTTP_CLIENT_ERROR);
     expect(fs.readFileSync(path.join(c2.dir, 'fake-state/count'), 'utf8').trim()).toBe('1');
+  });
+
+  // Patterns with glob characters and spaces must reach the CLI verbatim (no globbing, no
+  // word splitting); blank lines in FETCH_INCLUDE are skipped. The script runs in the repo
+  // root, where an expanded '*.json' would turn into package.json etc.
+  const INCLUDE = ['*.json', 'dir with space/*.safetensors'];
+
+  tc('hf via hf: FETCH_INCLUDE becomes one --include per pattern; the download still publishes atomically', async () => {
+    const c = newCase('hf-include');
+    writeTree(path.join(c.dir, 'remote'), ARCHIVE_TREE);
+    const e = { ...env(c, 'org/model', { FETCH_SOURCE: 'hf', FETCH_SHA256: '', FETCH_REVISION: 'abc123', FETCH_INCLUDE: `${INCLUDE.join('\n')}\n\n` }), ...fakeEnv(c) };
+    expectPublished(c, await run(shell, e, { [FP]: ARCHIVE_TREE }, [FAKE_BIN_HF]), ARCHIVE_TREE);
+    const args = fakeArgs(c, 1);
+    expect(args.slice(0, 2)).toEqual(['download', 'org/model']);
+    expect(args.slice(-4)).toEqual(['--include', INCLUDE[0], '--include', INCLUDE[1]]);
+    expect(args.filter((a) => a === '--include')).toHaveLength(2);
+  });
+
+  tc('hf via huggingface-cli: FETCH_INCLUDE becomes one --include followed by every pattern (argparse keeps only the last --include)', async () => {
+    const c = newCase('hf-cli-include');
+    writeTree(path.join(c.dir, 'remote'), ARCHIVE_TREE);
+    const e = { ...env(c, 'org/model', { FETCH_SOURCE: 'hf', FETCH_SHA256: '', FETCH_REVISION: 'abc123', FETCH_INCLUDE: INCLUDE.join('\n') }), ...fakeEnv(c) };
+    expectPublished(c, await run(shell, e, { [FP]: ARCHIVE_TREE }, [FAKE_BIN]), ARCHIVE_TREE);
+    const args = fakeArgs(c, 1);
+    expect(args.slice(0, 2)).toEqual(['download', 'org/model']);
+    expect(args.slice(-3)).toEqual(['--include', ...INCLUDE]);
+    expect(args.filter((a) => a === '--include')).toHaveLength(1);
   });
 });
