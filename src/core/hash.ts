@@ -5,17 +5,51 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
+/**
+ * `value` with object keys sorted at every depth, for JSON.stringify. Subtrees whose key order
+ * is already sorted are returned as they are (the text is the same: JSON.stringify skips
+ * undefined, functions and symbols either way); only plain objects and arrays without
+ * `toJSON` (and no own `__proto__` key, which the copy's assignment would drop) are shared;
+ * anything else is copied as before.
+ */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
+  if (value === null || typeof value !== 'object') return value;
+  const shareable = typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  if (Array.isArray(value)) {
+    if (!shareable) return value.map(sortKeys);
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const s = sortKeys(v);
+      if (s !== v) {
+        out ??= value.slice();
+        out[i] = s;
+      }
+    }
+    return out ?? value;
+  }
+  const keys = Object.keys(value as object);
+  const proto = Object.getPrototypeOf(value);
+  let sorted = shareable && (proto === Object.prototype || proto === null);
+  for (let i = 0; sorted && i < keys.length; i++) sorted = (i === 0 || keys[i - 1] < keys[i]) && keys[i] !== '__proto__';
+  if (!sorted) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as object).sort()) {
+    for (const key of keys.sort()) {
       const v = (value as Record<string, unknown>)[key];
       if (v !== undefined) out[key] = sortKeys(v);
     }
     return out;
   }
-  return value;
+  let out: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    const v = (value as Record<string, unknown>)[key];
+    const s = sortKeys(v);
+    if (s !== v) {
+      out ??= { ...(value as Record<string, unknown>) };
+      out[key] = s;
+    }
+  }
+  return out ?? value;
 }
 
 /**

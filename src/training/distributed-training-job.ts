@@ -95,10 +95,72 @@ const TRAINER_ANCESTOR_LABEL = 'trainer.kubeflow.org/trainjob-ancestor-step';
 /** Port the Kubeflow Trainer torch plugin fixes for `PET_MASTER_PORT`. */
 const TRAINER_TORCH_PORT = 29500;
 
-/** Replaces the workload-name placeholder in a plain JSON value (one native serialize/parse pass). */
+/** Thrown by {@link replaceIn} when a value is not plain JSON. */
+const NOT_PLAIN = Symbol('not plain JSON');
+
+/**
+ * `value` with `from` replaced by `to` in every string, copying only the objects and arrays
+ * on the way to a replaced string (the rest is shared). Throws NOT_PLAIN on anything a JSON
+ * round trip would change (class instances, non-finite numbers, -0, undefined array items,
+ * functions, keys holding `from`); undefined object values are kept (the synthesizer drops them).
+ */
+function replaceIn(value: unknown, from: string, to: string): unknown {
+  switch (typeof value) {
+    case 'string':
+      return value.includes(from) ? value.split(from).join(to) : value;
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value) || Object.is(value, -0)) throw NOT_PLAIN;
+      return value;
+    case 'object':
+      break;
+    default:
+      throw NOT_PLAIN;
+  }
+  if (value === null) return value;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v === undefined) throw NOT_PLAIN;
+      const r = replaceIn(v, from, to);
+      if (r !== v) {
+        out ??= value.slice();
+        out[i] = r;
+      }
+    }
+    return out ?? value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype || typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_PLAIN;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    if (key.includes(from) || key === '__proto__') throw NOT_PLAIN;
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const r = replaceIn(v, from, to);
+    if (r !== v) {
+      out ??= { ...(value as Record<string, unknown>) };
+      out[key] = r;
+    }
+  }
+  return out ?? value;
+}
+
+/**
+ * Replaces the workload-name placeholder in a plain JSON value: a copy-on-write walk (the
+ * spec is large and the placeholder sits in a few strings), or a native JSON round trip for
+ * values that are not plain JSON.
+ */
 function substitute<T>(value: T, from: string, to: string): T {
-  const text = JSON.stringify(value);
-  return text.includes(from) ? JSON.parse(text.split(from).join(to)) : value;
+  try {
+    return replaceIn(value, from, to) as T;
+  } catch (e) {
+    if (e !== NOT_PLAIN) throw e;
+    const text = JSON.stringify(value);
+    return text.includes(from) ? JSON.parse(text.split(from).join(to)) : value;
+  }
 }
 
 function failUnsupported(scope: Construct, backend: string, what: string): never {
