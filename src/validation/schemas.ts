@@ -17,12 +17,6 @@ export const QUANTITY_PATTERN = '^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(([KMGTPE]i)|[num
 
 type Json = any;
 
-/** Where the JSON schema of a group/version/kind lives. */
-export interface SchemaLocation {
-  /** The ajv schema reference to compile. */
-  readonly ref: string;
-}
-
 export function schemasDir(): string {
   return path.join(packageRoot(), 'schemas');
 }
