@@ -23,7 +23,9 @@ export type Fault =
   /** Serve the right length with one flipped byte per KiB. */
   | { readonly kind: 'corrupt' }
   /** Serve normally but throttled: `chunk` bytes every `everyMs` milliseconds. */
-  | { readonly kind: 'slow'; readonly chunk: number; readonly everyMs: number };
+  | { readonly kind: 'slow'; readonly chunk: number; readonly everyMs: number }
+  /** Send `at` body bytes, then the rest once `release` resolves (a download held open by the test). */
+  | { readonly kind: 'hold'; readonly at: number; readonly release: Promise<void> };
 
 export interface RouteOptions {
   readonly body: Buffer;
@@ -161,6 +163,15 @@ export class FaultServer {
       case 'stall':
         send(body.subarray(0, fault.at));
         return; // never finished; close() destroys the socket
+      case 'hold':
+        send(body.subarray(0, fault.at));
+        void fault.release.then(() => {
+          if (res.destroyed || res.socket?.destroyed) return;
+          const rest = body.subarray(fault.at);
+          rec.bytesSent += rest.length;
+          res.end(rest);
+        });
+        return;
       case 'slow': {
         let off = 0;
         const tick = () => {

@@ -65,6 +65,8 @@ export interface Running {
   readonly done: Promise<RunResult>;
   /** SIGKILL to the whole process group (what a container kill does). */
   kill9(): void;
+  /** stdout printed so far (the script is still running). */
+  stdoutSoFar(): string;
 }
 
 /** Starts the script in its own process group with exactly `env` (plus PATH). */
@@ -92,7 +94,7 @@ export function startFetch(shell: Shell, env: Record<string, string>, extraPath:
       resolve({ code, signal, stdout, stderr, output: `${stdout}${stderr}` });
     });
   });
-  return { child, done, kill9 };
+  return { child, done, kill9, stdoutSoFar: () => stdout };
 }
 
 export function sha256(buf: Buffer | string): string {

@@ -474,26 +474,43 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
 
   tc('three fetchers on one volume: all exit 0, exactly one download', async () => {
     const c = newCase('three');
-    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'slow', chunk: 16384, everyMs: 50 }] });
+    // The server holds the one download open until both other pods report that they
+    // wait for the lock holder, so the overlap is certain rather than a timing accident.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: 32 * 1024, release: held }] });
     await ready;
     const obs = new InvariantObserver(c.root, { [FP]: TREE }).start();
-    const runs = await Promise.all(['pod-a', 'pod-b', 'pod-c'].map((pod) => startFetch(shell, env(c, url, { FETCH_POD_ID: pod })).done));
+    const fetchers = ['pod-a', 'pod-b', 'pod-c'].map((pod) => startFetch(shell, env(c, url, { FETCH_POD_ID: pod, FETCH_STALL_SECONDS: '60' })));
+    const waiting = () => fetchers.filter((f) => /waiting for 'pod-.' to finish/.test(f.stdoutSoFar())).length;
+    try {
+      await until(() => server.requests(c.route).length === 1 && waiting() === 2, 20_000, 'one download and two waiting pods');
+    } finally {
+      release();
+    }
+    const runs = await Promise.all(fetchers.map((f) => f.done));
     expect(obs.stop()).toEqual([]);
     for (const r of runs) expectCode(r, 0);
     expect(server.requests(c.route)).toHaveLength(1);
     expect(runs.filter((r) => /attempt 1: downloading/.test(r.stdout))).toHaveLength(1);
-    expect(runs.filter((r) => /waiting for 'pod-.' to finish/.test(r.stdout)).length).toBeGreaterThanOrEqual(1);
+    expect(runs.filter((r) => /waiting for 'pod-.' to finish/.test(r.stdout))).toHaveLength(2);
+    expect(runs.filter((r) => /completed by another pod/.test(r.stdout))).toHaveLength(2);
     expect(treeMismatch(path.join(c.root, 'data'), TREE)).toBeUndefined();
     expect(leftovers(c.root)).toEqual([]);
   });
 
+  // The first download of each kill test is held open after HELD_AT bytes, so the kill
+  // lands mid-transfer however slow the machine is.
+  const HELD_AT = 64 * 1024;
+  const NEVER = new Promise<void>(() => undefined);
+
   tc('kill -9 mid-download, rerun in the same pod: takes over its lock and resumes', async () => {
     const c = newCase('kill-same-pod');
-    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'slow', chunk: 8192, everyMs: 25 }] });
+    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: HELD_AT, release: NEVER }] });
     await ready;
     const obs = new InvariantObserver(c.root, { [FP]: TREE }).start();
     const first = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a' }));
-    await until(() => fileSize(stagedFile(c, 'pod-a')) >= 64 * 1024, 10_000, 'partial download');
+    await until(() => fileSize(stagedFile(c, 'pod-a')) >= HELD_AT, 10_000, 'partial download');
     first.kill9();
     expect((await first.done).signal).toBe('SIGKILL');
     const kept = fileSize(stagedFile(c, 'pod-a'));
@@ -509,10 +526,10 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
 
   tc('kill -9 mid-download, another pod: waits out the lease, takes over the stale lock, adopts and resumes', async () => {
     const c = newCase('kill-other-pod');
-    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'slow', chunk: 8192, everyMs: 25 }] });
+    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: HELD_AT, release: NEVER }] });
     await ready;
     const first = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a' }));
-    await until(() => fileSize(stagedFile(c, 'pod-a')) >= 64 * 1024, 10_000, 'partial download');
+    await until(() => fileSize(stagedFile(c, 'pod-a')) >= HELD_AT, 10_000, 'partial download');
     first.kill9();
     await first.done;
     const kept = fileSize(stagedFile(c, 'pod-a'));
@@ -525,10 +542,10 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
 
   tc('SIGTERM mid-download: exits 143, releases the lock, keeps the partial for a resume', async () => {
     const c = newCase('sigterm');
-    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'slow', chunk: 8192, everyMs: 25 }] });
+    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: HELD_AT, release: NEVER }] });
     await ready;
     const first = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a' }));
-    await until(() => fileSize(stagedFile(c, 'pod-a')) >= 32 * 1024, 10_000, 'partial download');
+    await until(() => fileSize(stagedFile(c, 'pod-a')) >= HELD_AT, 10_000, 'partial download');
     process.kill(first.child.pid!, 'SIGTERM');
     const r = await first.done;
     expectCode(r, 143);
