@@ -12,3 +12,4 @@ export * from './version';
 export * from './attach';
 export * from './kplus-security';
 export * from './schedule';
+export * from './plain-api-object';

@@ -8,6 +8,9 @@ import {
   PodContribution,
   PodSchedulingProps,
   PodSecurityProps,
+  NotPlainJsonError,
+  PlainApiObject,
+  canonicalJson,
   fail,
   requireKubernetesVersion,
   selectorLabels,
@@ -163,6 +166,27 @@ function substitute<T>(value: T, from: string, to: string): T {
   }
 }
 
+/** A workload spec in canonical form (plain data) or as given (not plain data), and its hash text. */
+interface HashedSpec<T> {
+  readonly spec: T;
+  readonly text: string;
+  readonly canonical: boolean;
+}
+
+/**
+ * A spec's canonical JSON (keys sorted, empty values dropped: the form cdk8s synthesizes) and
+ * the text its name hash is taken of; sorted JSON of the spec as given when it is not plain data.
+ */
+function hashSpec<T>(spec: T): HashedSpec<T> {
+  try {
+    const canonical = canonicalJson(spec) as T;
+    return { spec: canonical, text: JSON.stringify(canonical), canonical: true };
+  } catch (e) {
+    if (!(e instanceof NotPlainJsonError)) throw e;
+    return { spec, text: stableStringify(spec), canonical: false };
+  }
+}
+
 function failUnsupported(scope: Construct, backend: string, what: string): never {
   return fail(scope, `backend ${backend} cannot express ${what}; use TrainingBackend.indexedJob() or TrainingBackend.jobSet()`);
 }
@@ -189,11 +213,11 @@ export class DistributedTrainingJob extends Construct {
   /** The workload object. */
   public readonly resource: ApiObject;
   /** The headless Service (Indexed Job backend). */
-  public readonly service?: k8s.KubeService;
+  public readonly service?: ApiObject;
   /** The NetworkPolicy. */
-  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  public readonly networkPolicy?: ApiObject;
   /** The config ConfigMap. */
-  public readonly configMap?: k8s.KubeConfigMap;
+  public readonly configMap?: ApiObject;
   /** Ports the nodes use among themselves. */
   public readonly ports: FrameworkPort[];
 
@@ -226,11 +250,11 @@ export class DistributedTrainingJob extends Construct {
       if (props.config === null || typeof props.config !== 'object' || Array.isArray(props.config)) fail(this, `config must be an object, got ${show(props.config)}`);
       const text = `${JSON.stringify(JSON.parse(stableStringify(props.config)), null, 2)}\n`;
       configMapName = `${name}-config-${shortHash(text)}`;
-      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      this.configMap = new PlainApiObject(this, 'Config', k8s.KubeConfigMap.manifest({
         metadata: { name: configMapName, labels },
         immutable: true,
         data: { 'config.json': text },
-      });
+      }));
     }
 
     // Pod template, rendered with a placeholder for the workload name: the name carries a hash
@@ -293,14 +317,10 @@ export class DistributedTrainingJob extends Construct {
         });
         const successPolicy = props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined;
         const json = { ...k8s.toJson_JobSpec(spec), successPolicy };
-        this.jobName = this.nameWithHash(name, json, (job) => `${job}-${nodes - 1}`);
-        // A plain ApiObject: the 1.28 L1 types lack successPolicy (and would drop it).
-        this.resource = new ApiObject(this, 'Resource', {
-          apiVersion: 'batch/v1',
-          kind: 'Job',
-          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
-          spec: substitute(json, PH, this.jobName),
-        });
+        const hashed = hashSpec(json);
+        this.jobName = this.nameWithHash(name, hashed, (job) => `${job}-${nodes - 1}`);
+        // Not the L1 KubeJob: the 1.28 L1 types lack successPolicy (and would drop it).
+        this.resource = this.workloadObject('Resource', 'batch/v1', 'Job', { ...labels, ...queue.workloadLabels() }, hashed);
         this.serviceName = name;
         podSelector = { [JOB_NAME_LABEL]: this.jobName };
         this.service = renderRendezvousService(this, 'Service', { name, labels, selector: podSelector, ports: pod.ports });
@@ -308,13 +328,9 @@ export class DistributedTrainingJob extends Construct {
       }
       case TrainingBackendKind.JOBSET: {
         const spec = this.jobSetSpec(pod, nodes, restarts, deadline, queue.isKueue, rjob, props);
-        this.jobName = this.nameWithHash(name, spec, (js) => `${js}-${rjob}-0-${nodes - 1}`);
-        this.resource = new ApiObject(this, 'Resource', {
-          apiVersion: 'jobset.x-k8s.io/v1alpha2',
-          kind: 'JobSet',
-          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
-          spec: substitute(spec, PH, this.jobName),
-        });
+        const hashed = hashSpec(spec);
+        this.jobName = this.nameWithHash(name, hashed, (js) => `${js}-${rjob}-0-${nodes - 1}`);
+        this.resource = this.workloadObject('Resource', 'jobset.x-k8s.io/v1alpha2', 'JobSet', { ...labels, ...queue.workloadLabels() }, hashed);
         this.serviceName = this.jobName;
         podSelector = { [JOBSET_NAME_LABEL]: this.jobName };
         break;
@@ -322,14 +338,10 @@ export class DistributedTrainingJob extends Construct {
       case TrainingBackendKind.KUBEFLOW_TRAINJOB: {
         const runtimeSpec = this.trainingRuntimeSpec(pod, nodes, restarts, framework, props);
         const trainer = { numNodes: nodes, numProcPerNode: framework.kind === FrameworkKind.PYTORCH ? pod.procsPerNode : undefined };
-        this.jobName = this.nameWithHash(name, { runtimeSpec, trainer, deadline }, (tj) => `${tj}-node-0-${nodes - 1}`);
-        new ApiObject(this, 'Runtime', {
-          apiVersion: 'trainer.kubeflow.org/v1alpha1',
-          kind: 'TrainingRuntime',
-          metadata: { name: this.jobName, labels },
-          spec: substitute(runtimeSpec, PH, this.jobName),
-        });
-        this.resource = new ApiObject(this, 'Resource', {
+        const hashed = hashSpec({ runtimeSpec, trainer, deadline });
+        this.jobName = this.nameWithHash(name, hashed, (tj) => `${tj}-node-0-${nodes - 1}`);
+        this.workloadObject('Runtime', 'trainer.kubeflow.org/v1alpha1', 'TrainingRuntime', labels, { ...hashed, spec: hashed.spec.runtimeSpec });
+        this.resource = new PlainApiObject(this, 'Resource', {
           apiVersion: 'trainer.kubeflow.org/v1alpha1',
           kind: 'TrainJob',
           metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
@@ -346,13 +358,9 @@ export class DistributedTrainingJob extends Construct {
       }
       case TrainingBackendKind.PYTORCHJOB: {
         const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, queue.isKueue, props);
-        this.jobName = this.nameWithHash(name, spec, (pj) => `${pj}-worker-${Math.max(0, nodes - 1)}`);
-        this.resource = new ApiObject(this, 'Resource', {
-          apiVersion: 'kubeflow.org/v1',
-          kind: 'PyTorchJob',
-          metadata: { name: this.jobName, labels: { ...labels, ...queue.workloadLabels() } },
-          spec: substitute(spec, PH, this.jobName),
-        });
+        const hashed = hashSpec(spec);
+        this.jobName = this.nameWithHash(name, hashed, (pj) => `${pj}-worker-${Math.max(0, nodes - 1)}`);
+        this.resource = this.workloadObject('Resource', 'kubeflow.org/v1', 'PyTorchJob', { ...labels, ...queue.workloadLabels() }, hashed);
         this.serviceName = '';
         podSelector = { [PYTORCHJOB_NAME_LABEL]: this.jobName };
         break;
@@ -364,14 +372,14 @@ export class DistributedTrainingJob extends Construct {
       : (addressing ?? RendezvousAddressing.jobSet(PH, rjob)).host(0).split(PH).join(this.jobName);
 
     if (pod.hostfile !== undefined) {
-      new k8s.KubeConfigMap(this, 'Hostfile', {
+      new PlainApiObject(this, 'Hostfile', k8s.KubeConfigMap.manifest({
         metadata: { name: `${this.jobName}-hostfile`, labels },
         immutable: true,
         data: { hostfile: pod.hostfile.split(PH).join(this.jobName) },
-      });
+      }));
     }
     if (props.gang && (kind === TrainingBackendKind.INDEXED_JOB || kind === TrainingBackendKind.JOBSET)) {
-      new ApiObject(this, 'PodGroup', {
+      new PlainApiObject(this, 'PodGroup', {
         apiVersion: props.gang.apiVersion,
         kind: 'PodGroup',
         metadata: { name: this.jobName, labels },
@@ -388,9 +396,25 @@ export class DistributedTrainingJob extends Construct {
     });
   }
 
-  /** `<name>-<hash>`, checking that the longest pod hostname fits a DNS label. */
-  private nameWithHash(name: string, spec: unknown, longestHost: (workload: string) => string): string {
-    const workload = `${name}-${shortHash(spec)}`;
+  /**
+   * The workload object (named {@link jobName}) with the name placeholder replaced in its spec.
+   * A canonical spec stays canonical: the substitution only edits strings (or round-trips JSON).
+   */
+  private workloadObject(id: string, apiVersion: string, kind: string, labels: Record<string, string>, hashed: HashedSpec<unknown>): ApiObject {
+    return new PlainApiObject(this, id, {
+      apiVersion,
+      kind,
+      metadata: { name: this.jobName, labels },
+      spec: substitute(hashed.spec, PH, this.jobName),
+    }, { canonical: hashed.canonical });
+  }
+
+  /**
+   * `<name>-<hash>`, checking that the longest pod hostname fits a DNS label. The hash is of
+   * the spec's canonical JSON (keys sorted, empty values dropped: the synthesized form).
+   */
+  private nameWithHash(name: string, hashed: HashedSpec<unknown>, longestHost: (workload: string) => string): string {
+    const workload = `${name}-${shortHash(hashed.text)}`;
     const host = longestHost(workload);
     if (host.length > DNS_LABEL_MAX) {
       const max = name.length - (host.length - DNS_LABEL_MAX);

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { fail, show } from '../core';
+import { ApiObject } from 'cdk8s';
+import { PlainApiObject, fail, show } from '../core';
 import { FrameworkPort } from './framework';
 
 /** A TCP port range. */
@@ -68,7 +69,7 @@ export interface PeerNetworkPolicyOptions {
  * the collective port range), egress to each other on the same ports, DNS (kube-dns in
  * kube-system, UDP/TCP 53), HTTPS when datasets fetch, and `extraEgress`.
  */
-export function renderPeerNetworkPolicy(scope: Construct, id: string, options: PeerNetworkPolicyOptions): k8s.KubeNetworkPolicy | undefined {
+export function renderPeerNetworkPolicy(scope: Construct, id: string, options: PeerNetworkPolicyOptions): ApiObject | undefined {
   const network = options.network ?? {};
   if (network.enabled === false) return undefined;
   const collective = network.collectivePorts === undefined ? { from: 1024, to: 65535 } : network.collectivePorts;
@@ -92,7 +93,7 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
     egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] });
   }
   egress.push(...(network.extraEgress ?? []));
-  return new k8s.KubeNetworkPolicy(scope, id, {
+  return new PlainApiObject(scope, id, k8s.KubeNetworkPolicy.manifest({
     metadata: { name: options.name, labels: options.labels },
     spec: {
       podSelector: { matchLabels: options.podSelector },
@@ -100,7 +101,7 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
       ingress: [{ from: peers, ports: peerPorts }],
       egress,
     },
-  });
+  }));
 }
 
 /** Inputs of {@link renderRendezvousService}. */
@@ -120,8 +121,8 @@ export interface RendezvousServiceOptions {
  * `<hostname>.<service>`: `clusterIP: None`, `publishNotReadyAddresses: true` (peers resolve
  * each other before any is Ready, which a rendezvous needs).
  */
-export function renderRendezvousService(scope: Construct, id: string, options: RendezvousServiceOptions): k8s.KubeService {
-  return new k8s.KubeService(scope, id, {
+export function renderRendezvousService(scope: Construct, id: string, options: RendezvousServiceOptions): ApiObject {
+  return new PlainApiObject(scope, id, k8s.KubeService.manifest({
     metadata: { name: options.name, labels: options.labels },
     spec: {
       clusterIp: 'None',
@@ -129,5 +130,5 @@ export function renderRendezvousService(scope: Construct, id: string, options: R
       selector: options.selector,
       ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.port), protocol: 'TCP' })),
     },
-  });
+  }));
 }
