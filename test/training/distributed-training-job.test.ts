@@ -257,6 +257,33 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
       .toEqual({ 'kueue.x-k8s.io/podset-preferred-topology': 'rack' });
   });
 
+  test.each([
+    ['indexedJob', TrainingBackend.indexedJob(), undefined, 1],
+    ['jobSet', TrainingBackend.jobSet(), '1.33', 1],
+    ['kubeflowTrainJob', TrainingBackend.kubeflowTrainJob(), '1.33', 1],
+    ['pytorchJob', TrainingBackend.pytorchJob(), undefined, 2],
+  ] as const)('kueue topology annotation and queue label on the %s backend reach every pod template', (_name, backend, version, templates) => {
+    for (const [opts, key] of [
+      [{ requiredTopology: 'cloud.provider.com/topology-block' }, 'kueue.x-k8s.io/podset-required-topology'],
+      [{ preferredTopology: 'cloud.provider.com/topology-rack' }, 'kueue.x-k8s.io/podset-preferred-topology'],
+    ] as const) {
+      const { manifests, chart } = render({ backend, queue: Queue.kueue('team-a', opts) }, version);
+      const value = Object.values(opts)[0];
+      // Every pod template in the output: an object with metadata and a spec holding containers.
+      const podTemplates: any[] = [];
+      const walk = (v: any) => {
+        if (v === null || typeof v !== 'object') return;
+        if (!Array.isArray(v) && v.spec && Array.isArray(v.spec.containers)) podTemplates.push(v);
+        for (const x of Object.values(v)) walk(x);
+      };
+      walk(manifests);
+      expect(podTemplates).toHaveLength(templates);
+      for (const t of podTemplates) expect(t.metadata.annotations).toEqual({ [key]: value });
+      expect(one(manifests, manifests.find((m) => m.metadata.labels?.['kueue.x-k8s.io/queue-name'])?.kind ?? 'missing').metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-a');
+      expectValidManifests(chart, { kubernetesVersion: version });
+    }
+  });
+
   test('gang scheduling with Volcano: PodGroup minMember = nodes, scheduler name and group annotation', () => {
     const { manifests, chart, job } = render({ gang: Gang.volcano({ queue: 'research' }), priorityClassName: 'training' });
     const pg = one(manifests, 'PodGroup');
