@@ -153,6 +153,11 @@ interface FetcherSpec {
   readonly mounts: Array<{ readonly volume: string; readonly path: string; readonly readOnly: boolean }>;
 }
 
+/** Whether a writable-dir env var (HOME, caches) goes to the fetch container of a source kind. */
+function fetcherEnv(name: string, sourceKind: string): boolean {
+  return name === 'HOME' || name === 'XDG_CACHE_HOME' || (name === 'HF_HOME' && sourceKind === 'hf');
+}
+
 /**
  * Fetches a dataset or model into a volume before a pod's main containers start, with an
  * init container that runs cdk8s-ml's fetch script (staged download, resume, retries,
@@ -223,7 +228,9 @@ export class DatasetInit extends Construct implements IPodContributor {
     this.permanentExitCodes = [...PERMANENT_FETCH_EXIT_CODES];
 
     const env: EnvMap = {
-      ...Object.fromEntries(writableDirs().env.map((e) => [e.name, e.value!])),
+      // HOME and the XDG cache (curl, rclone and the Hub client keep config and caches there);
+      // the ML framework caches (torch, triton, pip) mean nothing to a fetcher.
+      ...Object.fromEntries(writableDirs().env.filter((e) => fetcherEnv(e.name, this.source.kind)).map((e) => [e.name, e.value!])),
       ...this.source.env,
       ...this.tuningEnv(props.tuning ?? {}),
       FETCH_ROOT: `${FETCH_VOLUME_DIR}/${this.root}`,

@@ -128,7 +128,11 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
       FETCH_FINGERPRINT: ds.fingerprint,
       FETCH_POD_ID: { fieldRef: { fieldPath: 'metadata.uid' } },
       HOME: '/home/ml',
+      XDG_CACHE_HOME: '/home/ml/.cache',
     });
+    // The ML framework caches are for the main containers, not for curl.
+    for (const name of ['HF_HOME', 'TORCH_HOME', 'TRITON_CACHE_DIR', 'PIP_CACHE_DIR']) expect(env).not.toHaveProperty(name);
+    expect(envOf(spec.containers[0])).toMatchObject({ HF_HOME: '/home/ml/.cache/huggingface', TORCH_HOME: '/home/ml/.cache/torch' });
     expect(ds.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     // buildMlPodSpec gives the init container writable /tmp and HOME.
     expect(init.volumeMounts.map((v: any) => v.mountPath)).toEqual(['/tmp', '/home/ml', '/opt/cdk8s-ml', '/var/lib/cdk8s-ml/volume']);
@@ -248,6 +252,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
       HF_HOME: '/home/ml/.cache/huggingface',
     });
     expect(envOf(init)).not.toHaveProperty('FETCH_INCLUDE');
+    expect(envOf(init)).not.toHaveProperty('TORCH_HOME');
   });
 
   test('hugging face include: FETCH_INCLUDE one pattern a line, part of the fingerprint', () => {
