@@ -398,15 +398,20 @@ export class DistributedTrainingJob extends Construct {
 
   /**
    * The workload object (named {@link jobName}) with the name placeholder replaced in its spec.
-   * A canonical spec stays canonical: the substitution only edits strings (or round-trips JSON).
+   * A canonical spec stays canonical when only string values change; a placeholder in an object
+   * key (the JSON round trip renames keys, which may unsort them) hands the body back to checks.
    */
   private workloadObject(id: string, apiVersion: string, kind: string, labels: Record<string, string>, hashed: HashedSpec<unknown>): ApiObject {
-    return new PlainApiObject(this, id, {
-      apiVersion,
-      kind,
-      metadata: { name: this.jobName, labels },
-      spec: substitute(hashed.spec, PH, this.jobName),
-    }, { canonical: hashed.canonical });
+    let spec: unknown;
+    let canonical = hashed.canonical;
+    try {
+      spec = replaceIn(hashed.spec, PH, this.jobName);
+    } catch (e) {
+      if (e !== NOT_PLAIN) throw e;
+      spec = substitute(hashed.spec, PH, this.jobName);
+      canonical = false;
+    }
+    return new PlainApiObject(this, id, { apiVersion, kind, metadata: { name: this.jobName, labels }, spec }, { canonical });
   }
 
   /**

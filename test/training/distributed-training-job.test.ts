@@ -237,6 +237,26 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     expect(podsB.some((p) => selects(npA.spec.podSelector.matchLabels, p.labels))).toBe(false);
   });
 
+  test('the rendered workload has its keys sorted at every depth, whatever the props order', () => {
+    // Label keys that sort differently before and after the name substitution, and one that
+    // contains the internal name placeholder (the slow path of the substitution).
+    const { manifests } = render({ labels: { 'a.example.com/x0jobnamex0': 'a', 'a.example.com/team': 'b', 'm.example.com/x': 'c' } });
+    const unsorted: string[] = [];
+    const walk = (v: any, at: string) => {
+      if (v === null || typeof v !== 'object') return;
+      if (!Array.isArray(v)) {
+        const keys = Object.keys(v);
+        const top = at === '' ? keys.filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k)) : keys;
+        if (top.join('\n') !== [...top].sort().join('\n')) unsorted.push(at || '(root)');
+      }
+      for (const [k, x] of Object.entries(v)) walk(x, `${at}/${k}`);
+    };
+    for (const m of manifests) walk(m, '');
+    expect(unsorted).toEqual([]);
+    const job = one(manifests, 'Job');
+    expect(Object.keys(job.spec.template.metadata.labels)).toContain(`a.example.com/${job.metadata.name}`);
+  });
+
   test('the name carries a hash of the spec: stable for equal props, new for a changed template', () => {
     const a = render().job.jobName;
     expect(render().job.jobName).toBe(a);
