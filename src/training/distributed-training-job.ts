@@ -154,15 +154,15 @@ function replaceIn(value: unknown, from: string, to: string): unknown {
 /**
  * Replaces the workload-name placeholder in a plain JSON value: a copy-on-write walk (the
  * spec is large and the placeholder sits in a few strings), or a native JSON round trip for
- * values that are not plain JSON.
+ * values that are not plain JSON or hold it in an object key (`roundTrip: true`).
  */
-function substitute<T>(value: T, from: string, to: string): T {
+function substitute<T>(value: T, from: string, to: string): { value: T; roundTrip: boolean } {
   try {
-    return replaceIn(value, from, to) as T;
+    return { value: replaceIn(value, from, to) as T, roundTrip: false };
   } catch (e) {
     if (e !== NOT_PLAIN) throw e;
     const text = JSON.stringify(value);
-    return text.includes(from) ? JSON.parse(text.split(from).join(to)) : value;
+    return { value: text.includes(from) ? JSON.parse(text.split(from).join(to)) : value, roundTrip: true };
   }
 }
 
@@ -402,16 +402,8 @@ export class DistributedTrainingJob extends Construct {
    * key (the JSON round trip renames keys, which may unsort them) hands the body back to checks.
    */
   private workloadObject(id: string, apiVersion: string, kind: string, labels: Record<string, string>, hashed: HashedSpec<unknown>): ApiObject {
-    let spec: unknown;
-    let canonical = hashed.canonical;
-    try {
-      spec = replaceIn(hashed.spec, PH, this.jobName);
-    } catch (e) {
-      if (e !== NOT_PLAIN) throw e;
-      spec = substitute(hashed.spec, PH, this.jobName);
-      canonical = false;
-    }
-    return new PlainApiObject(this, id, { apiVersion, kind, metadata: { name: this.jobName, labels }, spec }, { canonical });
+    const { value: spec, roundTrip } = substitute(hashed.spec, PH, this.jobName);
+    return new PlainApiObject(this, id, { apiVersion, kind, metadata: { name: this.jobName, labels }, spec }, { canonical: hashed.canonical && !roundTrip });
   }
 
   /**
