@@ -7,6 +7,7 @@ module.exports = {
   maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/setup-env.js'],
   testPathIgnorePatterns: ['/node_modules/', '/test/cluster/'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],

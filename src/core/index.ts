@@ -13,3 +13,4 @@ export * from './attach';
 export * from './kplus-security';
 export * from './schedule';
 export * from './plain-api-object';
+export * from './l1-json';

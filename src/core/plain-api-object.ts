@@ -1,4 +1,5 @@
 import { ApiObject, ApiObjectProps, App, ImplicitTokenResolver, JsonPatch, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
 /** Thrown by {@link canonicalJson} on a value that is not plain JSON data. */
@@ -9,6 +10,27 @@ export class NotPlainJsonError extends Error {
   }
 }
 
+/** A string in canonical JSON: its container and its key or index there (see {@link CanonicalJsonOptions.holes}). */
+export type JsonHole = [Record<string | number, unknown>, string | number];
+
+/** Options of {@link canonicalJson}. */
+export interface CanonicalJsonOptions {
+  /**
+   * Read cdk8s-plus-28 L1 values: `k8s.Quantity` and `k8s.IntOrString` become their value (as
+   * the generated `toJson_*` converters write them), and a key in this set (a property those
+   * converters rename) is not plain data. See {@link l1Json}.
+   * @default - L1 values are not plain data
+   */
+  readonly l1RenamedKeys?: ReadonlySet<string>;
+  /**
+   * Record in `holes` every string value holding this text; a key holding it is not plain data.
+   * @default - nothing recorded
+   */
+  readonly placeholder?: string;
+  /** Where strings holding `placeholder` are recorded. @default - nothing recorded */
+  readonly holes?: JsonHole[];
+}
+
 /**
  * A fresh copy of plain JSON data in the form cdk8s synthesizes: object keys sorted, `null`
  * and `undefined` object values dropped (what cdk8s' `sanitizeValue` does). Throws
@@ -17,11 +39,21 @@ export class NotPlainJsonError extends Error {
  * items), which a cdk8s resolver or a JSON round trip might turn into something else. The
  * copy shares nothing with the input, and a JSON round trip gives it back unchanged.
  */
-export function canonicalJson(value: unknown): unknown {
-  return canon(value);
+export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): unknown {
+  const holes = options.placeholder === undefined ? undefined : options.holes;
+  const out = canon(value, options.l1RenamedKeys, options.placeholder, holes);
+  if (holes !== undefined && typeof out === 'string' && out.includes(options.placeholder!)) throw new NotPlainJsonError(value);
+  return out;
 }
 
-function canon(value: unknown): unknown {
+/**
+ * Replaces `placeholder` by `text` in the strings recorded by {@link canonicalJson}, in place.
+ */
+export function fillJsonHoles(holes: readonly JsonHole[], placeholder: string, text: string): void {
+  for (const [parent, key] of holes) parent[key] = (parent[key] as string).split(placeholder).join(text);
+}
+
+function canon(value: unknown, l1: ReadonlySet<string> | undefined, placeholder: string | undefined, holes: JsonHole[] | undefined): unknown {
   if (value === null || value === undefined) return undefined;
   switch (typeof value) {
     case 'string':
@@ -42,13 +74,21 @@ function canon(value: unknown): unknown {
     for (let i = 0; i < value.length; i++) {
       // A null or missing item: left to cdk8s (its sanitizer turns it into undefined).
       if (value[i] === null || value[i] === undefined) throw new NotPlainJsonError(value);
-      out[i] = canon(value[i]);
+      const v = canon(value[i], l1, placeholder, holes);
+      out[i] = v;
+      if (holes !== undefined && typeof v === 'string' && v.includes(placeholder!)) holes.push([out as unknown as Record<number, unknown>, i]);
     }
     return out;
   }
   // Class instances (Lazy, Quantity, anything with toJSON or resolve methods) are not data;
   // an own `resolve` or `toJSON` function is rejected when its value is visited.
   const proto = Object.getPrototypeOf(value);
+  if (l1 !== undefined && (proto === k8s.Quantity.prototype || proto === k8s.IntOrString.prototype)) {
+    // The L1 converters write `.value`; only a string or number value is plain data.
+    const v = (value as { value: unknown }).value;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new NotPlainJsonError(value);
+    return canon(v, l1, placeholder, holes);
+  }
   if (proto !== Object.prototype && proto !== null) throw new NotPlainJsonError(value);
   const keys = Object.keys(value as object);
   for (let i = 1; i < keys.length; i++) {
@@ -59,9 +99,11 @@ function canon(value: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const key of keys) {
-    if (key === '__proto__') throw new NotPlainJsonError(value);
-    const v = canon((value as Record<string, unknown>)[key]);
-    if (v !== undefined) out[key] = v;
+    if (key === '__proto__' || l1?.has(key) || (placeholder !== undefined && key.includes(placeholder))) throw new NotPlainJsonError(value);
+    const v = canon((value as Record<string, unknown>)[key], l1, placeholder, holes);
+    if (v === undefined) continue;
+    out[key] = v;
+    if (holes !== undefined && typeof v === 'string' && v.includes(placeholder!)) holes.push([out, key]);
   }
   return out;
 }

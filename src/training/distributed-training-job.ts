@@ -10,8 +10,12 @@ import {
   PodSecurityProps,
   NotPlainJsonError,
   PlainApiObject,
+  JsonHole,
+  L1Json,
   canonicalJson,
   fail,
+  fillJsonHoles,
+  l1Json,
   requireKubernetesVersion,
   selectorLabels,
   shortHash,
@@ -98,93 +102,41 @@ const TRAINER_ANCESTOR_LABEL = 'trainer.kubeflow.org/trainjob-ancestor-step';
 /** Port the Kubeflow Trainer torch plugin fixes for `PET_MASTER_PORT`. */
 const TRAINER_TORCH_PORT = 29500;
 
-/** Thrown by {@link replaceIn} when a value is not plain JSON. */
-const NOT_PLAIN = Symbol('not plain JSON');
-
-/**
- * `value` with `from` replaced by `to` in every string, copying only the objects and arrays
- * on the way to a replaced string (the rest is shared). Throws NOT_PLAIN on anything a JSON
- * round trip would change (class instances, non-finite numbers, -0, undefined array items,
- * functions, keys holding `from`); undefined object values are kept (the synthesizer drops them).
- */
-function replaceIn(value: unknown, from: string, to: string): unknown {
-  switch (typeof value) {
-    case 'string':
-      return value.includes(from) ? value.split(from).join(to) : value;
-    case 'boolean':
-      return value;
-    case 'number':
-      if (!Number.isFinite(value) || Object.is(value, -0)) throw NOT_PLAIN;
-      return value;
-    case 'object':
-      break;
-    default:
-      throw NOT_PLAIN;
-  }
-  if (value === null) return value;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (v === undefined) throw NOT_PLAIN;
-      const r = replaceIn(v, from, to);
-      if (r !== v) {
-        out ??= value.slice();
-        out[i] = r;
-      }
-    }
-    return out ?? value;
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype || typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_PLAIN;
-  let out: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
-    if (key.includes(from) || key === '__proto__') throw NOT_PLAIN;
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    const r = replaceIn(v, from, to);
-    if (r !== v) {
-      out ??= { ...(value as Record<string, unknown>) };
-      out[key] = r;
-    }
-  }
-  return out ?? value;
-}
-
-/**
- * Replaces the workload-name placeholder in a plain JSON value: a copy-on-write walk (the
- * spec is large and the placeholder sits in a few strings), or a native JSON round trip for
- * values that are not plain JSON or hold it in an object key (`roundTrip: true`).
- */
-function substitute<T>(value: T, from: string, to: string): { value: T; roundTrip: boolean } {
-  try {
-    return { value: replaceIn(value, from, to) as T, roundTrip: false };
-  } catch (e) {
-    if (e !== NOT_PLAIN) throw e;
-    const text = JSON.stringify(value);
-    return { value: text.includes(from) ? JSON.parse(text.split(from).join(to)) : value, roundTrip: true };
-  }
-}
-
 /** A workload spec in canonical form (plain data) or as given (not plain data), and its hash text. */
 interface HashedSpec<T> {
   readonly spec: T;
   readonly text: string;
-  readonly canonical: boolean;
+  /** Replaces the name placeholder in `spec`, in place (canonical specs without it in a key). */
+  readonly fill?: (name: string) => void;
 }
 
 /**
- * A spec's canonical JSON (keys sorted, empty values dropped: the form cdk8s synthesizes) and
- * the text its name hash is taken of; sorted JSON of the spec as given when it is not plain data.
+ * A spec's canonical JSON (keys sorted, empty values dropped: the form cdk8s synthesizes), the
+ * text its name hash is taken of, and where the name placeholder sits in it; sorted JSON of the
+ * spec as given when it is not plain data or holds the placeholder in an object key.
  */
 function hashSpec<T>(spec: T): HashedSpec<T> {
+  const holes: JsonHole[] = [];
   try {
-    const canonical = canonicalJson(spec) as T;
-    return { spec: canonical, text: JSON.stringify(canonical), canonical: true };
+    const canonical = canonicalJson(spec, { placeholder: PH, holes }) as T;
+    return { spec: canonical, text: JSON.stringify(canonical), fill: (name) => fillJsonHoles(holes, PH, name) };
   } catch (e) {
     if (!(e instanceof NotPlainJsonError)) throw e;
-    return { spec, text: stableStringify(spec), canonical: false };
+    return { spec, text: stableStringify(spec) };
   }
+}
+
+/** {@link hashSpec} of an {@link l1Json} result (converted with the placeholder). */
+function hashL1(l1: L1Json): HashedSpec<unknown> {
+  return l1.fill ? { spec: l1.json, text: JSON.stringify(l1.json), fill: l1.fill } : hashSpec(l1.json);
+}
+
+/** A Job spec with the fields newer than the 1.28 L1 types (their converter would drop them). */
+type JobSpecJson = k8s.JobSpec & { readonly successPolicy?: { readonly rules: ReadonlyArray<{ readonly succeededIndexes: string }> } };
+
+/** `k8s.toJson_JobSpec`, keeping `successPolicy`. */
+function jobSpecToJson(spec: JobSpecJson): unknown {
+  return { ...k8s.toJson_JobSpec(spec), successPolicy: spec.successPolicy };
 }
 
 function failUnsupported(scope: Construct, backend: string, what: string): never {
@@ -315,9 +267,8 @@ export class DistributedTrainingJob extends Construct {
           suspend: queue.isKueue,
           backoffLimitPerIndex: props.backoffLimitPerIndex,
         });
-        const successPolicy = props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined;
-        const json = { ...k8s.toJson_JobSpec(spec), successPolicy };
-        const hashed = hashSpec(json);
+        const withSuccessPolicy: JobSpecJson = { ...spec, successPolicy: props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined };
+        const hashed = hashL1(l1Json(withSuccessPolicy, jobSpecToJson, PH));
         this.jobName = this.nameWithHash(name, hashed, (job) => `${job}-${nodes - 1}`);
         // Not the L1 KubeJob: the 1.28 L1 types lack successPolicy (and would drop it).
         this.resource = this.workloadObject('Resource', 'batch/v1', 'Job', { ...labels, ...queue.workloadLabels() }, hashed);
@@ -397,13 +348,20 @@ export class DistributedTrainingJob extends Construct {
   }
 
   /**
-   * The workload object (named {@link jobName}) with the name placeholder replaced in its spec.
-   * A canonical spec stays canonical when only string values change; a placeholder in an object
-   * key (the JSON round trip renames keys, which may unsort them) hands the body back to checks.
+   * The workload object (named {@link jobName}) with the name placeholder replaced in its spec:
+   * in place where {@link hashSpec} recorded it (the body stays canonical), otherwise (not plain
+   * data, or the placeholder in an object key) by a JSON round trip whose body goes back to
+   * PlainApiObject's checks (renamed keys may be out of order).
    */
   private workloadObject(id: string, apiVersion: string, kind: string, labels: Record<string, string>, hashed: HashedSpec<unknown>): ApiObject {
-    const { value: spec, roundTrip } = substitute(hashed.spec, PH, this.jobName);
-    return new PlainApiObject(this, id, { apiVersion, kind, metadata: { name: this.jobName, labels }, spec }, { canonical: hashed.canonical && !roundTrip });
+    let spec = hashed.spec;
+    if (hashed.fill) {
+      hashed.fill(this.jobName);
+    } else {
+      const text = JSON.stringify(spec);
+      if (text.includes(PH)) spec = JSON.parse(text.split(PH).join(this.jobName));
+    }
+    return new PlainApiObject(this, id, { apiVersion, kind, metadata: { name: this.jobName, labels }, spec }, { canonical: hashed.fill !== undefined });
   }
 
   /**
@@ -457,7 +415,7 @@ export class DistributedTrainingJob extends Construct {
 
   private childJobSpec(pod: TrainingPodTemplate, nodes: number, deadline: number | undefined, props: DistributedTrainingJobProps): Record<string, unknown> {
     const spec = renderIndexedJobSpec(this, { pod, nodes, maxRestarts: 0, backoffLimitPerIndex: props.backoffLimitPerIndex });
-    const json: Record<string, unknown> = { ...k8s.toJson_JobSpec(spec), activeDeadlineSeconds: deadline };
+    const json: Record<string, unknown> = { ...(l1Json(spec, k8s.toJson_JobSpec).json as object), activeDeadlineSeconds: deadline };
     if (props.successWhenLeaderSucceeds) json.successPolicy = { rules: [{ succeededIndexes: '0' }] };
     return json;
   }
@@ -513,7 +471,7 @@ export class DistributedTrainingJob extends Construct {
   private pytorchJobSpec(
     pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, framework: Framework, suspend: boolean, props: DistributedTrainingJobProps,
   ): Record<string, unknown> {
-    const template = k8s.toJson_PodTemplateSpec(pod.template);
+    const template = l1Json(pod.template, k8s.toJson_PodTemplateSpec).json;
     const replica = (replicas: number) => ({ replicas, restartPolicy: 'OnFailure', template });
     const elastic = framework.elastic;
     const specs: Record<string, unknown> = elastic || nodes === 1 ? {} : { Master: replica(1) };

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import { PlainApiObject, fail, show } from '../core';
+import { PlainApiObject, fail, l1Json, show } from '../core';
 import { FrameworkPort } from './framework';
 
 /** A TCP port range. */
@@ -93,15 +93,19 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
     egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] });
   }
   egress.push(...(network.extraEgress ?? []));
-  return new PlainApiObject(scope, id, k8s.KubeNetworkPolicy.manifest({
+  const spec: k8s.NetworkPolicySpec = {
+    podSelector: { matchLabels: options.podSelector },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: peers, ports: peerPorts }],
+    egress,
+  };
+  const l1 = l1Json(spec, k8s.toJson_NetworkPolicySpec);
+  return new PlainApiObject(scope, id, {
+    apiVersion: k8s.KubeNetworkPolicy.GVK.apiVersion,
+    kind: k8s.KubeNetworkPolicy.GVK.kind,
     metadata: { name: options.name, labels: options.labels },
-    spec: {
-      podSelector: { matchLabels: options.podSelector },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: peers, ports: peerPorts }],
-      egress,
-    },
-  }));
+    spec: l1.json,
+  }, { canonical: l1.canonical });
 }
 
 /** Inputs of {@link renderRendezvousService}. */
@@ -122,13 +126,15 @@ export interface RendezvousServiceOptions {
  * each other before any is Ready, which a rendezvous needs).
  */
 export function renderRendezvousService(scope: Construct, id: string, options: RendezvousServiceOptions): ApiObject {
-  return new PlainApiObject(scope, id, k8s.KubeService.manifest({
+  return new PlainApiObject(scope, id, {
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: options.name, labels: options.labels },
     spec: {
-      clusterIp: 'None',
+      clusterIP: 'None',
       publishNotReadyAddresses: true,
       selector: options.selector,
-      ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.port), protocol: 'TCP' })),
+      ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })),
     },
-  }));
+  });
 }
