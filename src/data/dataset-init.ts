@@ -149,6 +149,10 @@ interface FetcherSpec {
   readonly command: string[];
   readonly env: EnvMap;
   readonly resources: ComputeResources;
+  /** `env` rendered (and checked) once. */
+  readonly renderedEnv: k8s.EnvVar[];
+  /** `resources` rendered (and checked) once. */
+  readonly renderedResources: k8s.ResourceRequirements;
   /** [volume name, mount path, read-only]. */
   readonly mounts: Array<{ readonly volume: string; readonly path: string; readonly readOnly: boolean }>;
 }
@@ -222,7 +226,7 @@ export class DatasetInit extends Construct implements IPodContributor {
     this.checkCapacity();
     const image = validateImage(this, 'image', props.image ?? this.source.defaultImage);
     const resources = props.resources ?? DEFAULT_FETCH_RESOURCES;
-    renderResources(this, resources);
+    const renderedResources = renderResources(this, resources);
     this.fingerprint = shortHash({ v: 1, ...this.source.identity }, 16);
     this.initContainerName = fitName(`fetch-${this.name}`, 63);
     this.permanentExitCodes = [...PERMANENT_FETCH_EXIT_CODES];
@@ -237,13 +241,15 @@ export class DatasetInit extends Construct implements IPodContributor {
       FETCH_FINGERPRINT: this.fingerprint,
       FETCH_POD_ID: EnvSource.fromField('metadata.uid'),
     };
-    renderEnv(this, 'init container env', env);
+    const renderedEnv = renderEnv(this, 'init container env', env);
     this.fetcher = {
       name: this.initContainerName,
       image,
       command: ['sh', `${FETCH_SCRIPT_DIR}/${FETCH_SCRIPT_KEY}`],
       env,
       resources,
+      renderedEnv,
+      renderedResources,
       mounts: [
         { volume: `${this.volumeName}-fetch`, path: FETCH_SCRIPT_DIR, readOnly: true },
         { volume: this.volumeName, path: FETCH_VOLUME_DIR, readOnly: false },
@@ -452,8 +458,8 @@ export class DatasetInit extends Construct implements IPodContributor {
       image: f.image,
       imagePullPolicy: 'IfNotPresent',
       command: f.command,
-      env: renderEnv(this, 'init container env', f.env),
-      resources: renderResources(this, f.resources),
+      env: [...f.renderedEnv],
+      resources: f.renderedResources,
       volumeMounts: f.mounts.map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly || undefined })),
       securityContext,
       terminationMessagePolicy: 'FallbackToLogsOnError',
