@@ -21,6 +21,41 @@ async function measure(label, fn, { warmup = 2, runs = 7 } = {}) {
   return { label, median, min: times[0], max: times[times.length - 1], runs };
 }
 
+/**
+ * Times `a` and `b` alternately (a, b, a, b, …), so drift in machine speed hits both alike. With
+ * `gc` (default) a full GC runs before each call when node runs with --expose-gc, as
+ * `npm run bench` does; `gc: false` leaves the heap as the previous call left it.
+ * @returns rows for `a` and `b` and the median, min and max of the per-pair ratio b / a
+ */
+async function paired(labelA, a, labelB, b, { warmup = 2, runs = 7, gc = true } = {}) {
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const ta = [];
+  const tb = [];
+  const ratios = [];
+  const time = async (fn) => {
+    if (gc && global.gc) global.gc();
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < runs; i++) {
+    const x = await time(a);
+    const y = await time(b);
+    ta.push(x);
+    tb.push(y);
+    ratios.push(y / x);
+  }
+  const stats = (label, xs) => {
+    const s = [...xs].sort((p, q) => p - q);
+    const mid = Math.floor(s.length / 2);
+    return { label, median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], runs };
+  };
+  return { a: stats(labelA, ta), b: stats(labelB, tb), ratio: stats(`${labelB} / ${labelA}`, ratios) };
+}
+
 /** Formats rows as a fixed-width table; extra string fields (e.g. `note`) are appended. */
 function table(rows) {
   const fmt = (n) => (typeof n === 'number' ? (Number.isNaN(n) ? '' : n.toFixed(n < 10 ? 2 : 1)) : String(n));
@@ -37,4 +72,4 @@ function ratio(label, a, b, goal) {
   return { label, median: value, min: NaN, max: NaN, runs: '', note: goal ? `goal ${goal}` : '' };
 }
 
-module.exports = { measure, table, ratio };
+module.exports = { measure, paired, table, ratio };
