@@ -48,12 +48,14 @@ async function paired(labelA, a, labelB, b, { warmup = 2, runs = 7, gc = true } 
     tb.push(y);
     ratios.push(y / x);
   }
-  const stats = (label, xs) => {
-    const s = [...xs].sort((p, q) => p - q);
-    const mid = Math.floor(s.length / 2);
-    return { label, median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], runs };
-  };
-  return { a: stats(labelA, ta), b: stats(labelB, tb), ratio: stats(`${labelB} / ${labelA}`, ratios) };
+  return { a: summarize(labelA, ta), b: summarize(labelB, tb), ratio: summarize(`${labelB} / ${labelA}`, ratios) };
+}
+
+/** Median, min and max of timings (or ratios) as a table row. */
+function summarize(label, xs) {
+  const s = [...xs].sort((p, q) => p - q);
+  const mid = Math.floor(s.length / 2);
+  return { label, median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], runs: s.length };
 }
 
 /** Formats rows as a fixed-width table; extra string fields (e.g. `note`) are appended. */
@@ -72,4 +74,4 @@ function ratio(label, a, b, goal) {
   return { label, median: value, min: NaN, max: NaN, runs: '', note: goal ? `goal ${goal}` : '' };
 }
 
-module.exports = { measure, paired, table, ratio };
+module.exports = { measure, paired, summarize, table, ratio };

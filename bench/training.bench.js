@@ -48,19 +48,17 @@ module.exports = {
     for (const s of series) {
       const n = 1000;
       s.perObject = shape(ours(n, s.stub)).objects / rawObjects(n);
-      const times = { raw: [], ours: [] };
-      const p = await h.paired(
-        `[fresh] cdk8s-plus-28: ${n} Job+Service`, () => times.raw.push(once('raw', n)),
-        `[fresh] ${s.label}: ${n}`, () => times.ours.push(once(s.stub ? 'stub' : 'ours', n)),
-        { warmup: 0, runs: 7, gc: false },
-      );
-      // The children's own timings (module loading and process start-up excluded).
-      const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-      const ratios = times.ours.map((t, i) => t / times.raw[i]).sort((x, y) => x - y);
+      // Alternating child processes; their own timings (start-up and module loading excluded).
+      const rawMs = [];
+      const oursMs = [];
+      for (let i = 0; i < 7; i++) {
+        rawMs.push(once('raw', n));
+        oursMs.push(once(s.stub ? 'stub' : 'ours', n));
+      }
       const fresh = {
-        a: { label: p.a.label, median: med(times.raw), min: Math.min(...times.raw), max: Math.max(...times.raw), runs: times.raw.length },
-        b: { label: p.b.label, median: med(times.ours), min: Math.min(...times.ours), max: Math.max(...times.ours), runs: times.ours.length },
-        ratio: { median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios[ratios.length - 1], runs: ratios.length },
+        a: h.summarize(`[fresh] cdk8s-plus-28: ${n} Job+Service`, rawMs),
+        b: h.summarize(`[fresh] ${s.label}: ${n}`, oursMs),
+        ratio: h.summarize('ratio', oursMs.map((t, k) => t / rawMs[k])),
       };
       rows.push(...ratioRows('fresh', n, s, fresh));
       if (!s.stub) rows.push({ label: '[fresh] goal: 1000 DistributedTrainingJobs', median: fresh.b.median, min: fresh.b.min, max: fresh.b.max, runs: fresh.b.runs, note: 'goal <= 3000 ms' });
