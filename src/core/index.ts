@@ -14,3 +14,4 @@ export * from './kplus-security';
 export * from './schedule';
 export * from './plain-api-object';
 export * from './l1-json';
+export * from './app-model';

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { fail, show } from '../core/errors';
-import { setRenderTransform, withAnnotation } from './render';
+import { setRenderTransform, withAnnotation } from '../core/render';
 import { SYNC_WAVE_ANNOTATION, kindKey, syncWaveOf } from './sync-wave';
 
 /** Prefix of the annotations Argo CD reads (sync waves, hooks, sync options, compare options). */

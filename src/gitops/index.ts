@@ -1,4 +1,4 @@
-export * from './render';
+export * from '../core/render';
 export * from './sync-wave';
 export * from './job-name';
 export * from './gitops';

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { shortHash } from '../core/hash';
 import { DNS_LABEL_MAX, fitName, isDnsLabel } from '../core/names';
-import { setRenderTransform } from './render';
+import { setRenderTransform } from '../core/render';
 
 /** Length of the pod-template hash in content-addressed Job names. */
 export const JOB_TEMPLATE_HASH_LENGTH = 8;

@@ -11,7 +11,7 @@ import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
 import { validateQuantity } from '../core/quantity';
-import { setRenderTransform } from '../gitops/render';
+import { setRenderTransform } from '../core/render';
 
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
