@@ -11,6 +11,7 @@ export * from './pod';
 export * from './version';
 export * from './attach';
 export * from './kplus-security';
+export * from './plus-workload';
 export * from './schedule';
 export * from './plain-api-object';
 export * from './l1-json';

@@ -6,6 +6,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { IPodContributor, PodContribution } from '../core/attach';
 import { kplusRestrictedSecurityContext } from '../core/kplus-security';
+import { IPlusWorkload, isPlusWorkload } from '../core/plus-workload';
 import { EnvMap, EnvSource, renderEnv } from '../core/env';
 import { fail, show } from '../core/errors';
 import { shortHash } from '../core/hash';
@@ -297,9 +298,13 @@ export class DatasetInit extends Construct implements IPodContributor {
    * Adds the dataset to a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…): volumes,
    * the fetch init container (restricted security context, writable /tmp and HOME) and a
    * read-only mount plus path env var in every main container. Add the main containers first.
+   *
+   * Any cdk8s-plus version from cdk8s-plus-28 to cdk8s-plus-33 works: the parameter is the
+   * structural {@link IPlusWorkload}, which every version's `Pod`, `Job`, `Deployment`,
+   * `StatefulSet` and `DaemonSet` satisfy.
    */
-  public attachTo(workload: kplus.AbstractPod): void {
-    if (!(workload instanceof kplus.AbstractPod)) fail(this, `attachTo needs a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…), got ${show(workload)}`);
+  public attachTo(workload: IPlusWorkload): void {
+    if (!isPlusWorkload(workload)) fail(this, `attachTo needs a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…), got ${show(workload)}`);
     const scopeId = `Attach-${shortHash(workload.node.path)}`;
     if (this.node.tryFindChild(scopeId)) fail(this, `already attached to ${workload.node.path}`);
     if (workload.containers.length === 0) fail(this, `attach datasets after adding containers: ${workload.node.path} has none to mount the data into`);
