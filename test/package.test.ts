@@ -79,11 +79,21 @@ test('every module lib/ requires (from the main entry and the CLI, transitively)
   expect(seen.size).toBeGreaterThan(50);
 });
 
+/** Relative links of a packed markdown file that do not resolve to a packed file. */
+function brokenLinks(doc: string): string[] {
+  const files = listed();
+  const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+  const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith('#'));
+  return links.filter((l) => !files.has(path.posix.normalize(path.posix.join(path.posix.dirname(doc), l.split('#')[0]))));
+}
+
 test('every relative link in README.md resolves to a file in the package', () => {
   // Passes once the README is restructured for users (its links point into docs/).
-  const files = listed();
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith('#'));
-  const broken = links.filter((l) => !files.has(path.posix.normalize(l.split('#')[0])));
-  expect(broken).toEqual([]);
+  expect(brokenLinks('README.md')).toEqual([]);
+});
+
+test('every relative link in the other packed docs (CONTRIBUTING.md, docs/) resolves to a file in the package', () => {
+  const docs = pack.files.map((f) => f.path).filter((p) => p.endsWith('.md') && p !== 'README.md');
+  expect(docs).toEqual(expect.arrayContaining(['CONTRIBUTING.md', 'docs/DESIGN.md', 'docs/FETCH.md', 'docs/FAST-SYNTH.md']));
+  expect(docs.flatMap((d) => brokenLinks(d).map((l) => `${d}: ${l}`))).toEqual([]);
 });
