@@ -2,7 +2,9 @@
  * A newcomer's first hour, automated: a new cdk8s app (as `cdk8s init typescript-app` lays it
  * out, with cdk8s-plus-33), the packed cdk8s-ml tarball installed, the README quick start
  * (test/newcomer/quick-start.ts) as main.ts, `cdk8s synth` with the validation plugin in
- * cdk8s.yaml, then `cdk8s-ml validate` on the output.
+ * cdk8s.yaml, then `cdk8s-ml validate` on the output. The app uses the fast-synth setup of
+ * docs/FAST-SYNTH.md (`app: node -r ts-node/register/transpile-only main.ts`, types checked
+ * by `tsc --noEmit`); bench/newcomer.bench.js times it against compiled JS.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,6 +13,9 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createFreshApp, packLibrary } = require('./fresh-app');
+
+/** The transpile-only setup documented in docs/FAST-SYNTH.md. */
+const FAST_APP = 'node -r ts-node/register/transpile-only main.ts';
 
 let work = '';
 let app = '';
@@ -28,7 +33,7 @@ function objects(): any[] {
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-newcomer-'));
-  app = createFreshApp({ dir: path.join(work, 'app'), tarball: packLibrary(work) });
+  app = createFreshApp({ dir: path.join(work, 'app'), tarball: packLibrary(work), app: FAST_APP });
 }, 300_000);
 
 afterAll(() => {
@@ -43,6 +48,7 @@ test('the app has cdk8s-plus-33 as cdk8s init gives it, and cdk8s-ml with its pe
   expect(installed('cdk8s-plus-28').name).toBe('cdk8s-plus-28'); // cdk8s-ml's peer, installed by npm
   expect(fs.existsSync(path.join(app, 'node_modules', 'cdk8s-ml', 'imports'))).toBe(false);
   expect(fs.existsSync(path.join(app, 'node_modules', 'cdk8s-ml', 'docs', 'DESIGN.md'))).toBe(true);
+  expect(fs.readFileSync(path.join(app, 'cdk8s.yaml'), 'utf8')).toMatch(new RegExp(`^app: ${FAST_APP}$`, 'm'));
 });
 
 test('the quick start type-checks against the installed typings (tsc, the template tsconfig)', () => {
