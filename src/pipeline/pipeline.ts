@@ -1,4 +1,5 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fail, show } from '../core/errors';
@@ -169,6 +170,8 @@ export class TrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
+    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
+    renderInServerForm(this);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);
     requireKubernetesVersion(this, 'TrainingPipeline (Argo Workflows)', KubernetesVersion.V1_31,
@@ -234,8 +237,8 @@ export class TrainingPipeline extends Construct {
       spec: {
         // Every pod of every run (Argo adds podMetadata labels to all step pods).
         podSelector: { matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name } },
+        // Ingress listed with no rule: none allowed (no `ingress: []`, which the server drops).
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
         egress: [
           {
             to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],

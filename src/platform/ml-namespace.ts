@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
+import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateLabels } from '../core/names';
-import { validateQuantity } from '../core/quantity';
+import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { QUEUE_NAME_LABEL, TeamQueue, TeamQueueOptions, clusterScoped } from './team-queue';
 import { WorkloadRequests, appWorkloadRequests, formatAmount } from './workload-requests';
 
@@ -91,6 +92,8 @@ export class MlNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: MlNamespaceProps) {
     super(scope, id);
+    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
+    renderInServerForm(this);
     this.name = validateDnsLabel(this, 'name', props.name);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
@@ -146,7 +149,7 @@ export class MlNamespace extends Construct {
     if (Object.keys(hard).length > 0) {
       new k8s.KubeResourceQuota(this, 'Quota', {
         metadata: { name: 'ml-quota', namespace: this.name, labels },
-        spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) },
+        spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(canonicalQuantityOf(v))])) },
       });
     }
     new k8s.KubeLimitRange(this, 'Defaults', {
@@ -155,8 +158,8 @@ export class MlNamespace extends Construct {
         limits: [
           {
             type: 'Container',
-            defaultRequest: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-            default: { cpu: k8s.Quantity.fromString(cpuLimit), memory: k8s.Quantity.fromString(memoryLimit) },
+            defaultRequest: { cpu: k8s.Quantity.fromString(canonicalQuantityOf(cpu)), memory: k8s.Quantity.fromString(canonicalQuantityOf(memory)) },
+            default: { cpu: k8s.Quantity.fromString(canonicalQuantityOf(cpuLimit)), memory: k8s.Quantity.fromString(canonicalQuantityOf(memoryLimit)) },
           },
         ],
       },

@@ -1,4 +1,5 @@
 import { Duration, JsonPatch, Size } from 'cdk8s';
+import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -330,6 +331,8 @@ export class ScheduledTraining extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledTrainingProps) {
     super(scope, id);
+    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
+    renderInServerForm(this);
     this.name = props.name ?? fitName(toDnsLabel(this, id), CRONJOB_NAME_MAX);
     validateDnsLabel(this, 'name', this.name, CRONJOB_NAME_MAX);
     if (props.namespace !== undefined) validateDnsLabel(this, 'namespace', props.namespace);
@@ -356,7 +359,7 @@ export class ScheduledTraining extends Construct {
       podLabels: labels,
       env: [
         { name: CRONJOB_NAME_ENV, value: this.name },
-        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
+        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
       ],
     });
     if (props.queue !== undefined && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {

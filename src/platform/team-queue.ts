@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { renderInServerForm } from '../core/server-form';
 import { Construct } from 'constructs';
 import {
   ClusterQueueV1Beta2 as ClusterQueue,
@@ -10,7 +11,7 @@ import { ResourceFlavorV1Beta2 as ResourceFlavor } from '../../imports/kueue.x-k
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
-import { validateQuantity } from '../core/quantity';
+import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { setRenderTransform } from '../core/render';
 
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
@@ -114,6 +115,8 @@ export class TeamQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: TeamQueueProps) {
     super(scope, id);
+    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
+    renderInServerForm(this);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);
@@ -161,9 +164,11 @@ export class TeamQueue extends Construct {
             flavors: props.flavors.map((f) => ({
               name: f.name,
               resources: [
-                { name: 'cpu', nominalQuota: NominalQuota.fromString(f.cpu) },
-                { name: 'memory', nominalQuota: NominalQuota.fromString(f.memory) },
-                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromNumber(f.gpu ?? 0) }] : []),
+                // Canonical strings: Kueue's webhook stores them so (an integer 32 becomes "32"), and
+                // a re-apply of another form conflicts with the kueue manager on resourceGroups.
+                { name: 'cpu', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.cpu)) },
+                { name: 'memory', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.memory)) },
+                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.gpu ?? 0)) }] : []),
               ],
             })),
           },

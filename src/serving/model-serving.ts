@@ -1,4 +1,5 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
+import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { mergeContributions, PodContribution } from '../core/attach';
@@ -230,6 +231,8 @@ export class ModelServing extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
+    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
+    renderInServerForm(this);
     const runtime = props.runtime;
     if (!(runtime instanceof ServingRuntime)) fail(this, `runtime must be a ServingRuntime (ServingRuntime.vllm(...) etc.), got ${show(runtime)}`);
     this.name = validateDnsLabel(this, 'name', props.name ?? toDnsLabel(this, id), 63 - '-canary'.length);
