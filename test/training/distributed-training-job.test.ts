@@ -265,7 +265,7 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     expect(JSON.stringify(render().manifests)).toBe(JSON.stringify(render().manifests));
   });
 
-  test('kueue: queue and priority labels, no suspend (Kueue's webhook suspends on create), topology annotation on the pods', () => {
+  test('kueue: queue and priority labels, no suspend (the Kueue webhook suspends on create), topology annotation on the pods', () => {
     const { manifests, chart } = render({ queue: Queue.kueue('team-a', { priorityClass: 'high', requiredTopology: 'cloud.provider.com/topology-block' }) });
     const j = one(manifests, 'Job');
     expect(j.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a', 'kueue.x-k8s.io/priority-class': 'high' });
