@@ -115,15 +115,18 @@ function quantity(value: unknown): unknown {
 }
 
 /**
- * Renders every `ApiObject` under `scope` (and the extra `objects`, e.g. cdk8s-plus workloads a
- * construct attaches to) in {@link serverForm}. Registered at synth (a construct validation), so
- * objects added after the construct was created are included.
+ * Renders the `ApiObject`s of `objects()` (e.g. cdk8s-plus workloads a construct attaches to,
+ * with their children) and, when `own`, every `ApiObject` under `scope`, in {@link serverForm}.
+ * Registered at synth (a construct validation), so objects added later are included. Our
+ * constructs render their own objects in that form at the source (a walk per object at every
+ * synth costs ~8% of a DistributedTrainingJob synth); test/fixtures.test.ts checks that every
+ * fixture is a fixed point of serverForm, the cluster tier that the server agrees.
  * @internal
  */
-export function renderInServerForm(scope: IConstruct, objects: () => Iterable<IConstruct> = () => []): void {
+export function renderInServerForm(scope: IConstruct, objects: () => Iterable<IConstruct> = () => [], own = true): void {
   scope.node.addValidation({
     validate: () => {
-      for (const c of [...scope.node.findAll(), ...objects()]) {
+      for (const c of [...(own ? scope.node.findAll() : []), ...objects()]) {
         for (const o of c.node.findAll()) if (o instanceof ApiObject) setRenderTransform(o, 'cdk8s-ml:server-form', serverForm);
       }
       return [];

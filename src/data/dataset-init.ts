@@ -200,9 +200,10 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   constructor(scope: Construct, id: string, props: DatasetInitProps) {
     super(scope, id);
-    // Rendered as the API server stores it, with the cdk8s-plus workloads it attaches to
-    // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...).
-    renderInServerForm(this, () => this.attached);
+    // The cdk8s-plus workloads it attaches to are rendered as the API server stores them
+    // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...);
+    // our own objects are in that form at the source.
+    renderInServerForm(this, () => this.attached, false);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
     this.mountPath = this.validateMountPath(props.mountPath ?? `/data/${this.name}`);

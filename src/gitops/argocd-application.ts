@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { renderInServerForm } from '../core/server-form';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/application-crd';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
@@ -174,8 +173,6 @@ export class ArgoCdApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     if (typeof props.repoURL !== 'string' || !/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(props.repoURL)) {
       fail(this, `repoURL must be an https://, ssh:// or git@ repository URL, got ${show(props.repoURL)}`);
     }

@@ -1,5 +1,4 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
-import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fail, show } from '../core/errors';
@@ -170,8 +169,6 @@ export class TrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);
     requireKubernetesVersion(this, 'TrainingPipeline (Argo Workflows)', KubernetesVersion.V1_31,

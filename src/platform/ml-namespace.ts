@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
@@ -92,8 +91,6 @@ export class MlNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: MlNamespaceProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     this.name = validateDnsLabel(this, 'name', props.name);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);

@@ -1,5 +1,4 @@
 import { Duration, JsonPatch, Size } from 'cdk8s';
-import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -331,8 +330,6 @@ export class ScheduledTraining extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledTrainingProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     this.name = props.name ?? fitName(toDnsLabel(this, id), CRONJOB_NAME_MAX);
     validateDnsLabel(this, 'name', this.name, CRONJOB_NAME_MAX);
     if (props.namespace !== undefined) validateDnsLabel(this, 'namespace', props.namespace);

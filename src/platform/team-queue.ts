@@ -1,5 +1,4 @@
 import { ApiObject } from 'cdk8s';
-import { renderInServerForm } from '../core/server-form';
 import { Construct } from 'constructs';
 import {
   ClusterQueueV1Beta2 as ClusterQueue,
@@ -115,8 +114,6 @@ export class TeamQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: TeamQueueProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);

@@ -1,5 +1,4 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
-import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { mergeContributions, PodContribution } from '../core/attach';
@@ -231,8 +230,6 @@ export class ModelServing extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     const runtime = props.runtime;
     if (!(runtime instanceof ServingRuntime)) fail(this, `runtime must be a ServingRuntime (ServingRuntime.vllm(...) etc.), got ${show(runtime)}`);
     this.name = validateDnsLabel(this, 'name', props.name ?? toDnsLabel(this, id), 63 - '-canary'.length);
@@ -342,7 +339,8 @@ export class ModelServing extends Construct {
           name: 'server',
           image: runtime.image,
           command: runtime.command,
-          args: runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0),
+          // no `args: []` (the server drops an empty list; a re-apply would differ)
+          args: nonEmpty(runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0)),
           env,
           resources: props.resources,
           accelerator: props.accelerator,
@@ -730,4 +728,8 @@ function preStop(scope: Construct, drain: Drain, seconds: number, port: k8s.IntO
       if (!/^\/\S*$/.test(drain.path ?? '')) fail(scope, `drain: path must start with "/", got ${show(drain.path)}`);
       return { lifecycle: { preStop: { httpGet: { path: drain.path!, port } } } };
   }
+}
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
 }

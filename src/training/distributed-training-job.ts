@@ -1,5 +1,4 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { renderInServerForm } from '../core/server-form';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -176,8 +175,6 @@ export class DistributedTrainingJob extends Construct {
 
   constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
-    // Rendered as the API server stores it: a re-apply (Argo CD, kubectl) changes nothing.
-    renderInServerForm(this);
     const backend = props.backend ?? TrainingBackend.indexedJob();
     const framework = props.framework ?? Framework.pytorch();
     const queue = props.queue ?? Queue.none();
