@@ -437,7 +437,8 @@ export class DistributedTrainingJob extends Construct {
     return {
       network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
       failurePolicy: this.jobSetFailurePolicy(pod, restarts),
-      replicatedJobs: [{ name: rjob, replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
+      // groupName: the JobSet CRD's default, spelled out (a re-apply replaces the list whole).
+      replicatedJobs: [{ name: rjob, groupName: 'default', replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
     };
   }
 
@@ -462,6 +463,7 @@ export class DistributedTrainingJob extends Construct {
           failurePolicy: this.jobSetFailurePolicy(pod, restarts),
           replicatedJobs: [{
             name: 'node',
+            groupName: 'default',
             replicas: 1,
             template: { metadata: { labels: { [TRAINER_ANCESTOR_LABEL]: 'trainer' } }, spec: this.childJobSpec(pod, nodes, undefined, props) },
           }],

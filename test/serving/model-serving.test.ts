@@ -362,7 +362,7 @@ describe('ModelServing network, exposure, canary, metrics', () => {
       hostnames: ['vision.example.com'],
       rules: [{
         matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-        backendRefs: [{ name: 'vision', port: 8000, weight: 75 }, { name: 'vision-canary', port: 8000, weight: 25 }],
+        backendRefs: [{ group: '', kind: 'Service', name: 'vision', port: 8000, weight: 75 }, { group: '', kind: 'Service', name: 'vision-canary', port: 8000, weight: 25 }],
       }],
     });
   });
