@@ -49,11 +49,15 @@ const ARGOCD = 'argocd';
  */
 const ALWAYS_PATCHED = new Set(['PodDisruptionBudget']);
 
-/** What a write by an apply changes: generation, spec-level content and managed fields (not status). */
+/**
+ * What a write by an apply changes: generation, labels, annotations, the body, and the managed
+ * fields of writes to the object itself. Not status, nor the managed-fields entries of status
+ * writes (a controller updating status, e.g. the disruption controller on a PDB, bumps their time).
+ */
 function serverState(live: any): string {
   const { status: _status, metadata, ...rest } = live;
-  const { resourceVersion: _rv, ...meta } = metadata;
-  return JSON.stringify({ meta, rest });
+  const managed = (metadata.managedFields ?? []).filter((m: any) => m.subresource === undefined || m.subresource === '');
+  return JSON.stringify({ generation: metadata.generation, labels: metadata.labels, annotations: metadata.annotations, managed, rest });
 }
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
