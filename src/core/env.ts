@@ -16,7 +16,7 @@ export class EnvSource {
 
   /** A pod field through the downward API, e.g. `metadata.name`. */
   public static fromField(fieldPath: string): EnvSource {
-    return new EnvSource({ fieldRef: { fieldPath } }, `field ${fieldPath}`);
+    return new EnvSource({ fieldRef: { apiVersion: 'v1', fieldPath } }, `field ${fieldPath}`);
   }
 
   private constructor(

@@ -17,3 +17,4 @@ export * from './plain-api-object';
 export * from './l1-json';
 export * from './app-model';
 export * from './app-defaults';
+export * from './server-form';

@@ -5,6 +5,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { IPodContributor, PodContribution } from '../core/attach';
+import { renderInServerForm } from '../core/server-form';
 import { kplusRestrictedSecurityContext } from '../core/kplus-security';
 import { IPlusWorkload, isPlusWorkload } from '../core/plus-workload';
 import { EnvMap, EnvSource, renderEnv } from '../core/env';
@@ -196,10 +197,16 @@ export class DatasetInit extends Construct implements IPodContributor {
   private readonly fetcher?: FetcherSpec;
   private readonly security: PodSecurityOptions;
   private readonly contributions = new WeakMap<IConstruct, PodContribution>();
+  /** cdk8s-plus workloads attached to (rendered in server form too). */
+  private readonly attached: IPlusWorkload[] = [];
 
   constructor(scope: Construct, id: string, props: DatasetInitProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    // The cdk8s-plus workloads it attaches to are rendered as the API server stores them
+    // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...);
+    // our own objects are in that form at the source.
+    renderInServerForm(this, () => this.attached, false);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
     this.mountPath = this.validateMountPath(props.mountPath ?? `/data/${this.name}`);
@@ -328,6 +335,7 @@ export class DatasetInit extends Construct implements IPodContributor {
     for (const s of specs) if (existing.has(s.name)) fail(this, `${workload.node.path} already has a volume named ${show(s.name)}`);
 
     this.contributeTo(workload);
+    this.attached.push(workload);
     const scope = new Construct(this, scopeId);
     const volumes = new Map<string, kplus.Volume>();
     for (const s of specs) {

@@ -54,12 +54,11 @@ export function dataChart(app: App): Chart {
       backoffLimit: 4,
       activeDeadlineSeconds: 24 * 3600,
       podFailurePolicy: {
-        rules: data.containerNames.map((containerName) => ({
-          action: 'FailJob',
-          onExitCodes: { containerName, operator: 'In', values: data.permanentExitCodes },
-          // Required by the 1.28 schema even when empty.
-          onPodConditions: [],
-        })),
+        // onPodConditions is optional in the API (required only in the 1.28 OpenAPI and the
+        // cdk8s-plus-28 typings); an empty list is not stored by the API server.
+        rules: data.containerNames.map(
+          (containerName) => ({ action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: data.permanentExitCodes } }) as k8s.PodFailurePolicyRule,
+        ),
       },
       template,
     },

@@ -83,13 +83,20 @@ export const DEFAULT_SYNC_OPTIONS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Fields Kueue changes on admitted Jobs (it unsuspends them and injects the flavor's node
- * selector and tolerations into the still-suspended template); without this, self-heal would
- * suspend running training again.
+ * Fields Kueue changes in admitted workloads that we also render: on admission it injects the
+ * ResourceFlavor's node labels and tolerations into the pod templates (`tolerations` is an
+ * atomic list: the whole list differs). `suspend` is not listed: queued workloads are rendered
+ * without it (Kueue's webhook suspends them on create and Kueue alone owns the field), so Argo
+ * CD sees no difference there and never writes it; with RespectIgnoreDifferences a sync keeps
+ * the live values of the fields listed here.
  */
 export const KUEUE_IGNORE_DIFFERENCES: readonly ApplicationSpecIgnoreDifferences[] = Object.freeze([
-  { group: 'batch', kind: 'Job', jsonPointers: ['/spec/suspend', '/spec/template/spec/nodeSelector', '/spec/template/spec/tolerations'] },
-  { group: 'jobset.x-k8s.io', kind: 'JobSet', jsonPointers: ['/spec/suspend'] },
+  { group: 'batch', kind: 'Job', jsonPointers: ['/spec/template/spec/nodeSelector', '/spec/template/spec/tolerations'] },
+  {
+    group: 'jobset.x-k8s.io',
+    kind: 'JobSet',
+    jqPathExpressions: ['.spec.replicatedJobs[].template.spec.template.spec.nodeSelector', '.spec.replicatedJobs[].template.spec.template.spec.tolerations'],
+  },
 ]);
 
 /** Props of {@link ArgoCdApplication}. */

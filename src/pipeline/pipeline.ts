@@ -236,8 +236,8 @@ export class TrainingPipeline extends Construct {
       spec: {
         // Every pod of every run (Argo adds podMetadata labels to all step pods).
         podSelector: { matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name } },
+        // Ingress listed with no rule: none allowed (no `ingress: []`, which the server drops).
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
         egress: [
           {
             to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],

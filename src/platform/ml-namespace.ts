@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateLabels } from '../core/names';
-import { validateQuantity } from '../core/quantity';
+import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { QUEUE_NAME_LABEL, TeamQueue, TeamQueueOptions, clusterScoped } from './team-queue';
 import { WorkloadRequests, appWorkloadRequests, formatAmount } from './workload-requests';
 import { enrollInAppDefaults } from '../core/app-defaults';
@@ -148,7 +148,7 @@ export class MlNamespace extends Construct {
     if (Object.keys(hard).length > 0) {
       new k8s.KubeResourceQuota(this, 'Quota', {
         metadata: { name: 'ml-quota', namespace: this.name, labels },
-        spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) },
+        spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(canonicalQuantityOf(v))])) },
       });
     }
     new k8s.KubeLimitRange(this, 'Defaults', {
@@ -157,8 +157,8 @@ export class MlNamespace extends Construct {
         limits: [
           {
             type: 'Container',
-            defaultRequest: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-            default: { cpu: k8s.Quantity.fromString(cpuLimit), memory: k8s.Quantity.fromString(memoryLimit) },
+            defaultRequest: { cpu: k8s.Quantity.fromString(canonicalQuantityOf(cpu)), memory: k8s.Quantity.fromString(canonicalQuantityOf(memory)) },
+            default: { cpu: k8s.Quantity.fromString(canonicalQuantityOf(cpuLimit)), memory: k8s.Quantity.fromString(canonicalQuantityOf(memoryLimit)) },
           },
         ],
       },

@@ -358,7 +358,7 @@ export class ScheduledTraining extends Construct {
       podLabels: labels,
       env: [
         { name: CRONJOB_NAME_ENV, value: this.name },
-        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
+        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
       ],
     });
     if (props.queue !== undefined && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {

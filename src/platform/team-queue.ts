@@ -10,7 +10,7 @@ import { ResourceFlavorV1Beta2 as ResourceFlavor } from '../../imports/kueue.x-k
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
-import { validateQuantity } from '../core/quantity';
+import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { setRenderTransform } from '../core/render';
 import { enrollInAppDefaults } from '../core/app-defaults';
 
@@ -163,9 +163,11 @@ export class TeamQueue extends Construct {
             flavors: props.flavors.map((f) => ({
               name: f.name,
               resources: [
-                { name: 'cpu', nominalQuota: NominalQuota.fromString(f.cpu) },
-                { name: 'memory', nominalQuota: NominalQuota.fromString(f.memory) },
-                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromNumber(f.gpu ?? 0) }] : []),
+                // Canonical strings: Kueue's webhook stores them so (an integer 32 becomes "32"), and
+                // a re-apply of another form conflicts with the kueue manager on resourceGroups.
+                { name: 'cpu', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.cpu)) },
+                { name: 'memory', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.memory)) },
+                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.gpu ?? 0)) }] : []),
               ],
             })),
           },

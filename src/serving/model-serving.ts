@@ -341,7 +341,8 @@ export class ModelServing extends Construct {
           name: 'server',
           image: runtime.image,
           command: runtime.command,
-          args: runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0),
+          // no `args: []` (the server drops an empty list; a re-apply would differ)
+          args: nonEmpty(runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0)),
           env,
           resources: props.resources,
           accelerator: props.accelerator,
@@ -530,9 +531,10 @@ export class ModelServing extends Construct {
     const parentRef: Record<string, string> = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: o.gateway.name };
     if (o.gateway.namespace) parentRef.namespace = o.gateway.namespace;
     if (o.gateway.sectionName) parentRef.sectionName = o.gateway.sectionName;
-    const backendRefs = canary
-      ? [{ name: stable.name, port, weight: 100 - weight! }, { name: canary.name, port, weight: weight! }]
-      : [{ name: stable.name, port }];
+    // With the values the Gateway API CRD defaults (group "", kind Service, weight 1) spelled out:
+    // `rules` is replaced whole by a client-side re-apply, so a defaulted field would differ.
+    const ref = (name: string, w: number) => ({ group: '', kind: 'Service', name, port, weight: w });
+    const backendRefs = canary ? [ref(stable.name, 100 - weight!), ref(canary.name, weight!)] : [ref(stable.name, 1)];
     new ApiObject(this, 'HttpRoute', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
@@ -729,4 +731,8 @@ function preStop(scope: Construct, drain: Drain, seconds: number, port: k8s.IntO
       if (!/^\/\S*$/.test(drain.path ?? '')) fail(scope, `drain: path must start with "/", got ${show(drain.path)}`);
       return { lifecycle: { preStop: { httpGet: { path: drain.path!, port } } } };
   }
+}
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
 }

@@ -266,7 +266,11 @@ export class DistributedTrainingJob extends Construct {
           nodes,
           maxRestarts: restarts,
           deadline: props.deadline,
-          suspend: queue.isKueue,
+          // Never `suspend` in the queued workloads Argo CD syncs (Job, JobSet, TrainJob,
+          // PyTorchJob): Kueue's mutating webhook (failurePolicy Fail, on create) suspends any
+          // workload carrying the queue-name label, then Kueue owns the field and unsuspends it
+          // on admission. Rendering it made Argo CD own it too: a re-sync conflicted with the
+          // kueue manager, or with force suspended the running job again.
           backoffLimitPerIndex: props.backoffLimitPerIndex,
         });
         const withSuccessPolicy: JobSpecJson = { ...spec, successPolicy: props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined };
@@ -280,7 +284,7 @@ export class DistributedTrainingJob extends Construct {
         break;
       }
       case TrainingBackendKind.JOBSET: {
-        const spec = this.jobSetSpec(pod, nodes, restarts, deadline, queue.isKueue, rjob, props);
+        const spec = this.jobSetSpec(pod, nodes, restarts, deadline, rjob, props);
         const hashed = hashSpec(spec);
         this.jobName = this.nameWithHash(name, hashed, (js) => `${js}-${rjob}-0-${nodes - 1}`);
         this.resource = this.workloadObject('Resource', 'jobset.x-k8s.io/v1alpha2', 'JobSet', { ...labels, ...queue.workloadLabels() }, hashed);
@@ -302,7 +306,6 @@ export class DistributedTrainingJob extends Construct {
             runtimeRef: { apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime', name: this.jobName },
             trainer,
             activeDeadlineSeconds: deadline,
-            suspend: queue.isKueue ? true : undefined,
           },
         });
         this.serviceName = this.jobName;
@@ -310,7 +313,7 @@ export class DistributedTrainingJob extends Construct {
         break;
       }
       case TrainingBackendKind.PYTORCHJOB: {
-        const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, queue.isKueue, props);
+        const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, props);
         const hashed = hashSpec(spec);
         this.jobName = this.nameWithHash(name, hashed, (pj) => `${pj}-worker-${Math.max(0, nodes - 1)}`);
         this.resource = this.workloadObject('Resource', 'kubeflow.org/v1', 'PyTorchJob', { ...labels, ...queue.workloadLabels() }, hashed);
@@ -431,13 +434,13 @@ export class DistributedTrainingJob extends Construct {
   }
 
   private jobSetSpec(
-    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, suspend: boolean, rjob: string, props: DistributedTrainingJobProps,
+    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, rjob: string, props: DistributedTrainingJobProps,
   ): Record<string, unknown> {
     return {
       network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
       failurePolicy: this.jobSetFailurePolicy(pod, restarts),
-      suspend: suspend ? true : undefined,
-      replicatedJobs: [{ name: rjob, replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
+      // groupName: the JobSet CRD's default, spelled out (a re-apply replaces the list whole).
+      replicatedJobs: [{ name: rjob, groupName: 'default', replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
     };
   }
 
@@ -462,6 +465,7 @@ export class DistributedTrainingJob extends Construct {
           failurePolicy: this.jobSetFailurePolicy(pod, restarts),
           replicatedJobs: [{
             name: 'node',
+            groupName: 'default',
             replicas: 1,
             template: { metadata: { labels: { [TRAINER_ANCESTOR_LABEL]: 'trainer' } }, spec: this.childJobSpec(pod, nodes, undefined, props) },
           }],
@@ -471,7 +475,7 @@ export class DistributedTrainingJob extends Construct {
   }
 
   private pytorchJobSpec(
-    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, framework: Framework, suspend: boolean, props: DistributedTrainingJobProps,
+    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, framework: Framework, props: DistributedTrainingJobProps,
   ): Record<string, unknown> {
     const template = l1Json(pod.template, k8s.toJson_PodTemplateSpec).json;
     const replica = (replicas: number) => ({ replicas, restartPolicy: 'OnFailure', template });
@@ -492,7 +496,6 @@ export class DistributedTrainingJob extends Construct {
       runPolicy: {
         backoffLimit: restarts * nodes,
         activeDeadlineSeconds: deadline,
-        suspend: suspend ? true : undefined,
         schedulingPolicy: props.gang ? { minAvailable: nodes, queue: props.gang.queue } : undefined,
       },
     };

@@ -53,7 +53,7 @@ export class RendezvousAddressing {
   public static indexedJobFromLabel(serviceName: string): RendezvousAddressing {
     return new RendezvousAddressing(
       (i) => `$(${JOB_NAME_ENV})-${i}.${serviceName}`,
-      [{ name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } }],
+      [{ name: JOB_NAME_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } }],
       `$(${JOB_NAME_ENV})`,
       undefined,
     );
@@ -239,7 +239,7 @@ export function buildTrainingPodTemplate(scope: IConstruct, options: TrainingPod
   let hostfile: string | undefined;
   const addressing = options.addressing;
   if (addressing) {
-    const rankSource: k8s.EnvVarSource = { fieldRef: { fieldPath: COMPLETION_INDEX_FIELD_PATH } };
+    const rankSource: k8s.EnvVarSource = { fieldRef: { apiVersion: 'v1', fieldPath: COMPLETION_INDEX_FIELD_PATH } };
     const peers: PeerAddresses = {
       nodes,
       procsPerNode: framework.processesPerNode(procs),
@@ -342,11 +342,11 @@ export function buildTrainingPodTemplate(scope: IConstruct, options: TrainingPod
     const codes = validateExitCodes(scope, 'dataset permanentExitCodes', c.permanentExitCodes);
     if (codes.length === 0) continue;
     for (const name of c.containerNames) {
-      rules.push({ action: 'FailJob', onExitCodes: { containerName: name, operator: 'In', values: codes }, onPodConditions: [] });
+      rules.push({ action: 'FailJob', onExitCodes: { containerName: name, operator: 'In', values: codes } } as k8s.PodFailurePolicyRule);
     }
   }
   const userCodes = validateExitCodes(scope, 'nonRetryableExitCodes', options.nonRetryableExitCodes ?? []);
-  if (userCodes.length > 0) rules.push({ action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: userCodes }, onPodConditions: [] });
+  if (userCodes.length > 0) rules.push({ action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: userCodes } } as k8s.PodFailurePolicyRule);
   if (rules.length > MAX_POD_FAILURE_RULES) {
     fail(scope, `the podFailurePolicy would need ${rules.length} rules (one per dataset init container), over the Kubernetes limit of ${MAX_POD_FAILURE_RULES}`);
   }

@@ -34,8 +34,10 @@ export interface KueueQueueOptions {
 /** Admission queue of a training job. */
 export class Queue {
   /**
-   * A Kueue LocalQueue: the workload carries `kueue.x-k8s.io/queue-name` and is created
-   * suspended; Kueue admits (unsuspends) it when quota allows, all pods at once.
+   * A Kueue LocalQueue: the workload carries `kueue.x-k8s.io/queue-name`; Kueue's webhook
+   * suspends it on create and Kueue admits (unsuspends) it when quota allows, all pods at once.
+   * `suspend` is not rendered (Kueue owns it; a re-sync must not suspend a running job), except
+   * in a CronJob's jobTemplate, which no one re-applies onto the Jobs it creates.
    */
   public static kueue(localQueue: string, options: KueueQueueOptions = {}): Queue {
     return new Queue('kueue', localQueue, options);

@@ -117,8 +117,8 @@ describe.each(VERSIONS)('%s', (_name, plus) => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    // The fetcher writes the cache PVC; the main containers mount it read-only (below).
-    expect(jobSpec.volumes.find((v: any) => v.name === 'ds-data')).toEqual({ name: 'ds-data', persistentVolumeClaim: { claimName: 'cache', readOnly: false } });
+    // The fetcher writes the cache PVC (readOnly false is dropped, as the API server stores it); the main containers mount it read-only (below).
+    expect(jobSpec.volumes.find((v: any) => v.name === 'ds-data')).toEqual({ name: 'ds-data', persistentVolumeClaim: { claimName: 'cache' } });
     expect(jobSpec.containers[0].volumeMounts).toContainEqual({ name: 'ds-data', mountPath: '/data/data', subPath: 'data/data', readOnly: true });
     expect(envOf(jobSpec.containers[0]).DATASET_DATA_DIR).toBe('/data/data');
 

@@ -137,8 +137,8 @@ describe('TrainingPipeline renders', () => {
     const t = template(out, 'train');
     expect(t.container.name).toBe('main');
     expect(t.container.resources).toEqual({
-      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': 4 },
-      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': 4 },
+      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4' },
+      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4' },
     });
     expect(t.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(t.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });

@@ -48,7 +48,7 @@ describe('MlNamespace', () => {
       queueingStrategy: 'BestEffortFIFO',
       resourceGroups: [{
         coveredResources: ['cpu', 'memory', 'nvidia.com/gpu'],
-        flavors: [{ name: 'h100', resources: [{ name: 'cpu', nominalQuota: '64' }, { name: 'memory', nominalQuota: '512Gi' }, { name: 'nvidia.com/gpu', nominalQuota: 8 }] }],
+        flavors: [{ name: 'h100', resources: [{ name: 'cpu', nominalQuota: '64' }, { name: 'memory', nominalQuota: '512Gi' }, { name: 'nvidia.com/gpu', nominalQuota: '8' }] }],
       }],
     });
     expect(find('LocalQueue')).toMatchObject({ metadata: { name: 'default', namespace: 'team-a' }, spec: { clusterQueue: 'team-a' } });

@@ -56,10 +56,10 @@ describe('ScheduledTraining', () => {
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
-    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
     expect(pod.containers[0].env.slice(0, 2)).toEqual([
       { name: 'CRONJOB_NAME', value: 'nightly' },
-      { name: 'JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+      { name: 'JOB_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
     ]);
     for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
     expect(Testing.synth(chart)).toMatchSnapshot();
@@ -163,7 +163,7 @@ describe('ScheduledTraining', () => {
     const pod = job.spec.template.spec;
     expect(pod.subdomain).toBe('llm-weekly');
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-    expect(env.JOB_NAME).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
+    expect(env.JOB_NAME).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
     expect(env.PET_MASTER_ADDR).toBe('$(JOB_NAME)-0.llm-weekly');
     expect(env.CRONJOB_NAME).toBe('llm-weekly');
     expect(pod.containers[0].env.findIndex((e: any) => e.name === 'JOB_NAME')).toBeLessThan(pod.containers[0].env.findIndex((e: any) => e.name === 'PET_MASTER_ADDR'));

@@ -35,7 +35,7 @@ describe('ModelServing with the KServe backend', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(1200);
     expect(c.readinessProbe.httpGet.path).toBe('/health');
-    expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(c.resources.limits['nvidia.com/gpu']).toBe('1');
     expect(p.securityContext.runAsNonRoot).toBe(true);
     expect(p.automountServiceAccountToken).toBe(false);
     expect(p.deploymentStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });

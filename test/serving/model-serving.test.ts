@@ -229,7 +229,7 @@ describe('ModelServing probes and rollout', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': 1 });
+    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': '1' });
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(pod.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
     expect(pod.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/home/ml', '/dev/shm']);
@@ -362,7 +362,7 @@ describe('ModelServing network, exposure, canary, metrics', () => {
       hostnames: ['vision.example.com'],
       rules: [{
         matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-        backendRefs: [{ name: 'vision', port: 8000, weight: 75 }, { name: 'vision-canary', port: 8000, weight: 25 }],
+        backendRefs: [{ group: '', kind: 'Service', name: 'vision', port: 8000, weight: 75 }, { group: '', kind: 'Service', name: 'vision-canary', port: 8000, weight: 25 }],
       }],
     });
   });

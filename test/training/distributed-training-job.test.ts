@@ -90,7 +90,7 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.subdomain).toBe('llama-ft');
     expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
-    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(8);
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('8');
     expect(pod.containers[0].command).toEqual(['torchrun', '-m', 'train']);
     expect(pod.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Gi' });
     expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
@@ -118,9 +118,9 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     const rules = one(chart.toJson(), 'Job').spec.podFailurePolicy.rules;
     expect(rules).toEqual([
       { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailJob', onExitCodes: { containerName: 'fetch-imagenet', operator: 'In', values: [20, 21, 22] }, onPodConditions: [] },
-      { action: 'FailJob', onExitCodes: { containerName: 'fetch-tokens', operator: 'In', values: [24] }, onPodConditions: [] },
-      { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [2, 3] }, onPodConditions: [] },
+      { action: 'FailJob', onExitCodes: { containerName: 'fetch-imagenet', operator: 'In', values: [20, 21, 22] } },
+      { action: 'FailJob', onExitCodes: { containerName: 'fetch-tokens', operator: 'In', values: [24] } },
+      { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [2, 3] } },
     ]);
     expectValidManifests(chart);
   });
@@ -265,11 +265,12 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     expect(JSON.stringify(render().manifests)).toBe(JSON.stringify(render().manifests));
   });
 
-  test('kueue: queue and priority labels, created suspended, topology annotation on the pods', () => {
+  test('kueue: queue and priority labels, no suspend (the Kueue webhook suspends on create), topology annotation on the pods', () => {
     const { manifests, chart } = render({ queue: Queue.kueue('team-a', { priorityClass: 'high', requiredTopology: 'cloud.provider.com/topology-block' }) });
     const j = one(manifests, 'Job');
     expect(j.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a', 'kueue.x-k8s.io/priority-class': 'high' });
-    expect(j.spec.suspend).toBe(true);
+    // no suspend: Kueue's webhook suspends it on create and owns the field
+    expect(j.spec.suspend).toBeUndefined();
     expect(j.spec.template.metadata.annotations).toEqual({ 'kueue.x-k8s.io/podset-required-topology': 'cloud.provider.com/topology-block' });
     expectValidManifests(chart);
     expect(render({ queue: Queue.fromString('kueue:team-b') }).manifests.find((x) => x.kind === 'Job').metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-b');
@@ -445,7 +446,7 @@ describe('DistributedTrainingJob on JobSet', () => {
       const m = chart.toJson();
       const js = one(m, 'JobSet');
       expect(js.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-a');
-      expect(js.spec.suspend).toBe(true);
+      expect(js.spec.suspend).toBeUndefined();
       expect(js.spec.failurePolicy.rules).toEqual([{ name: 'permanent-failure', action: 'FailJobSet', onJobFailureReasons: ['PodFailurePolicy'] }]);
       const child = js.spec.replicatedJobs[0].template.spec;
       expect(child.successPolicy).toEqual({ rules: [{ succeededIndexes: '0' }] });
@@ -480,7 +481,6 @@ describe('DistributedTrainingJob on Kubeflow Trainer v2', () => {
       runtimeRef: { apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime', name: rt.metadata.name },
       trainer: { numNodes: 4, numProcPerNode: 8 },
       activeDeadlineSeconds: 7200,
-      suspend: true,
     });
     expect(tj.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-a');
     expect(rt.spec.mlPolicy).toEqual({ numNodes: 4, torch: {} });
@@ -518,7 +518,7 @@ describe('DistributedTrainingJob on Kubeflow PyTorchJob v1', () => {
     expect(pj.spec.nprocPerNode).toBe('8');
     expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(3);
-    expect(pj.spec.runPolicy).toEqual({ backoffLimit: 12, activeDeadlineSeconds: 3600, suspend: true, schedulingPolicy: { minAvailable: 4, queue: 'research' } });
+    expect(pj.spec.runPolicy).toEqual({ backoffLimit: 12, activeDeadlineSeconds: 3600, schedulingPolicy: { minAvailable: 4, queue: 'research' } });
     const c = pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0];
     expect(c.name).toBe('pytorch');
     expect(c.ports).toEqual([{ name: 'pytorchjob-port', containerPort: 29500, protocol: 'TCP' }]);
