@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
 import { validateImage } from './image';
 import { validateDnsLabel } from './names';
+import { IPriorityClass, useReference, usedReferences } from './refs';
 import { Accelerator, ComputeResources, renderResources } from './resources';
 import {
   PodSecurityOptions,
@@ -59,8 +60,12 @@ export interface PodSchedulingProps {
   readonly nodeSelector?: Record<string, string>;
   /** Extra tolerations, added to the accelerator's GPU toleration. @default - none (the accelerator's toleration only) */
   readonly tolerations?: k8s.Toleration[];
-  /** Pod priority class. @default - none */
-  readonly priorityClassName?: string;
+  /**
+   * Pod priority class: a `PriorityClass` construct of the app or
+   * `External.priorityClass(name)`.
+   * @default - none (the cluster's default priority)
+   */
+  readonly priorityClass?: IPriorityClass;
 }
 
 /** Who a pod runs as: identity and security props shared by the constructs' props. */
@@ -165,7 +170,7 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
     restartPolicy: options.restartPolicy,
     subdomain: options.subdomain,
     schedulerName: options.schedulerName,
-    priorityClassName: options.priorityClassName,
+    priorityClassName: resolvePriorityClass(scope, options.priorityClass),
     terminationGracePeriodSeconds: options.terminationGracePeriodSeconds,
     nodeSelector: Object.keys(nodeSelector).length > 0 ? nodeSelector : undefined,
     tolerations: tolerations.length > 0 ? tolerations : undefined,
@@ -175,4 +180,18 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
     containers,
     volumes,
   };
+}
+
+/**
+ * The name of `priorityClass` for the pod of `scope` (recording the reference, see
+ * `useReference`); undefined when unset.
+ */
+export function resolvePriorityClass(scope: IConstruct, priorityClass: IPriorityClass | undefined): string | undefined {
+  if (priorityClass === undefined) return undefined;
+  if (typeof priorityClass?.priorityClassRef !== 'function') {
+    fail(scope, `priorityClass must be a PriorityClass or External.priorityClass(name), got ${show(priorityClass)}`);
+  }
+  const ref = priorityClass.priorityClassRef(scope);
+  if (usedReferences(scope).some((r) => r.kind === 'PriorityClass' && r.name === ref.name)) return ref.name;
+  return useReference(scope, 'priorityClass', ref).name;
 }

@@ -2,6 +2,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import { Accelerator, EnvSource } from '../core';
 import { ArgoCdApplication, ArgoSyncPolicy, DeliveryMode, GitOps } from '../gitops';
 import { MlNamespace, ScheduledTraining, TrainingTemplate } from '../platform';
+import { Queue } from '../training';
 
 /** Name of the Argo CD chart; its file (`argocd.k8s.yaml`) is excluded from the Application's own source. */
 export const ARGOCD_CHART = 'argocd';
@@ -28,7 +29,7 @@ export function nightlyRetrainingChart(app: App, namespace: MlNamespace): Chart 
   new ScheduledTraining(chart, 'ranker-nightly', {
     schedule: '0 2 * * *',
     timeZone: 'Europe/Berlin',
-    queue: namespace.localQueueName,
+    queue: Queue.kueue(namespace),
     partOf: 'ml-platform',
     job: TrainingTemplate.singleNode({
       image: 'ghcr.io/acme/ranker-trainer:3.4.1',
@@ -61,10 +62,11 @@ export function argoCdChart(app: App): Chart {
 /**
  * Example: the team platform (namespace, nightly retraining, Argo CD Application) with the
  * GitOps rules applied to the WHOLE app (every chart, including ones added before or after).
+ * Returns the rules and the team namespace (the other charts' workloads use its queue).
  */
-export function gitopsExample(app: App, mode: DeliveryMode = DeliveryMode.GITOPS): GitOps {
+export function gitopsExample(app: App, mode: DeliveryMode = DeliveryMode.GITOPS): { gitops: GitOps; namespace: MlNamespace } {
   const { namespace } = teamNamespaceChart(app);
   nightlyRetrainingChart(app, namespace);
   argoCdChart(app);
-  return GitOps.apply(app, { mode });
+  return { gitops: GitOps.apply(app, { mode }), namespace };
 }

@@ -21,7 +21,7 @@ import {
   requireKubernetesVersion,
   toDnsLabel,
   validateDnsLabel,
-  validateDnsSubdomain,
+  namespaceOf,
   validateCronSchedule,
   validateTimeZone,
 } from '../core';
@@ -169,7 +169,7 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
     security: o.security,
     writableDirs: o.writableDirs,
     serviceAccountName: o.serviceAccountName,
-    priorityClassName: o.priorityClassName,
+    priorityClass: o.priorityClass,
     nodeSelector: o.nodeSelector,
     tolerations: o.tolerations,
   });
@@ -209,7 +209,7 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
   if (ctx.name.length > max) fail(scope, `name ${show(ctx.name)} is too long for ${nodes} nodes: pod hostnames <cronjob>-<8-digit minutes>-<index> need a CronJob name of at most ${max} characters`);
   if (props.backoffLimitPerIndex !== undefined) requireKubernetesVersion(scope, 'backoffLimitPerIndex', KubernetesVersion.V1_29);
   const queue = props.queue ?? Queue.none();
-  queue.validate(scope);
+  queue.validate(scope, ctx.namespace ?? namespaceOf(scope));
   const framework = props.framework ?? Framework.pytorch();
   const contributions = (props.datasets ?? []).map((d) => d.contributeTo(scope));
   const labels = { ...ctx.podLabels, ...(props.labels ?? {}) };
@@ -227,13 +227,16 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
     addressing: RendezvousAddressing.indexedJobFromLabel(ctx.name),
     contributions,
     checkpoints: props.checkpoints,
+    // one folder per run below <subPath or the CronJob name>: nightly runs never overwrite each other
+    checkpointsPerRun: { env: 'JOB_NAME', base: ctx.name },
+    namespace: ctx.namespace ?? namespaceOf(scope),
     shmSize: props.shmSize,
     security: props.security,
     writableDirs: props.writableDirs,
     labels,
     annotations: queue.podAnnotations(),
     subdomain: ctx.name,
-    priorityClassName: props.priorityClassName,
+    priorityClass: props.priorityClass,
     nodeSelector: props.nodeSelector,
     tolerations: props.tolerations,
     serviceAccountName: props.serviceAccountName,
@@ -289,11 +292,13 @@ export interface ScheduledTrainingProps {
   /** Namespace. @default - the chart's */
   readonly namespace?: string;
   /**
-   * Kueue LocalQueue (`kueue.x-k8s.io/queue-name`); Jobs are then created suspended and
-   * Kueue starts them when quota is free.
-   * @default - no queue
+   * Admission queue of every run: `Queue.kueue(namespace)` with the team's `MlNamespace` (or
+   * its `TeamQueue`, or `External.localQueue(name)`); Jobs are then created suspended
+   * (`kueue.x-k8s.io/queue-name`) and Kueue starts them when quota is free. The LocalQueue
+   * must live in the CronJob's namespace.
+   * @default Queue.none()
    */
-  readonly queue?: string;
+  readonly queue?: Queue;
   /**
    * A run that could not start within this delay after its scheduled time (controller
    * down, previous run still going) is skipped rather than started late.
@@ -346,7 +351,10 @@ export class ScheduledTraining extends Construct {
     for (const [key, v] of Object.entries(limits)) {
       if (!Number.isInteger(v) || v < 0) fail(this, `${key} must be a non-negative integer, got ${show(v)}`);
     }
-    if (props.queue !== undefined) validateDnsSubdomain(this, 'queue', props.queue);
+    const namespace = props.namespace ?? namespaceOf(this);
+    if (props.queue !== undefined && !(props.queue instanceof Queue)) fail(this, `queue must be a Queue (Queue.kueue(namespace) or Queue.none()), got ${show(props.queue)}`);
+    const queue = props.queue ?? Queue.none();
+    queue.validate(this, namespace);
 
     const labels = standardLabels({ name: this.name, component: 'training', partOf: props.partOf });
     const rendered = props.job._render({
@@ -359,11 +367,11 @@ export class ScheduledTraining extends Construct {
         { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
       ],
     });
-    if (props.queue !== undefined && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {
-      fail(this, `queue is set both on ScheduledTraining (${show(props.queue)}) and on the distributed job (${show(rendered.jobLabels[QUEUE_LABEL])})`);
+    if (queue.isKueue && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {
+      fail(this, `queue is set both on ScheduledTraining (${show(queue.workloadLabels()[QUEUE_LABEL])}) and on the distributed job (${show(rendered.jobLabels[QUEUE_LABEL])})`);
     }
-    const jobLabels = { ...labels, ...(rendered.jobLabels ?? {}), ...(props.queue !== undefined ? { [QUEUE_LABEL]: props.queue } : {}) };
-    const jobSpec: k8s.JobSpec = props.queue !== undefined ? { ...rendered.jobSpec, suspend: true } : rendered.jobSpec;
+    const jobLabels = { ...labels, ...(rendered.jobLabels ?? {}), ...queue.workloadLabels() };
+    const jobSpec: k8s.JobSpec = queue.isKueue ? { ...rendered.jobSpec, suspend: true } : rendered.jobSpec;
     this.resource = new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {

@@ -374,7 +374,7 @@ export class ModelServing extends Construct {
       security: props.security,
       writableDirs: props.writableDirs,
       serviceAccountName: props.serviceAccountName,
-      priorityClassName: props.priorityClassName,
+      priorityClass: props.priorityClass,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       terminationGracePeriodSeconds: input.graceSeconds,

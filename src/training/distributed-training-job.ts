@@ -247,7 +247,7 @@ export class DistributedTrainingJob extends Construct {
       containerName,
       restartPolicy: kind === TrainingBackendKind.PYTORCHJOB ? 'OnFailure' : 'Never',
       schedulerName: kind === TrainingBackendKind.PYTORCHJOB ? undefined : props.gang?.schedulerName,
-      priorityClassName: props.priorityClassName,
+      priorityClass: props.priorityClass,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       serviceAccountName: props.serviceAccountName,
@@ -334,7 +334,7 @@ export class DistributedTrainingJob extends Construct {
         apiVersion: props.gang.apiVersion,
         kind: 'PodGroup',
         metadata: { name: this.jobName, labels },
-        spec: props.gang.podGroupSpec(nodes, props.priorityClassName),
+        spec: props.gang.podGroupSpec(nodes, pod.template.spec?.priorityClassName),
       });
     }
     this.networkPolicy = renderPeerNetworkPolicy(this, 'NetworkPolicy', {
