@@ -17,3 +17,4 @@ export * from './l1-json';
 export * from './app-model';
 export * from './refs';
 export * from './claim';
+export * from './flows';

@@ -125,6 +125,6 @@ export function renderDistributedStepNetworkPolicy(
     podSelector: labels,
     ports: options.framework.ports,
     network: options.network,
-    hasDatasets: (options.inputs ?? []).length > 0,
+    datasetFlows: (options.inputs ?? []).flatMap((i) => i.contributeTo(step).flows ?? []),
   });
 }

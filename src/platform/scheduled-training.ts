@@ -22,6 +22,11 @@ import {
   toDnsLabel,
   validateDnsLabel,
   namespaceOf,
+  NetworkFlow,
+  declareFlows,
+  declareUsedReferences,
+  dnsFlow,
+  useContributedReferences,
   validateCronSchedule,
   validateTimeZone,
 } from '../core';
@@ -35,6 +40,7 @@ import {
   renderIndexedJobSpec,
   renderPeerNetworkPolicy,
   renderRendezvousService,
+  trainingFlows,
   validateNodes,
 } from '../training';
 
@@ -90,6 +96,8 @@ export interface RenderedTrainingJob {
   readonly jobSpec: k8s.JobSpec;
   /** Extra labels of the jobTemplate (e.g. the Kueue queue of a distributed job). */
   readonly jobLabels?: Record<string, string>;
+  /** Network flows the pods need (declared on the CronJob). @default - DNS only */
+  readonly flows?: NetworkFlow[];
 }
 
 /** Context given to a template when it renders into a ScheduledTraining. */
@@ -148,7 +156,9 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
   for (const reserved of [SCHEDULED_JOB_NAME_ENV, CRONJOB_NAME_ENV]) {
     if (o.env && reserved in o.env) fail(scope, `job.env: ${reserved} is set by ScheduledTraining`);
   }
-  const data = mergeContributions((o.datasets ?? []).map((d) => d.contributeTo(scope)));
+  const contributions = (o.datasets ?? []).map((d) => d.contributeTo(scope));
+  useContributedReferences(scope, contributions, 1, 'one pod', ctx.namespace ?? namespaceOf(scope));
+  const data = mergeContributions(contributions);
   const spec = buildMlPodSpec(scope, {
     restartPolicy: 'Never',
     containers: [
@@ -185,6 +195,7 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
   }
   if (rules.length > 20) fail(scope, `the podFailurePolicy would need ${rules.length} rules (one per dataset init container), over the Kubernetes limit of 20`);
   return {
+    flows: [dnsFlow(scope.node.path), ...(data.flows ?? [])],
     jobSpec: {
       backoffLimit,
       activeDeadlineSeconds: deadline,
@@ -212,6 +223,7 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
   queue.validate(scope, ctx.namespace ?? namespaceOf(scope));
   const framework = props.framework ?? Framework.pytorch();
   const contributions = (props.datasets ?? []).map((d) => d.contributeTo(scope));
+  useContributedReferences(scope, contributions, nodes, `the job runs ${nodes} pods${props.onePodPerNode === false ? ' that may land on different nodes' : ', one per node'}`, ctx.namespace ?? namespaceOf(scope));
   const labels = { ...ctx.podLabels, ...(props.labels ?? {}) };
   const selector = selectorLabels({ name: ctx.name });
   const pod = buildTrainingPodTemplate(scope, {
@@ -259,12 +271,13 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
     podSelector: selector,
     ports: pod.ports,
     network: props.network,
-    hasDatasets: contributions.length > 0,
+    datasetFlows: contributions.flatMap((c) => c.flows ?? []),
   });
   if (ctx.namespace !== undefined) {
     for (const obj of [service, policy]) obj?.addJsonPatch(JsonPatch.add('/metadata/namespace', ctx.namespace));
   }
-  return { jobSpec, jobLabels: queue.workloadLabels() };
+  const flows = trainingFlows(scope, { podSelector: selector, ports: pod.ports, nodes, network: props.network, datasetFlows: contributions.flatMap((c) => c.flows ?? []) });
+  return { jobSpec, jobLabels: queue.workloadLabels(), flows };
 }
 
 function deadlineSeconds(scope: IConstruct, d: Duration): number {
@@ -384,5 +397,8 @@ export class ScheduledTraining extends Construct {
         jobTemplate: { metadata: { labels: jobLabels }, spec: jobSpec },
       },
     });
+    // declarations for the whole-app check, on the CronJob's own metadata
+    declareFlows(this.resource, rendered.flows ?? [dnsFlow(this.node.path)]);
+    declareUsedReferences(this, this.resource);
   }
 }
