@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { fail, show } from './errors';
 import { standardLabels } from './labels';
 import { toDnsLabel, validateDnsSubdomain } from './names';
-import { sizeToBytes } from './resources';
+import { sizeToBytes, sizeToQuantity } from './resources';
 import { ClaimAccessMode, IClaim, ResolvedReference, validateAccessModes } from './refs';
 
 /** Props of {@link VolumeClaim}. */
@@ -63,7 +63,7 @@ export class VolumeClaim extends Construct implements IClaim {
       spec: {
         accessModes: [...this.accessModes],
         storageClassName: props.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(`${Math.ceil(bytes / 1024)}Ki`) } },
+        resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(props.storage)) } },
       },
     });
   }

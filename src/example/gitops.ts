@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { Accelerator, EnvSource } from '../core';
+import { Accelerator, EnvSource, External } from '../core';
 import { ArgoCdApplication, ArgoSyncPolicy, DeliveryMode, GitOps } from '../gitops';
 import { MlNamespace, ScheduledTraining, TrainingTemplate } from '../platform';
 import { Queue } from '../training';
@@ -35,7 +35,8 @@ export function nightlyRetrainingChart(app: App, namespace: MlNamespace): Chart 
       image: 'ghcr.io/acme/ranker-trainer:3.4.1',
       // the script derives "yesterday" from JOB_NAME (see the README section on ScheduledTraining)
       command: ['python', '-m', 'ranker.train', '--data-window', '1d'],
-      env: { WANDB_API_KEY: EnvSource.fromSecret('wandb', 'api-key') },
+      // the W&B key lives in a Secret the platform team syncs from its vault
+      env: { WANDB_API_KEY: EnvSource.fromSecret(External.secret('wandb'), 'api-key') },
       resources: { cpu: '16', memory: '128Gi' },
       accelerator: Accelerator.nvidiaGpu({ count: 2, product: 'NVIDIA-H100-80GB-HBM3' }),
       shmSize: Size.gibibytes(16),

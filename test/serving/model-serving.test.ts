@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
@@ -418,7 +419,7 @@ describe('ModelServing model sources', () => {
   });
 
   test('ModelSource.pvc mounts the claim read-only at /models', () => {
-    const pod = find(render({ model: ModelSource.pvc('model-cache') }).objects, 'Deployment').spec.template.spec;
+    const pod = find(render({ model: ModelSource.pvc(External.claim('model-cache')) }).objects, 'Deployment').spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'model', persistentVolumeClaim: { claimName: 'model-cache', readOnly: true } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'model', mountPath: '/models', readOnly: true });
   });
