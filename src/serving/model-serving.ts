@@ -274,8 +274,7 @@ export class ModelServing extends Construct {
       kserve: backend.kind === 'kserve',
     };
     const stable = this.buildTrack(this, this.name, runtime, props, common);
-    // the contribution to `this` was made (and cached) by the stable track
-    const modelContrib = modelContribution(props.model, this);
+    const modelContrib = stable.contribution;
     const pods = autoscaling.max + (props.canary ? props.canary.replicas ?? 1 : 0);
     useContributedReferences(this, modelContrib ? [modelContrib] : [], pods, `the server runs up to ${pods} replicas that may land on different nodes`);
     const storageFlows = backend.kind === 'kserve' ? storageUriFlows(backend.kserveOptions?.model?.storageUri, this.node.path) : [];
@@ -414,7 +413,7 @@ export class ModelServing extends Construct {
       podAnnotations['prometheus.io/port'] = String(metricsPort.port);
       podAnnotations['prometheus.io/path'] = runtime.metrics.path;
     }
-    return { name, labels, selector, podAnnotations, podSpec, sleepSeconds, runtime };
+    return { name, labels, selector, podAnnotations, podSpec, sleepSeconds, runtime, contribution };
   }
 
   private renderDeployment(scope: Construct, track: ServingTrack, replicas: number | undefined, rollout: Required<RolloutOptions>, loadSeconds: number): ApiObject {

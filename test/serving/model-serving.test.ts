@@ -301,10 +301,16 @@ describe('ModelServing network, exposure, canary, metrics', () => {
     expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/instance': 'chat' });
   });
 
-  test('NetworkPolicy by default admits the same namespace to the API port only', () => {
+  test('NetworkPolicy by default admits the same namespace to the API port only, and egress to DNS only', () => {
     const np = find(render().objects, 'NetworkPolicy');
-    expect(np.spec.policyTypes).toEqual(['Ingress']);
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8000 }] }]);
+    expect(np.spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
+    ]);
   });
 
   test('NetworkPolicy with allowFrom [] and no exposure admits nobody', () => {
