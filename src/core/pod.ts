@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
 import { validateImage } from './image';
 import { validateDnsLabel } from './names';
-import { IPriorityClass, useReference, usedReferences } from './refs';
+import { IPriorityClass, IServiceAccountRef, useReference, usedReferences } from './refs';
 import { Accelerator, ComputeResources, renderResources } from './resources';
 import {
   PodSecurityOptions,
@@ -74,8 +74,12 @@ export interface PodSecurityProps {
   readonly security?: PodSecurityOptions;
   /** Sizes of the writable scratch dirs /tmp and HOME. @default - /tmp 4Gi, HOME 16Gi */
   readonly writableDirs?: WritableDirsOptions;
-  /** Service account. @default - the namespace's default service account, without a mounted token */
-  readonly serviceAccountName?: string;
+  /**
+   * Service account: the name of one the app renders, or `External.serviceAccount(name)` for
+   * one managed elsewhere (declared in the workload's `ml.cdk8s.io/external` annotation).
+   * @default - the namespace's default service account, without a mounted token
+   */
+  readonly serviceAccountName?: string | IServiceAccountRef;
 }
 
 /** Options of {@link buildMlPodSpec}. */
@@ -165,7 +169,7 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
   const tolerations = [...(accelerator ? accelerator.tolerations() : []), ...(options.tolerations ?? [])];
   return {
     automountServiceAccountToken: options.automountServiceAccountToken ?? false,
-    serviceAccountName: options.serviceAccountName,
+    serviceAccountName: resolveServiceAccount(scope, options.serviceAccountName),
     securityContext: restrictedPodSecurityContext(options.security),
     restartPolicy: options.restartPolicy,
     subdomain: options.subdomain,
@@ -194,4 +198,13 @@ export function resolvePriorityClass(scope: IConstruct, priorityClass: IPriority
   const ref = priorityClass.priorityClassRef(scope);
   if (usedReferences(scope).some((r) => r.kind === 'PriorityClass' && r.name === ref.name)) return ref.name;
   return useReference(scope, 'priorityClass', ref).name;
+}
+
+/** The name of `serviceAccount` for the pod of `scope` (an External one is recorded, see `useReference`). */
+export function resolveServiceAccount(scope: IConstruct, serviceAccount: string | IServiceAccountRef | undefined): string | undefined {
+  if (serviceAccount === undefined || typeof serviceAccount === 'string') return serviceAccount;
+  if (typeof serviceAccount?.serviceAccountRef !== 'function') fail(scope, `serviceAccountName must be a name or External.serviceAccount(name), got ${show(serviceAccount)}`);
+  const ref = serviceAccount.serviceAccountRef(scope);
+  if (usedReferences(scope).some((r) => r.kind === 'ServiceAccount' && r.name === ref.name)) return ref.name;
+  return useReference(scope, 'serviceAccountName', ref).name;
 }

@@ -242,16 +242,36 @@ describe('claims: ReadWriteOnce and shared checkpoints', () => {
     );
   });
 
-  test('External claims and secrets are declared on the workload', () => {
+  test('External claims, secrets, config maps and service accounts are declared on the workload', () => {
     const { chart } = setup();
     new DistributedTrainingJob(chart, 'train', {
       ...TRAINER,
-      env: { WANDB_API_KEY: EnvSource.fromSecret(External.secret('wandb'), 'api-key') },
+      env: {
+        WANDB_API_KEY: EnvSource.fromSecret(External.secret('wandb'), 'api-key'),
+        MIRROR: EnvSource.fromConfigMap(External.configMap('mirrors'), 'pypi'),
+        LOCAL: EnvSource.fromConfigMap('rendered-here', 'x'),
+      },
+      serviceAccountName: External.serviceAccount('trainer'),
       checkpoints: CheckpointVolume.claim(External.claim('ckpt', { accessModes: ['ReadWriteMany'] })),
     });
     const job = one(chart, 'Job');
-    expect(parse(job, EXTERNAL_ANNOTATION)).toEqual([{ kind: 'PersistentVolumeClaim', name: 'ckpt' }, { kind: 'Secret', name: 'wandb' }]);
-    expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'WANDB_API_KEY', valueFrom: { secretKeyRef: { name: 'wandb', key: 'api-key' } } });
+    expect(parse(job, EXTERNAL_ANNOTATION)).toEqual([
+      { kind: 'ConfigMap', name: 'mirrors' },
+      { kind: 'PersistentVolumeClaim', name: 'ckpt' },
+      { kind: 'Secret', name: 'wandb' },
+      { kind: 'ServiceAccount', name: 'trainer' },
+    ]);
+    const pod = job.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('trainer');
+    expect(pod.containers[0].env).toContainEqual({ name: 'WANDB_API_KEY', valueFrom: { secretKeyRef: { name: 'wandb', key: 'api-key' } } });
+    expect(pod.containers[0].env).toContainEqual({ name: 'MIRROR', valueFrom: { configMapKeyRef: { name: 'mirrors', key: 'pypi' } } });
+  });
+
+  test('fails on an External reference of the wrong kind (type-checked, also refused at run time)', () => {
+    const { chart } = setup();
+    expect(() => new DistributedTrainingJob(chart, 'train', { ...TRAINER, queue: Queue.kueue(External.claim('ckpt') as any) })).toThrow(
+      'work/train: expected a LocalQueue reference, got External PersistentVolumeClaim "ckpt"',
+    );
   });
 });
 
