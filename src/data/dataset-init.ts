@@ -293,6 +293,7 @@ export class DatasetInit extends Construct implements IPodContributor {
       references: [
         ...(this.volume?.ref ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
         ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
+        ...(this.fetcher ? (this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })) : []),
       ],
     };
     this.contributions.set(consumer, contribution);

@@ -264,6 +264,16 @@ export interface DataSourceConfig {
    * @default - none
    */
   readonly endpoint?: SourceEndpoint;
+  /**
+   * Secrets the fetcher uses that are declared `External` (recorded on each consumer).
+   * @default - none
+   */
+  readonly externalSecrets?: ResolvedReference[];
+}
+
+/** The External references among `keys` (after their `validate`). */
+function externalSecrets(keys: ReadonlyArray<SecretKey | undefined>): ResolvedReference[] {
+  return keys.flatMap((k) => (k?.externalRef ? [k.externalRef] : []));
 }
 
 /** A host and TCP port a fetcher connects to. */
@@ -411,7 +421,10 @@ class HttpSource extends DataSource {
     const identity = sha256
       ? { source: 'http', sha256, extract: extract.value, filename: o.filename ?? null, manifest: manifest ?? null }
       : { source: 'http', url: this.url, extract: extract.value, filename: o.filename ?? null, manifest: manifest ?? null };
-    return { kind: 'http', env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.http, endpoint: urlEndpoint(parsed) };
+    return {
+      kind: 'http', env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.http, endpoint: urlEndpoint(parsed),
+      externalSecrets: externalSecrets([o.headersFromSecret]),
+    };
   }
 }
 
@@ -494,7 +507,8 @@ class ObjectStoreSource extends DataSource {
         ? urlEndpoint(new URL(s3.endpoint))
         : { host: `${m[1]}.s3${s3.region ? `.${s3.region}` : ''}.amazonaws.com`, port: 443 };
     }
-    return { kind: this.kind, env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.objectStore, endpoint };
+    const keys = this.kind === 's3' ? Object.values((o as S3SourceOptions).credentials.keys) : [(o as GcsSourceOptions).credentials.serviceAccountKey];
+    return { kind: this.kind, env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.objectStore, endpoint, externalSecrets: externalSecrets(keys) };
   }
 }
 
@@ -557,6 +571,7 @@ class HuggingFaceSource extends DataSource {
     return {
       kind: 'hf', env, identity, extract: Extract.NONE, expectedBytes, secretFiles: [], defaultImage: DEFAULT_FETCH_IMAGES.huggingFace,
       endpoint: { host: HUGGING_FACE_HUB_HOST, port: 443 },
+      externalSecrets: externalSecrets([o.token]),
     };
   }
 }
