@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Accelerator, External, buildMlPodSpec, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
+import { Accelerator, External, buildMlPodSpec, declareFlows, declareUsedReferences, dnsFlow, useContributedReferences, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
 import { DataSource, DatasetAccessMode, DatasetInit, DatasetVolume, Extract, HuggingFaceRepoType, SecretKey } from '../data';
 
 /**
@@ -48,7 +48,7 @@ export function dataChart(app: App): Chart {
     ],
   });
   const template = { metadata: { labels }, spec: podSpec };
-  new k8s.KubeJob(train, 'Resource', {
+  const job = new k8s.KubeJob(train, 'Resource', {
     metadata: { name: `resnet-train-${shortHash(template)}`, labels },
     spec: {
       backoffLimit: 4,
@@ -64,6 +64,10 @@ export function dataChart(app: App): Chart {
       template,
     },
   });
+  // what the pod needs, for the whole-app check: DNS, the dataset's fetch, its external secret
+  declareFlows(job, [dnsFlow(train.node.path), ...(data.flows ?? [])]);
+  useContributedReferences(train, [data], 1, 'one pod');
+  declareUsedReferences(train, job);
 
   // A cdk8s-plus consumer: the dataset attaches itself.
   const model = new DatasetInit(chart, 'qwen', {
