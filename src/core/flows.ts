@@ -3,7 +3,9 @@
  * (DNS) and the NetworkPolicy rules that allow a set of declared flows.
  */
 import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
 import { FlowPort, NetworkFlow } from './app-model';
+import { fail, show } from './errors';
 
 /** Host of the Hugging Face Hub (HTTPS): dataset fetches and model servers download from it. */
 export const HUGGING_FACE_HUB_HOST = 'huggingface.co';
@@ -48,4 +50,27 @@ export function externalEgressRule(flows: readonly NetworkFlow[]): k8s.NetworkPo
   if (ports.size === 0) return undefined;
   const sorted = [...ports.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => policyPort(p));
   return { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: sorted };
+}
+
+/** A host outside the cluster a workload's pods connect to (experiment tracking, a package mirror...). */
+export interface ExternalEndpoint {
+  /** DNS name of the host, e.g. `api.wandb.ai`. */
+  readonly host: string;
+  /**
+   * TCP port.
+   * @default 443
+   */
+  readonly port?: number;
+}
+
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** The egress flows to `endpoints` (validated: host names, ports 1..65535). */
+export function endpointFlows(scope: IConstruct, what: string, endpoints: readonly ExternalEndpoint[] | undefined): NetworkFlow[] {
+  return (endpoints ?? []).map((e) => {
+    if (typeof e?.host !== 'string' || !HOST.test(e.host)) fail(scope, `${what} host must be a DNS name, got ${show(e?.host)}`);
+    const port = e.port ?? 443;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(scope, `${what} port must be an integer 1..65535, got ${show(port)}`);
+    return { purpose: `egress to ${e.host}`, direction: 'egress' as const, peer: { kind: 'external' as const, host: e.host }, ports: [{ port, protocol: 'TCP' as const }], construct: scope.node.path };
+  });
 }

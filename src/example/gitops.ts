@@ -37,6 +37,8 @@ export function nightlyRetrainingChart(app: App, namespace: MlNamespace): Chart 
       command: ['python', '-m', 'ranker.train', '--data-window', '1d'],
       // the W&B key lives in a Secret the platform team syncs from its vault
       env: { WANDB_API_KEY: EnvSource.fromSecret(External.secret('wandb'), 'api-key') },
+      // the namespace denies egress by default: declare (and allow) the tracking server
+      egressTo: [{ host: 'api.wandb.ai' }],
       resources: { cpu: '16', memory: '128Gi' },
       accelerator: Accelerator.nvidiaGpu({ count: 2, product: 'NVIDIA-H100-80GB-HBM3' }),
       shmSize: Size.gibibytes(16),

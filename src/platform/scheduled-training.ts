@@ -26,6 +26,11 @@ import {
   declareFlows,
   declareUsedReferences,
   dnsFlow,
+  endpointFlows,
+  externalEgressRule,
+  ExternalEndpoint,
+  KUBE_DNS_POD_LABELS,
+  KUBE_SYSTEM_NAMESPACE_LABELS,
   useContributedReferences,
   validateCronSchedule,
   validateTimeZone,
@@ -88,6 +93,13 @@ export interface SingleNodeTrainingOptions extends PodSchedulingProps, PodSecuri
   readonly activeDeadline?: Duration;
   /** Trainer container name. @default 'trainer' */
   readonly containerName?: string;
+  /**
+   * Hosts outside the cluster the trainer connects to (experiment tracking, package
+   * mirrors). With these or with fetching datasets, a NetworkPolicy for the run's pods allows
+   * exactly DNS, the datasets' fetches and these (no ingress).
+   * @default - none (no NetworkPolicy unless datasets fetch)
+   */
+  readonly egressTo?: ExternalEndpoint[];
 }
 
 /** Everything a CronJob needs from a training template. @internal */
@@ -194,8 +206,27 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
     }
   }
   if (rules.length > 20) fail(scope, `the podFailurePolicy would need ${rules.length} rules (one per dataset init container), over the Kubernetes limit of 20`);
+  const flows = [dnsFlow(scope.node.path), ...(data.flows ?? []), ...endpointFlows(scope, 'job.egressTo', o.egressTo)];
+  const external = externalEgressRule(flows);
+  if (external) {
+    new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
+      metadata: { name: ctx.name, namespace: ctx.namespace, labels: ctx.podLabels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels({ name: ctx.name }) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { ...KUBE_SYSTEM_NAMESPACE_LABELS } }, podSelector: { matchLabels: { ...KUBE_DNS_POD_LABELS } } }],
+            ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+          },
+          external,
+        ],
+      },
+    });
+  }
   return {
-    flows: [dnsFlow(scope.node.path), ...(data.flows ?? [])],
+    flows,
     jobSpec: {
       backoffLimit,
       activeDeadlineSeconds: deadline,

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import { NetworkFlow, PlainApiObject, dnsFlow, externalEgressRule, fail, l1Json, show } from '../core';
+import { ExternalEndpoint, NetworkFlow, PlainApiObject, dnsFlow, endpointFlows, externalEgressRule, fail, l1Json, show } from '../core';
 import { FrameworkPort } from './framework';
 
 /** A TCP port range. */
@@ -32,6 +32,12 @@ export interface TrainingNetworkOptions {
    * @default - none
    */
   readonly extraEgress?: k8s.NetworkPolicyEgressRule[];
+  /**
+   * Hosts outside the cluster the trainer connects to (experiment tracking, package
+   * mirrors): declared as flows and allowed (any address on their ports).
+   * @default - none
+   */
+  readonly egressTo?: ExternalEndpoint[];
   /**
    * Egress to any address for the datasets' fetches: `undefined` allows exactly the ports
    * of the declared fetch flows (443 for HTTPS, object storage and the Hugging Face Hub; the
@@ -91,13 +97,12 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
       ],
     },
   ];
-  if (network.allowHttpsEgress !== false) {
-    const https: NetworkFlow[] = network.allowHttpsEgress === true
-      ? [{ purpose: 'https', direction: 'egress', peer: { kind: 'external', host: '*' }, ports: [{ port: 443, protocol: 'TCP' }], construct: scope.node.path }]
-      : [];
-    const rule = externalEgressRule([...options.datasetFlows, ...https]);
-    if (rule) egress.push(rule);
-  }
+  const https: NetworkFlow[] = network.allowHttpsEgress === true
+    ? [{ purpose: 'https', direction: 'egress', peer: { kind: 'external', host: '*' }, ports: [{ port: 443, protocol: 'TCP' }], construct: scope.node.path }]
+    : [];
+  const fetches = network.allowHttpsEgress === false ? [] : options.datasetFlows;
+  const rule = externalEgressRule([...fetches, ...https, ...endpointFlows(scope, 'network.egressTo', network.egressTo)]);
+  if (rule) egress.push(rule);
   egress.push(...(network.extraEgress ?? []));
   const spec: k8s.NetworkPolicySpec = {
     podSelector: { matchLabels: options.podSelector },
@@ -166,7 +171,7 @@ export interface TrainingFlowsOptions {
  */
 export function trainingFlows(scope: Construct, options: TrainingFlowsOptions): NetworkFlow[] {
   const construct = scope.node.path;
-  const flows: NetworkFlow[] = [dnsFlow(construct), ...options.datasetFlows];
+  const flows: NetworkFlow[] = [dnsFlow(construct), ...options.datasetFlows, ...endpointFlows(scope, 'network.egressTo', options.network?.egressTo)];
   if (options.nodes > 1) {
     const peer = { kind: 'pods' as const, podLabels: { ...options.podSelector } };
     const rendezvous = options.ports.map((p) => ({ port: p.port, protocol: 'TCP' as const }));

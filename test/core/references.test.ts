@@ -334,6 +334,38 @@ describe('flows: each workload declares what its pods need', () => {
     expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
   });
 
+  test('egressTo: a single-node schedule gets a NetworkPolicy allowing exactly DNS and the declared hosts; a job allows them too', () => {
+    const { app, chart } = setup();
+    new ScheduledTraining(chart, 'nightly', {
+      schedule: '0 2 * * *',
+      job: TrainingTemplate.singleNode({ image: 'ghcr.io/acme/t:1.0.0', resources: { cpu: '4', memory: '16Gi' }, egressTo: [{ host: 'api.wandb.ai' }, { host: 'pypi.mirror.example.com', port: 8443 }] }),
+    });
+    const wandb = { construct: 'work/nightly', direction: 'egress', peer: { host: 'api.wandb.ai', kind: 'external' }, ports: [{ port: 443, protocol: 'TCP' }], purpose: 'egress to api.wandb.ai' };
+    const mirror = { construct: 'work/nightly', direction: 'egress', peer: { host: 'pypi.mirror.example.com', kind: 'external' }, ports: [{ port: 8443, protocol: 'TCP' }], purpose: 'egress to pypi.mirror.example.com' };
+    expect(parse(one(chart, 'CronJob'), FLOWS_ANNOTATION)).toEqual([wandb, mirror, dns('work/nightly')]);
+    const np = one(chart, 'NetworkPolicy');
+    expect(np.metadata.name).toBe('nightly');
+    expect(np.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'nightly', 'app.kubernetes.io/name': 'nightly' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [DNS_EGRESS_RULE, { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 8443 }] }],
+    });
+    expectValidManifests(app);
+
+    new DistributedTrainingJob(chart, 'train', { ...TRAINER, network: { egressTo: [{ host: 'api.wandb.ai' }] } });
+    const jobPolicy = byKind(chart, 'NetworkPolicy').find((p: any) => p.metadata.name === 'train');
+    expect(jobPolicy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+  });
+
+  test('fails on an egressTo host that is not a DNS name', () => {
+    const { chart } = setup();
+    expect(() => new ScheduledTraining(chart, 'nightly', {
+      schedule: '0 2 * * *',
+      job: TrainingTemplate.singleNode({ image: 'ghcr.io/acme/t:1.0.0', resources: { cpu: '4', memory: '16Gi' }, egressTo: [{ host: 'https://api.wandb.ai' }] }),
+    })).toThrow('work/nightly: job.egressTo host must be a DNS name, got "https://api.wandb.ai"');
+  });
+
   test('ModelServing with a Hugging Face model in an MlNamespace: egress to the Hub on 443 is now allowed (the fetch-<model> bug)', () => {
     const { app, chart } = setup();
     const weights = new DatasetInit(chart, 'qwen', {
