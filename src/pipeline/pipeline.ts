@@ -5,7 +5,7 @@ import { NetworkFlow, declareFlows } from '../core/app-model';
 import { IPodContributor, useContributedReferences } from '../core/attach';
 import { fail, show } from '../core/errors';
 import { dnsFlow, externalEgressRule } from '../core/flows';
-import { declareUsedReferences, useReference } from '../core/refs';
+import { ResolvedReference, checkClaimSharing, declareUsedReferences, useReference } from '../core/refs';
 import { trainingFlows } from '../training/network';
 import { standardLabels } from '../core/labels';
 import { fitName, toDnsLabel, validateDnsLabel, validateLabels } from '../core/names';
@@ -171,6 +171,7 @@ export class TrainingPipeline extends Construct {
   private readonly labels: Record<string, string>;
   private readonly namespace?: string;
   private readonly inputFlows: NetworkFlow[] = [];
+  private workspaceClaim?: ResolvedReference;
   private rendered?: { spec: ArgoWorkflowSpec; steps: RenderedStep[] };
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
@@ -230,7 +231,7 @@ export class TrainingPipeline extends Construct {
 
     // declarations for the whole-app check: the workspace claim and the flows every step pod needs
     const workspaceClaim = props.workspace._claimRef(this);
-    if (workspaceClaim) useReference(this, 'workspace', workspaceClaim, this.namespace);
+    if (workspaceClaim) this.workspaceClaim = useReference(this, 'workspace', workspaceClaim, this.namespace);
     declareUsedReferences(this, this.workflowTemplate);
     declareFlows(this.workflowTemplate, [dnsFlow(this.node.path), ...this.apiServerFlows()]);
 
@@ -320,6 +321,7 @@ export class TrainingPipeline extends Construct {
     });
     validateRuntimeJobName(step, this.name, name, options.nodes);
     this.declareInputs(step, options.inputs ?? [], options.nodes);
+    if (this.workspaceClaim) checkClaimSharing(step, 'workspace', this.workspaceClaim, false, options.nodes, `the step runs ${options.nodes} pods, one per node`);
     const labels = stepLabels(this.labels, name);
     renderDistributedStepNetworkPolicy(step, fitName(`${this.name}-${name}-peers`, 63), labels, options);
     const peers = trainingFlows(step, { podSelector: labels, ports: options.framework.ports, nodes: options.nodes, network: options.network, datasetFlows: [] });

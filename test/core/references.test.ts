@@ -233,6 +233,17 @@ describe('claims: ReadWriteOnce and shared checkpoints', () => {
     expectValidManifests(app);
   });
 
+  test('fails on a ReadWriteOnce pipeline workspace for a multi-node training step', () => {
+    const app = new App();
+    const chart = new Chart(app, 'pipe', { namespace: 'team-a' });
+    const { setTargetKubernetesVersion, KubernetesVersion } = jest.requireActual('../../src/core');
+    setTargetKubernetesVersion(chart, KubernetesVersion.V1_31);
+    const p = new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc(new VolumeClaim(chart, 'ws', { storage: Size.gibibytes(100) })) });
+    expect(() => p.addDistributedTrainingStep('train', { image: 'ghcr.io/acme/t:1.0.0', command: ['python', '-m', 'train'], nodes: 2, resources: { cpu: '8', memory: '64Gi' }, framework: Framework.pytorch() })).toThrow(
+      'pipe/nightly/train: workspace: claim "ws" (pipe/ws) is ReadWriteOnce but the step runs 2 pods, one per node; the second pod could never attach it — use a ReadWriteMany claim',
+    );
+  });
+
   test('fails on a claim of another namespace', () => {
     const { app, chart } = setup();
     const elsewhere = new Chart(app, 'elsewhere', { namespace: 'team-b' });
