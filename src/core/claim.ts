@@ -1,8 +1,9 @@
-import { Chart, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { ApiObject, Chart, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { enrollInAppDefaults } from './app-defaults';
 import { fail, show } from './errors';
+import { IPlusNamedResource } from './plus-workload';
 import { standardLabels } from './labels';
 import { toDnsLabel, validateDnsSubdomain } from './names';
 import { sizeToBytes, sizeToQuantity } from './resources';
@@ -47,6 +48,7 @@ export class VolumeClaim extends Construct implements IClaim {
 
   constructor(scope: Construct, id: string, props: VolumeClaimProps) {
     super(scope, id);
+    enrollInAppDefaults(this);
     this.name = validateDnsSubdomain(this, 'name', props.name ?? toDnsLabel(this, id));
     this.accessModes = validateAccessModes(this, props.accessModes ?? ['ReadWriteOnce']);
     let bytes = NaN;
@@ -73,18 +75,26 @@ export class VolumeClaim extends Construct implements IClaim {
   }
 }
 
-/** A cdk8s-plus `PersistentVolumeClaim` rendered by the app, as an {@link IClaim}. */
-export function claimOf(claim: kplus.PersistentVolumeClaim): IClaim {
+/**
+ * A cdk8s-plus `PersistentVolumeClaim` (any version 28–33), as an {@link IClaim}. One the app
+ * renders carries its access modes (checked against multi-node use) and namespace; one
+ * imported by name (`PersistentVolumeClaim.fromClaimName`) must still resolve to a claim of
+ * the app — declare claims managed elsewhere with `External.claim(name)` instead.
+ */
+export function claimOf(claim: IPlusNamedResource): IClaim {
   return {
     claimRef: (consumer) => {
-      if (!(claim instanceof kplus.PersistentVolumeClaim)) fail(consumer, `claimOf needs a cdk8s-plus PersistentVolumeClaim rendered by the app (use External.claim(name) for others), got ${show(claim)}`);
+      if (typeof claim?.name !== 'string') fail(consumer, `claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(claim)}`);
+      const c = claim as IPlusNamedResource & { readonly node?: { readonly path: string; tryFindChild(id: string): unknown }; readonly accessModes?: readonly string[] };
+      const rendered = c.node !== undefined && c.node.tryFindChild('Resource') instanceof ApiObject;
+      const modes = c.accessModes && c.accessModes.length > 0 ? c.accessModes.map((m) => String(m) as ClaimAccessMode) : undefined;
       return {
         kind: 'PersistentVolumeClaim',
         name: claim.name,
-        namespace: Chart.of(claim).namespace,
+        namespace: rendered ? Chart.of(claim as unknown as IConstruct).namespace : undefined,
         external: false,
-        path: claim.node.path,
-        accessModes: claim.accessModes && claim.accessModes.length > 0 ? claim.accessModes.map((m) => m as string as ClaimAccessMode) : undefined,
+        path: rendered ? c.node!.path : undefined,
+        accessModes: rendered ? modes : undefined,
       };
     },
   };

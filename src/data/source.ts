@@ -1,5 +1,4 @@
 import { Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { EnvMap, EnvSource } from '../core/env';
 import { fail, show } from '../core/errors';
@@ -7,6 +6,7 @@ import { isDnsSubdomain } from '../core/names';
 import { sizeToBytes } from '../core/resources';
 import { SecretKey } from './secret-key';
 import { IClaim, ResolvedReference } from '../core/refs';
+import { IPlusNamedResource } from '../core/plus-workload';
 import { claimOf, isClaim } from '../core/claim';
 import { HUGGING_FACE_HUB_HOST } from '../core/flows';
 
@@ -330,8 +330,8 @@ export abstract class DataSource {
    * `VolumeClaim` or cdk8s-plus `PersistentVolumeClaim` of the app, or `External.claim(name)`
    * for one managed elsewhere.
    */
-  public static pvc(claim: IClaim | kplus.PersistentVolumeClaim, options: PvcSourceOptions = {}): DataSource {
-    return new PvcSource(claim instanceof kplus.PersistentVolumeClaim ? claimOf(claim) : claim, options);
+  public static pvc(claim: IClaim | IPlusNamedResource, options: PvcSourceOptions = {}): DataSource {
+    return new PvcSource(isClaim(claim) ? claim : claimOf(claim), options);
   }
 
   /** Validates the options (errors name `scope`) and resolves the fetcher config. */

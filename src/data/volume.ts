@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { fitName, isDnsSubdomain, validateDnsSubdomain } from '../core/names';
+import { IPlusNamedResource } from '../core/plus-workload';
 import { sizeToBytes, sizeToQuantity } from '../core/resources';
 import { ClaimAccessMode, IClaim, ResolvedReference } from '../core/refs';
 import { claimOf, isClaim } from '../core/claim';
@@ -126,10 +127,10 @@ export abstract class DatasetVolume {
   /**
    * A claim used as a cache: the first pod downloads, later pods (and restarts) find the
    * completion marker and start at once. A `VolumeClaim` or cdk8s-plus
-   * `PersistentVolumeClaim` of the app, or `External.claim(name)` for one managed elsewhere.
+   * `PersistentVolumeClaim` (any version 28–33) of the app, or `External.claim(name)` for one managed elsewhere.
    */
-  public static pvc(claim: IClaim | kplus.PersistentVolumeClaim): DatasetVolume {
-    return new ExistingPvcVolume(claim instanceof kplus.PersistentVolumeClaim ? claimOf(claim) : claim);
+  public static pvc(claim: IClaim | IPlusNamedResource): DatasetVolume {
+    return new ExistingPvcVolume(isClaim(claim) ? claim : claimOf(claim));
   }
 
   /** A PVC rendered by the dataset (sync wave -1, stable name) and used as a cache. */

@@ -1,11 +1,11 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { validateDnsSubdomain } from '../core/names';
 import { sizeToQuantity } from '../core/resources';
 import { IClaim, ResolvedReference } from '../core/refs';
+import { IPlusNamedResource } from '../core/plus-workload';
 import { claimOf, isClaim } from '../core/claim';
 import { ArgoWorkflowSpec } from './argo-types';
 
@@ -94,8 +94,8 @@ export abstract class Workspace {
    * each step mounts `<prefix>/{{workflow.name}}` of it via `subPath` (the "NFS pattern";
    * Argo substitutes workflow variables in every field of a template, `subPath` included).
    */
-  public static pvc(claim: IClaim | kplus.PersistentVolumeClaim, options: PvcWorkspaceOptions = {}): Workspace {
-    return new PvcWorkspace(claim instanceof kplus.PersistentVolumeClaim ? claimOf(claim) : claim, options);
+  public static pvc(claim: IClaim | IPlusNamedResource, options: PvcWorkspaceOptions = {}): Workspace {
+    return new PvcWorkspace(isClaim(claim) ? claim : claimOf(claim), options);
   }
 
   /**

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
-import * as kplus from 'cdk8s-plus-28';
 import { IPodContributor, PodContribution } from '../core/attach';
 import { claimOf, isClaim } from '../core/claim';
 import { fail, show } from '../core/errors';
 import { IClaim } from '../core/refs';
+import { IPlusNamedResource } from '../core/plus-workload';
 
 /** Options of {@link ModelSource.pvc}. */
 export interface PvcModelSourceOptions {
@@ -25,8 +25,8 @@ export class ModelSource {
    * A claim holding the model (e.g. a shared model cache), mounted read-only: a
    * `VolumeClaim` or cdk8s-plus `PersistentVolumeClaim` of the app, or `External.claim(name)`.
    */
-  public static pvc(claim: IClaim | kplus.PersistentVolumeClaim, options: PvcModelSourceOptions = {}): ModelSource {
-    return new ModelSource(claim instanceof kplus.PersistentVolumeClaim ? claimOf(claim) : claim, options.mountPath ?? '/models', options.subPath);
+  public static pvc(claim: IClaim | IPlusNamedResource, options: PvcModelSourceOptions = {}): ModelSource {
+    return new ModelSource(isClaim(claim) ? claim : claimOf(claim), options.mountPath ?? '/models', options.subPath);
   }
 
   private constructor(

@@ -1,7 +1,6 @@
-import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { IClaim, ResolvedReference, checkClaimSharing, claimOf, fail, isClaim, namespaceOf, show, useReference } from '../core';
+import { IClaim, IPlusNamedResource, ResolvedReference, checkClaimSharing, claimOf, fail, isClaim, namespaceOf, show, useReference } from '../core';
 
 /** Options of the {@link CheckpointVolume} factories. */
 export interface CheckpointVolumeOptions {
@@ -58,8 +57,8 @@ export class CheckpointVolume {
    * A PersistentVolumeClaim: a `VolumeClaim` of the app, a cdk8s-plus `PersistentVolumeClaim`
    * rendered by the app, or `External.claim(name)` for a claim managed elsewhere.
    */
-  public static claim(claim: IClaim | kplus.PersistentVolumeClaim, options: CheckpointVolumeOptions = {}): CheckpointVolume {
-    const ref = claim instanceof kplus.PersistentVolumeClaim ? claimOf(claim) : claim;
+  public static claim(claim: IClaim | IPlusNamedResource, options: CheckpointVolumeOptions = {}): CheckpointVolume {
+    const ref = isClaim(claim) ? claim : claimOf(claim);
     return new CheckpointVolume(undefined, ref, options);
   }
 
