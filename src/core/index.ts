@@ -16,5 +16,8 @@ export * from './schedule';
 export * from './plain-api-object';
 export * from './l1-json';
 export * from './app-model';
+export * from './refs';
+export * from './claim';
+export * from './flows';
 export * from './app-defaults';
 export * from './server-form';

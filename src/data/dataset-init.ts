@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Duration, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { IPodContributor, PodContribution } from '../core/attach';
 import { renderInServerForm } from '../core/server-form';
+import { declareFlows, declareExternal, NetworkFlow } from '../core/app-model';
 import { kplusRestrictedSecurityContext } from '../core/kplus-security';
 import { IPlusWorkload, isPlusWorkload } from '../core/plus-workload';
 import { EnvMap, EnvSource, renderEnv } from '../core/env';
@@ -298,9 +299,28 @@ export class DatasetInit extends Construct implements IPodContributor {
       env: this.pathEnv ? [{ name: this.pathEnv, value: this.mountPath }] : [],
       permanentExitCodes: [...this.permanentExitCodes],
       containerNames: this.initContainerName ? [this.initContainerName] : [],
+      flows: this.flows(),
+      references: [
+        ...(this.volume?.ref ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
+        ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
+        ...(this.fetcher ? (this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })) : []),
+      ],
     };
     this.contributions.set(consumer, contribution);
     return contribution;
+  }
+
+  /** The network flows a consuming pod needs for this dataset: the fetch to the source host. */
+  public flows(): NetworkFlow[] {
+    const endpoint = this.source.endpoint;
+    if (!this.fetcher || !endpoint) return [];
+    return [{
+      purpose: `fetch ${this.name}`,
+      direction: 'egress',
+      peer: { kind: 'external', host: endpoint.host },
+      ports: [{ port: endpoint.port, protocol: 'TCP' }],
+      construct: this.node.path,
+    }];
   }
 
   /**
@@ -334,7 +354,11 @@ export class DatasetInit extends Construct implements IPodContributor {
     for (const n of scratchNames) if (existing.has(n)) fail(this, `${workload.node.path} already has a volume named ${show(n)}`);
     for (const s of specs) if (existing.has(s.name)) fail(this, `${workload.node.path} already has a volume named ${show(s.name)}`);
 
-    this.contributeTo(workload);
+    const contribution = this.contributeTo(workload);
+    // declarations for the whole-app check, on the workload's own object
+    declareFlows(ApiObject.of(workload), contribution.flows ?? []);
+    const externals = (contribution.references ?? []).filter((r) => r.ref.external).map((r) => ({ kind: r.ref.kind, name: r.ref.name }));
+    if (externals.length > 0) declareExternal(ApiObject.of(workload), externals);
     this.attached.push(workload);
     const scope = new Construct(this, scopeId);
     const volumes = new Map<string, kplus.Volume>();

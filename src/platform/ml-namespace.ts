@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { ILocalQueue, ResolvedReference } from '../core/refs';
 import { k8s } from 'cdk8s-plus-28';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
@@ -78,17 +79,14 @@ export function podSecurityLabels(version = 'latest'): Record<string, string> {
  * whose requests at full parallelism exceed the quota (or the largest Kueue flavor, without
  * a cohort) could never run, and is an error.
  */
-export class MlNamespace extends Construct {
+export class MlNamespace extends Construct implements ILocalQueue {
   /** The namespace name. */
   public readonly name: string;
-  /** The Kueue objects, when `queue` is set. */
-  public readonly queue?: TeamQueue;
-  /** The LocalQueue name workloads use (`kueue.x-k8s.io/queue-name`), when `queue` is set. */
-  public readonly localQueueName?: string;
   /** The quota, by ResourceQuota key. */
   public readonly hardQuota: Readonly<Record<string, string>>;
   /** Extended resource name of the GPUs. */
   public readonly gpuResourceName: string;
+  private readonly teamQueue?: TeamQueue;
 
   constructor(scope: Construct, id: string, props: MlNamespaceProps) {
     super(scope, id);
@@ -190,10 +188,31 @@ export class MlNamespace extends Construct {
     });
 
     if (props.queue) {
-      this.queue = new TeamQueue(this, 'Queue', { ...props.queue, namespace: this.name, gpuResourceName: props.queue.gpuResourceName ?? gpu });
-      this.localQueueName = this.queue.localQueueName;
+      this.teamQueue = new TeamQueue(this, 'Queue', { ...props.queue, namespace: this.name, gpuResourceName: props.queue.gpuResourceName ?? gpu });
     }
     this.node.addValidation({ validate: () => { this.checkWorkloads(); return []; } });
+  }
+
+  /** True when the namespace has Kueue queues (`queue` set). */
+  public get hasQueue(): boolean {
+    return this.teamQueue !== undefined;
+  }
+
+  /**
+   * The team's Kueue objects; pass it (or the namespace itself) to `Queue.kueue`. Reading it
+   * on a namespace without `queue` is an error naming the namespace.
+   */
+  public get queue(): TeamQueue {
+    if (!this.teamQueue) fail(this, 'has no Kueue queue (the queue prop is not set), so it has no LocalQueue to submit workloads to; set queue: { flavors: [...] } or use External.localQueue(name) for a queue managed elsewhere');
+    return this.teamQueue;
+  }
+
+  /** The namespace's LocalQueue (`Queue.kueue(namespace)`); an error when the namespace has no queue. */
+  public localQueueRef(consumer: IConstruct): ResolvedReference {
+    if (!this.teamQueue) {
+      fail(consumer, `queue: MlNamespace ${this.node.path} (namespace ${show(this.name)}) has no Kueue queue, so nothing would admit the workload; set the namespace's queue prop or use External.localQueue(name)`);
+    }
+    return this.teamQueue.localQueueRef(consumer);
   }
 
   /** Refuses workloads in this namespace that the quota (or the queue) could never admit. */
@@ -216,7 +235,7 @@ export class MlNamespace extends Construct {
   }
 
   private checkQueue(w: WorkloadRequests): void {
-    const q = this.queue;
+    const q = this.teamQueue;
     if (!q || q.cohort !== undefined) return;
     const queueName = w.labels[QUEUE_NAME_LABEL] ?? w.podLabels[QUEUE_NAME_LABEL];
     if (queueName !== q.localQueueName) return;

@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   ClusterQueueV1Beta2 as ClusterQueue,
   ClusterQueueV1Beta2SpecQueueingStrategy as ClusterQueueSpecQueueingStrategy,
@@ -8,6 +8,7 @@ import {
 import { LocalQueueV1Beta2 as LocalQueue } from '../../imports/kueue.x-k8s.io_localqueues';
 import { ResourceFlavorV1Beta2 as ResourceFlavor } from '../../imports/kueue.x-k8s.io_resourceflavors';
 import { fail, show } from '../core/errors';
+import { ILocalQueue, ResolvedReference } from '../core/refs';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
 import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
@@ -103,7 +104,9 @@ export function clusterScoped(obj: ApiObject): void {
  * Rendered as `kueue.x-k8s.io/v1beta2` (v1beta1 is deprecated; its ClusterQueue
  * `spec.cohort` is `spec.cohortName` in v1beta2).
  */
-export class TeamQueue extends Construct {
+export class TeamQueue extends Construct implements ILocalQueue {
+  /** The team namespace (where the LocalQueue lives). */
+  public readonly namespace: string;
   /** LocalQueue name (the `kueue.x-k8s.io/queue-name` value). */
   public readonly localQueueName: string;
   /** ClusterQueue name. */
@@ -116,6 +119,7 @@ export class TeamQueue extends Construct {
   constructor(scope: Construct, id: string, props: TeamQueueProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    this.namespace = props.namespace;
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);
@@ -180,5 +184,10 @@ export class TeamQueue extends Construct {
       spec: { clusterQueue: this.clusterQueueName },
     });
     validateDnsLabel(this, 'namespace', props.namespace);
+  }
+
+  /** The LocalQueue, for workloads of {@link namespace} (`Queue.kueue(teamQueue)`). */
+  public localQueueRef(_consumer: IConstruct): ResolvedReference {
+    return { kind: 'LocalQueue', name: this.localQueueName, namespace: this.namespace, external: false, path: `${this.node.path}/LocalQueue` };
   }
 }

@@ -10,11 +10,15 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { buildMlPodSpec, PodSchedulingProps, PodSecurityProps } from '../core/pod';
 import { Accelerator, ComputeResources } from '../core/resources';
 import { KubernetesVersion, requireKubernetesVersion, targetKubernetesVersion } from '../core/version';
+import { NetworkFlow, declareFlows } from '../core/app-model';
+import { useContributedReferences } from '../core/attach';
+import { declareUsedReferences } from '../core/refs';
 import { Autoscaling } from './autoscaling';
 import { ServingBackend } from './backend';
 import { ServingClient } from './clients';
 import { Drain } from './drain';
 import { Expose } from './expose';
+import { serverEgress, serverFlows, storageUriFlows } from './flows';
 import { renderInferenceService } from './kserve';
 import { Metrics } from './metrics';
 import { ModelInput, modelContribution } from './model-source';
@@ -228,6 +232,8 @@ export class ModelServing extends Construct {
   public readonly port: number;
   /** The primary object: the Deployment, or the InferenceService with the KServe backend. */
   public readonly resource: ApiObject;
+  /** The network flows the server pods need (declared on each workload object as `ml.cdk8s.io/flows`). */
+  public readonly flows: NetworkFlow[];
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
@@ -270,6 +276,13 @@ export class ModelServing extends Construct {
       kserve: backend.kind === 'kserve',
     };
     const stable = this.buildTrack(this, this.name, runtime, props, common);
+    const modelContrib = stable.contribution;
+    const pods = autoscaling.max + (props.canary ? props.canary.replicas ?? 1 : 0);
+    useContributedReferences(this, modelContrib ? [modelContrib] : [], pods, `the server runs up to ${pods} replicas that may land on different nodes`);
+    const storageFlows = backend.kind === 'kserve' ? storageUriFlows(backend.kserveOptions?.model?.storageUri, this.node.path) : [];
+    const declared = serverFlows(this.node.path, runtime, [...(modelContrib?.flows ?? []), ...storageFlows], expose, metrics, servicePorts, apiPort);
+    this.flows = declared;
+    const egress = serverEgress(declared);
 
     if (backend.kind === 'kserve') {
       this.serviceName = `${this.name}-predictor`;
@@ -281,13 +294,18 @@ export class ModelServing extends Construct {
         maxUnavailable,
         allowFrom: props.allowFrom ?? [ServingClient.sameNamespace()],
         apiPorts: servicePorts.filter((p) => p.role === ServingPortRole.API),
+        egress,
       });
+      declareFlows(this.resource, declared);
+      declareUsedReferences(this, this.resource);
       return;
     }
 
     this.serviceName = this.name;
     const tracks = [stable];
     this.resource = this.renderDeployment(this, stable, autoscaling.ownsReplicas ? undefined : autoscaling.min, rollout, loadSeconds);
+    declareFlows(this.resource, declared);
+    declareUsedReferences(this, this.resource);
     this.renderService(this, stable, servicePorts);
     let canaryTrack: ServingTrack | undefined;
     if (props.canary) {
@@ -297,7 +315,9 @@ export class ModelServing extends Construct {
         ...common,
         ports: containerPorts(canaryScope, canaryRuntime, props.extraPorts),
       });
-      this.renderDeployment(canaryScope, canaryTrack, props.canary.replicas ?? 1, rollout, loadSeconds);
+      const canaryDeployment = this.renderDeployment(canaryScope, canaryTrack, props.canary.replicas ?? 1, rollout, loadSeconds);
+      declareFlows(canaryDeployment, declared);
+      declareUsedReferences(this, canaryDeployment);
       this.renderService(canaryScope, canaryTrack, servicePorts);
       tracks.push(canaryTrack);
     }
@@ -312,7 +332,7 @@ export class ModelServing extends Construct {
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
-    this.renderNetworkPolicy(tracks, servicePorts, expose, metrics, props.allowFrom ?? [ServingClient.sameNamespace()], apiPort);
+    this.renderNetworkPolicy(tracks, servicePorts, expose, metrics, props.allowFrom ?? [ServingClient.sameNamespace()], apiPort, egress);
     if (expose.kind === 'ingress') this.renderIngress(expose, stable, canaryTrack, props.canary?.weight);
     if (expose.kind === 'httpRoute') this.renderHttpRoute(expose, servicePorts, stable, canaryTrack, props.canary?.weight);
     if (metrics.kind === 'serviceMonitor') this.renderServiceMonitor(metrics, tracks, runtime);
@@ -377,7 +397,7 @@ export class ModelServing extends Construct {
       security: props.security,
       writableDirs: props.writableDirs,
       serviceAccountName: props.serviceAccountName,
-      priorityClassName: props.priorityClassName,
+      priorityClass: props.priorityClass,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       terminationGracePeriodSeconds: input.graceSeconds,
@@ -396,7 +416,7 @@ export class ModelServing extends Construct {
       podAnnotations['prometheus.io/port'] = String(metricsPort.port);
       podAnnotations['prometheus.io/path'] = runtime.metrics.path;
     }
-    return { name, labels, selector, podAnnotations, podSpec, sleepSeconds, runtime };
+    return { name, labels, selector, podAnnotations, podSpec, sleepSeconds, runtime, contribution };
   }
 
   private renderDeployment(scope: Construct, track: ServingTrack, replicas: number | undefined, rollout: Required<RolloutOptions>, loadSeconds: number): ApiObject {
@@ -468,6 +488,7 @@ export class ModelServing extends Construct {
     metrics: Metrics,
     clients: ServingClient[],
     apiPort: ServingPort,
+    egress: k8s.NetworkPolicyEgressRule[],
   ): void {
     const rules: k8s.NetworkPolicyIngressRule[] = [];
     const tcp = (ports: ServingPort[]) => ports.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
@@ -487,7 +508,9 @@ export class ModelServing extends Construct {
     }
     new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.name, labels: tracks[0].labels },
-      spec: { podSelector: this.allTracksSelector(tracks), policyTypes: ['Ingress'], ingress: rules },
+      // Egress too: in a default-deny namespace the model fetch (init container) and a runtime
+      // downloading from the Hub need it; DNS plus exactly the declared fetch ports.
+      spec: { podSelector: this.allTracksSelector(tracks), policyTypes: ['Ingress', 'Egress'], ingress: rules, egress },
     });
   }
 

@@ -9,6 +9,10 @@ import {
   PodSchedulingProps,
   PodSecurityProps,
   NotPlainJsonError,
+  NetworkFlow,
+  declareFlows,
+  declareUsedReferences,
+  useContributedReferences,
   PlainApiObject,
   JsonHole,
   L1Json,
@@ -27,7 +31,7 @@ import {
 } from '../core';
 import { TrainingBackend, TrainingBackendKind } from './backend';
 import { Framework, FrameworkKind, FrameworkPort, JOB_NAME_LABEL } from './framework';
-import { TrainingNetworkOptions, renderPeerNetworkPolicy, renderRendezvousService } from './network';
+import { TrainingNetworkOptions, renderPeerNetworkPolicy, renderRendezvousService, trainingFlows } from './network';
 import {
   DistributedTrainerProps,
   RendezvousAddressing,
@@ -173,6 +177,8 @@ export class DistributedTrainingJob extends Construct {
   public readonly configMap?: ApiObject;
   /** Ports the nodes use among themselves. */
   public readonly ports: FrameworkPort[];
+  /** The network flows the pods need (declared on {@link resource} as `ml.cdk8s.io/flows`). */
+  public readonly flows: NetworkFlow[];
 
   constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
@@ -198,6 +204,7 @@ export class DistributedTrainingJob extends Construct {
     const labels = { ...standardLabels({ name, component: 'training' }), ...(props.labels ?? {}) };
     const selector = selectorLabels({ name });
     const contributions: PodContribution[] = (props.datasets ?? []).map((d) => d.contributeTo(this));
+    useContributedReferences(this, contributions, nodes, `the job runs ${nodes} pods${props.onePodPerNode === false ? ' that may land on different nodes' : ', one per node'}`);
 
     let configMapName: string | undefined;
     if (props.config !== undefined) {
@@ -249,7 +256,7 @@ export class DistributedTrainingJob extends Construct {
       containerName,
       restartPolicy: kind === TrainingBackendKind.PYTORCHJOB ? 'OnFailure' : 'Never',
       schedulerName: kind === TrainingBackendKind.PYTORCHJOB ? undefined : props.gang?.schedulerName,
-      priorityClassName: props.priorityClassName,
+      priorityClass: props.priorityClass,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       serviceAccountName: props.serviceAccountName,
@@ -339,17 +346,22 @@ export class DistributedTrainingJob extends Construct {
         apiVersion: props.gang.apiVersion,
         kind: 'PodGroup',
         metadata: { name: this.jobName, labels },
-        spec: props.gang.podGroupSpec(nodes, props.priorityClassName),
+        spec: props.gang.podGroupSpec(nodes, pod.template.spec?.priorityClassName),
       });
     }
+    const datasetFlows = contributions.flatMap((c) => c.flows ?? []);
     this.networkPolicy = renderPeerNetworkPolicy(this, 'NetworkPolicy', {
       name,
       labels,
       podSelector,
       ports: pod.ports,
       network: props.network,
-      hasDatasets: contributions.some((c) => c.initContainers.length > 0),
+      datasetFlows,
     });
+    // declarations for the whole-app check (on the workload object, never on its pod template)
+    this.flows = trainingFlows(this, { podSelector, ports: pod.ports, nodes, network: props.network, datasetFlows });
+    declareFlows(this.resource, this.flows);
+    declareUsedReferences(this, this.resource);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { Queue } from '../../src/training';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -146,7 +147,7 @@ describe('GitOps pass', () => {
       const ns = new MlNamespace(platform, 'team-a', { name: 'team-a', gpuQuota: o.gpuQuota ?? 8, cpuQuota: '64', memoryQuota: '512Gi', queue: { flavors: [{ name: 'h100', cpu: '64', memory: '512Gi', gpu: 8 }] } });
       const chart = new Chart(app, 'work', { namespace: 'team-a' });
       const template = (image: string) => TrainingTemplate.singleNode({ image, resources: { cpu: '4', memory: '16Gi' }, accelerator: Accelerator.nvidiaGpu({ count: 1 }) });
-      new ScheduledTraining(chart, 'nightly', { schedule: o.schedule ?? '0 2 * * *', queue: ns.localQueueName, job: template('ghcr.io/acme/t:1.0.0') });
+      new ScheduledTraining(chart, 'nightly', { schedule: o.schedule ?? '0 2 * * *', queue: Queue.kueue(ns), job: template('ghcr.io/acme/t:1.0.0') });
       new ScheduledTraining(chart, 'weekly', { schedule: '0 3 * * 0', job: template(o.image ?? 'ghcr.io/acme/t:1.0.0') });
       hashJobName(job(chart, 'adhoc', o.image ?? 'ghcr.io/acme/t:1.0.0'));
       return byKey(app.charts.flatMap((c) => c.toJson()));

@@ -49,7 +49,7 @@ new DistributedTrainingJob(training, 'finetune', {
   framework: Framework.pytorch(),
   resources: { cpu: '32', memory: '256Gi' },
   datasets: [corpus],
-  queue: Queue.kueue(team.localQueueName!),
+  queue: Queue.kueue(team),
   deadline: Duration.hours(24),
 });
 
@@ -78,7 +78,7 @@ corpus.attachTo(evaluation);
 new ScheduledTraining(training, 'nightly', {
   schedule: '0 2 * * *',
   timeZone: 'Europe/Berlin',
-  queue: team.localQueueName,
+  queue: Queue.kueue(team),
   job: TrainingTemplate.singleNode({
     image: 'ghcr.io/acme/trainer:1.4.2',
     command: ['python', '-m', 'train', '--window', '1d'],

@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Accelerator, EnvSource, IPodContributor, PodContribution } from '../../src/core';
 import { GitOps } from '../../src/gitops';
@@ -38,7 +39,7 @@ class FakeDataset extends Construct implements IPodContributor {
 
 describe('ScheduledTraining', () => {
   test('renders a CronJob: Forbid, explicit time zone, starting deadline, history limits, restricted single-node pod', () => {
-    const { app, chart, cron } = render({ timeZone: 'Europe/Berlin', queue: 'default' });
+    const { app, chart, cron } = render({ timeZone: 'Europe/Berlin', queue: Queue.kueue(External.localQueue('default')) });
     expect(cron.spec).toMatchObject({
       schedule: '0 2 * * *',
       timeZone: 'Europe/Berlin',
@@ -148,7 +149,7 @@ describe('ScheduledTraining', () => {
         accelerator: Accelerator.nvidiaGpu({ count: 8 }),
         resources: { cpu: '64', memory: '512Gi' },
         framework: Framework.pytorch(),
-        queue: Queue.kueue('default'),
+        queue: Queue.kueue(External.localQueue('default')),
       }),
     });
     const out = Testing.synth(chart);

@@ -25,7 +25,9 @@ describe('ModelServing with the KServe backend', () => {
     expect(objects.map((o) => o.kind)).toEqual(['InferenceService', 'PodDisruptionBudget', 'NetworkPolicy']);
     const is = isvc(objects);
     expect(is.apiVersion).toBe('serving.kserve.io/v1beta1');
-    expect(is.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'none' });
+    const { 'ml.cdk8s.io/flows': flows, ...annotations } = is.metadata.annotations;
+    expect(annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'none' });
+    expect(JSON.parse(flows).map((f: any) => f.purpose)).toEqual(['dns']);
     const p = is.spec.predictor;
     expect(p.minReplicas).toBe(1);
     expect(p.maxReplicas).toBe(1);

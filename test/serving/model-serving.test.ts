@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
@@ -300,10 +301,16 @@ describe('ModelServing network, exposure, canary, metrics', () => {
     expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/instance': 'chat' });
   });
 
-  test('NetworkPolicy by default admits the same namespace to the API port only', () => {
+  test('NetworkPolicy by default admits the same namespace to the API port only, and egress to DNS only', () => {
     const np = find(render().objects, 'NetworkPolicy');
-    expect(np.spec.policyTypes).toEqual(['Ingress']);
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8000 }] }]);
+    expect(np.spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
+    ]);
   });
 
   test('NetworkPolicy with allowFrom [] and no exposure admits nobody', () => {
@@ -418,7 +425,7 @@ describe('ModelServing model sources', () => {
   });
 
   test('ModelSource.pvc mounts the claim read-only at /models', () => {
-    const pod = find(render({ model: ModelSource.pvc('model-cache') }).objects, 'Deployment').spec.template.spec;
+    const pod = find(render({ model: ModelSource.pvc(External.claim('model-cache')) }).objects, 'Deployment').spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'model', persistentVolumeClaim: { claimName: 'model-cache', readOnly: true } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'model', mountPath: '/models', readOnly: true });
   });
