@@ -140,8 +140,9 @@ build_controller() {
   name=$1 module=$2 cversion=$3 pkg=$4
   go=$(go_cmd)
   out="$(cache_root)/$name-$cversion"
-  ldflags="-s -w"
-  stamp="$module@$cversion $pkg $("$go" env GOVERSION) CGO_ENABLED=0 -trimpath $ldflags"
+  # Default build flags, as `go install MODULE/PACKAGE@VERSION` uses them (a warm Go build
+  # cache from such an install is reused).
+  stamp="$module@$cversion $pkg $("$go" env GOVERSION) CGO_ENABLED=$("$go" env CGO_ENABLED)"
   if [ -x "$out/$name" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
     log "using cached $name $cversion in $out"
     printf '%s\n' "$out/$name"
@@ -153,7 +154,7 @@ build_controller() {
   mkdir -p "$(dirname "$out")"
   tmp=$(mktemp -d "$(dirname "$out")/.build.XXXXXX")
   start=$(date +%s)
-  if ! (cd "$src" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" "$go" build -trimpath -ldflags="$ldflags" -o "$tmp/$name" "$pkg"); then
+  if ! (cd "$src" && GOFLAGS="-mod=readonly -buildvcs=false" "$go" build -o "$tmp/$name" "$pkg"); then
     rm -rf "$tmp"
     die "go build of $name failed"
   fi
