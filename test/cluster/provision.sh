@@ -461,7 +461,17 @@ start_e2e() {
   kubectl_ wait --for=condition=Established --timeout=60s crd --all >/dev/null
 
   write_kueue_config
-  launch kueue "$KUEUE_BIN" --config="$DIR/kueue/config.yaml" --kubeconfig="$DIR/kubeconfig" \
+  # With internalCertManagement off, Kueue v0.17 loads a metrics serving certificate from the
+  # fixed path /etc/kueue/metrics/certs (a Secret mount in a real install) even when metrics
+  # are off. It gets that path in a private mount namespace with an overlay of /etc whose
+  # writable layer is in DIR: the host's /etc is untouched (needs root, as CI has).
+  mkdir -p "$DIR/kueue/etc/upper/kueue/metrics/certs" "$DIR/kueue/etc/work"
+  cp "$DIR/pki/webhook-serving/tls.crt" "$DIR/pki/webhook-serving/tls.key" "$DIR/kueue/etc/upper/kueue/metrics/certs/"
+  command -v unshare >/dev/null 2>&1 || die "unshare not found (util-linux)"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  launch kueue unshare --mount --propagation private sh -c \
+    'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc && shift && exec "$@"' \
+    kueue-etc "$DIR/kueue/etc" "$KUEUE_BIN" --config="$DIR/kueue/config.yaml" --kubeconfig="$DIR/kubeconfig" \
     --feature-gates=VisibilityOnDemand=false --zap-log-level=2
   # shellcheck disable=SC2154
   wait_until kueue "$PID_kueue" 120 readyz "$KUEUE_HEALTH_PORT" || die "Kueue did not become ready"
