@@ -332,16 +332,19 @@ export async function annotatePod(k: Kube, pod: any, annotations: Record<string,
   await k.call('PATCH', p, { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' });
 }
 
-/** Deployment rolled out: observed, every replica updated and available. */
-export async function waitRolledOut(k: Kube, dep: any, timeoutMs = 90_000): Promise<any> {
+/**
+ * Deployment rolled out: observed, every replica updated and available, and at least
+ * `minReplicas` of them (an HPA raises spec.replicas to its minimum on its first sync).
+ */
+export async function waitRolledOut(k: Kube, dep: any, minReplicas = 1, timeoutMs = 90_000): Promise<any> {
   let cur: any;
   return waitFor(
-    `${describeObject(dep)} to roll out`,
+    `${describeObject(dep)} to roll out${minReplicas > 1 ? ` to at least ${minReplicas} replicas` : ''}`,
     async () => {
       cur = await live(k, dep);
       const s = cur?.status ?? {};
       const want = cur?.spec?.replicas ?? 1;
-      return cur && s.observedGeneration >= cur.metadata.generation && s.updatedReplicas === want && s.availableReplicas === want && s.replicas === want
+      return cur && want >= minReplicas && s.observedGeneration >= cur.metadata.generation && s.updatedReplicas === want && s.availableReplicas === want && s.replicas === want
         ? cur
         : undefined;
     },
@@ -378,6 +381,9 @@ export function changedPaths(before: any, after: any, at = ''): string[] {
   const skip = new Set(['.metadata.resourceVersion', '.metadata.managedFields', '.metadata.generation']);
   if (skip.has(at)) return [];
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    return before.flatMap((b, i) => changedPaths(b, after[i], `${at}[${i}]`));
+  }
   if (before && after && typeof before === 'object' && typeof after === 'object' && !Array.isArray(before) && !Array.isArray(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => changedPaths(before[key], after[key], `${at}.${key}`));
