@@ -391,6 +391,44 @@ export function changedPaths(before: any, after: any, at = ''): string[] {
   return [`${at}: ${JSON.stringify(before)?.slice(0, 120)} -> ${JSON.stringify(after)?.slice(0, 120)}`];
 }
 
+/** Flattened fieldsV1 keys of each manager's entry, e.g. `argocd Apply: f:spec.f:suspend`. */
+function managedKeys(obj: any): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const m of obj?.metadata?.managedFields ?? []) {
+    const id = `${m.manager} ${m.operation}${m.subresource ? ` /${m.subresource}` : ''}`;
+    const keys = out.get(id) ?? new Set<string>();
+    keys.add(`@time=${m.time}`);
+    const walk = (node: any, at: string) => {
+      for (const [key, v] of Object.entries(node ?? {})) {
+        const p = at ? `${at}.${key}` : key;
+        if (v && typeof v === 'object' && Object.keys(v).length) walk(v, p);
+        else keys.add(p);
+      }
+    };
+    walk(m.fieldsV1, '');
+    out.set(id, keys);
+  }
+  return out;
+}
+
+/** How the field ownership changed: per manager, the fields it gained or lost. */
+export function managedFieldChanges(before: any, after: any): string[] {
+  const b = managedKeys(before);
+  const a = managedKeys(after);
+  const out: string[] = [];
+  for (const id of [...new Set([...b.keys(), ...a.keys()])].sort()) {
+    const was = b.get(id) ?? new Set<string>();
+    const now = a.get(id) ?? new Set<string>();
+    const rewritten = [...now].some((x) => x.startsWith('@time=') && !was.has(x));
+    const gained = [...now].filter((x) => !was.has(x) && !x.startsWith('@time='));
+    const lost = [...was].filter((x) => !now.has(x) && !x.startsWith('@time='));
+    if (rewritten && !gained.length && !lost.length) out.push(`${id} wrote the object again with the same fields (the server normalises something the apply sends)`);
+    if (gained.length) out.push(`${id} gained ${gained.slice(0, 8).join(', ')}${gained.length > 8 ? ` (+${gained.length - 8})` : ''}`);
+    if (lost.length) out.push(`${id} lost ${lost.slice(0, 8).join(', ')}${lost.length > 8 ? ` (+${lost.length - 8})` : ''}`);
+  }
+  return out;
+}
+
 /**
  * Re-applies objects with server-side apply as `fieldManager` without force (Argo CD's
  * ServerSideApply=true sync) and reports conflicts and every object the apply changed.
@@ -415,7 +453,10 @@ export async function resyncServerSide(k: Kube, objects: any[], fieldManager: st
     if (before?.metadata?.generation !== after?.metadata?.generation || before?.metadata?.resourceVersion !== after?.metadata?.resourceVersion) {
       const gen = before?.metadata?.generation !== after?.metadata?.generation ? ` generation ${before?.metadata?.generation} -> ${after?.metadata?.generation}` : '';
       const fields = changedPaths(before, after);
-      changed.push(`${describeObject(obj)}:${gen} resourceVersion changed${fields.length ? `; ${fields.join('; ')}` : ' (managedFields only)'}`);
+      const owned = managedFieldChanges(before, after);
+      changed.push(
+        `${describeObject(obj)}:${gen} resourceVersion changed${fields.length ? `; ${fields.join('; ')}` : ''}${owned.length ? `; managedFields: ${owned.join('; ')}` : ''}`,
+      );
     }
   }
   return { conflicts, changed, errors };
