@@ -4,6 +4,8 @@
  * nodes, run and complete; the serving Deployment must roll out; and a re-sync of the
  * unchanged YAML must change nothing.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { describeObject, distSets, podTemplates } from '../cluster/support/cluster';
 import { Kube } from '../cluster/support/kube';
 import {
@@ -55,7 +57,13 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => k?.close());
+/** Temporary folders to remove at the end. */
+const afterCleanup: string[] = [];
+
+afterAll(() => {
+  k?.close();
+  for (const dir of afterCleanup) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function pending(obj: any): number {
   return Math.min(obj.spec.parallelism ?? 1, obj.spec.completions ?? obj.spec.parallelism ?? 1);
@@ -250,6 +258,7 @@ describe('example app (dist/) on kube-scheduler + Kueue + kwok GPU nodes', () =>
 
     test('client-side kubectl apply twice: the second reports every object unchanged and changes nothing; kubectl diff is empty', async () => {
       const file = writeManifests(applied, 'dist');
+      afterCleanup.push(path.dirname(file));
       // The first client-side apply records kubectl.kubernetes.io/last-applied-configuration
       // (the objects were created server-side); the second is the re-sync being checked.
       const first = kubectl(['apply', '-f', file]);
