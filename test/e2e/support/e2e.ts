@@ -450,7 +450,7 @@ export async function resyncServerSide(k: Kube, objects: any[], fieldManager: st
       continue;
     }
     const after = await live(k, obj);
-    if (before?.metadata?.generation !== after?.metadata?.generation || before?.metadata?.resourceVersion !== after?.metadata?.resourceVersion) {
+    if (before?.metadata?.generation !== after?.metadata?.generation || fingerprint(before) !== fingerprint(after)) {
       const gen = before?.metadata?.generation !== after?.metadata?.generation ? ` generation ${before?.metadata?.generation} -> ${after?.metadata?.generation}` : '';
       const fields = changedPaths(before, after);
       const owned = managedFieldChanges(before, after);
@@ -462,12 +462,25 @@ export async function resyncServerSide(k: Kube, objects: any[], fieldManager: st
   return { conflicts, changed, errors };
 }
 
-/** resourceVersion and generation of each object, keyed by describeObject. */
-export async function versions(k: Kube, objects: any[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/**
+ * What a write by an apply changes, without what controllers write through the status
+ * subresource meanwhile (an HPA or Job controller updating status moves resourceVersion
+ * too): the object without status and resourceVersion, with the managedFields entries of
+ * the main resource.
+ */
+export function fingerprint(obj: any): string {
+  if (!obj) return 'missing';
+  const { status: _status, ...rest } = obj;
+  const metadata = { ...obj.metadata, resourceVersion: undefined, managedFields: (obj.metadata.managedFields ?? []).filter((m: any) => !m.subresource) };
+  return JSON.stringify({ ...rest, metadata });
+}
+
+/** Fingerprint, resourceVersion and generation of each object, keyed by describeObject. */
+export async function versions(k: Kube, objects: any[]): Promise<Map<string, { fingerprint: string; text: string }>> {
+  const out = new Map<string, { fingerprint: string; text: string }>();
   for (const o of objects) {
     const l = await live(k, o);
-    out.set(describeObject(o), l ? `rv=${l.metadata.resourceVersion} generation=${l.metadata.generation}` : 'missing');
+    out.set(describeObject(o), { fingerprint: fingerprint(l), text: l ? `rv=${l.metadata.resourceVersion} generation=${l.metadata.generation}` : 'missing' });
   }
   return out;
 }
