@@ -6,6 +6,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { IPodContributor, PodContribution } from '../core/attach';
 import { kplusRestrictedSecurityContext } from '../core/kplus-security';
+import { IPlusWorkload, isPlusWorkload } from '../core/plus-workload';
 import { EnvMap, EnvSource, renderEnv } from '../core/env';
 import { fail, show } from '../core/errors';
 import { shortHash } from '../core/hash';
@@ -19,6 +20,7 @@ import { ML_HOME, PodSecurityOptions, restrictedContainerSecurityContext, valida
 import { PERMANENT_FETCH_EXIT_CODES } from './exit-codes';
 import { DataSource, DataSourceConfig, Extract } from './source';
 import { DATASET_SYNC_WAVE, DatasetVolume, DatasetVolumeConfig, VolumeSpec, kplusVolume, renderVolume } from './volume';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Where the fetch script is mounted in the init container (run as `sh <dir>/fetch.sh`). */
 export const FETCH_SCRIPT_DIR = '/opt/cdk8s-ml';
@@ -197,6 +199,7 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   constructor(scope: Construct, id: string, props: DatasetInitProps) {
     super(scope, id);
+    enrollInAppDefaults(this);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
     this.mountPath = this.validateMountPath(props.mountPath ?? `/data/${this.name}`);
@@ -297,9 +300,13 @@ export class DatasetInit extends Construct implements IPodContributor {
    * Adds the dataset to a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…): volumes,
    * the fetch init container (restricted security context, writable /tmp and HOME) and a
    * read-only mount plus path env var in every main container. Add the main containers first.
+   *
+   * Any cdk8s-plus version from cdk8s-plus-28 to cdk8s-plus-33 works: the parameter is the
+   * structural {@link IPlusWorkload}, which every version's `Pod`, `Job`, `Deployment`,
+   * `StatefulSet` and `DaemonSet` satisfy.
    */
-  public attachTo(workload: kplus.AbstractPod): void {
-    if (!(workload instanceof kplus.AbstractPod)) fail(this, `attachTo needs a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…), got ${show(workload)}`);
+  public attachTo(workload: IPlusWorkload): void {
+    if (!isPlusWorkload(workload)) fail(this, `attachTo needs a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…), got ${show(workload)}`);
     const scopeId = `Attach-${shortHash(workload.node.path)}`;
     if (this.node.tryFindChild(scopeId)) fail(this, `already attached to ${workload.node.path}`);
     if (workload.containers.length === 0) fail(this, `attach datasets after adding containers: ${workload.node.path} has none to mount the data into`);

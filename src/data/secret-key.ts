@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
+import { IPlusNamedResource } from '../core/plus-workload';
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -18,10 +18,10 @@ export class SecretKey {
   }
 
   /**
-   * Key `key` of a cdk8s-plus Secret. When the Secret is defined in this app with
-   * `stringData`, a missing key is a synth-time error.
+   * Key `key` of a cdk8s-plus Secret (any cdk8s-plus version 28–33). When the Secret is
+   * defined in this app with `stringData` or `data`, a missing key is a synth-time error.
    */
-  public static fromSecret(secret: kplus.ISecret, key: string): SecretKey {
+  public static fromSecret(secret: IPlusNamedResource, key: string): SecretKey {
     return new SecretKey(secret.name, key, secret);
   }
 
@@ -30,7 +30,7 @@ export class SecretKey {
     public readonly secretName: string,
     /** Key inside the Secret. */
     public readonly key: string,
-    private readonly secret: kplus.ISecret | undefined,
+    private readonly secret: IPlusNamedResource | undefined,
   ) {}
 
   /** Throws unless the Secret name and key are valid and, when known, the key exists. */
@@ -39,10 +39,11 @@ export class SecretKey {
     if (typeof this.key !== 'string' || !SECRET_KEY.test(this.key) || this.key.length > 253) {
       fail(scope, `${what}: secret key must be non-empty and use only letters, digits, "-", "_" and ".", got ${show(this.key)}`);
     }
-    if (this.secret instanceof kplus.Secret) {
+    const obj = secretApiObject(this.secret);
+    if (obj) {
       // A Secret defined in this app without data is filled elsewhere (e.g. by an
       // operator); keys are only checked when it carries some.
-      const json = ApiObject.of(this.secret).toJson() as { stringData?: object; data?: object };
+      const json = obj.toJson() as { stringData?: object; data?: object };
       const keys = [...Object.keys(json.stringData ?? {}), ...Object.keys(json.data ?? {})];
       if (keys.length > 0 && !keys.includes(this.key)) {
         fail(scope, `${what}: secret ${show(this.secretName)} has no key ${show(this.key)} (it has ${keys.sort().join(', ')})`);
@@ -59,4 +60,10 @@ export class SecretKey {
   public toString(): string {
     return `${this.secretName}/${this.key}`;
   }
+}
+
+/** The Secret ApiObject behind a cdk8s-plus Secret defined in this app (any version), if any. */
+function secretApiObject(secret: IPlusNamedResource | undefined): ApiObject | undefined {
+  const child = (secret as Partial<IConstruct> | undefined)?.node?.defaultChild;
+  return child instanceof ApiObject && child.kind === 'Secret' ? child : undefined;
 }

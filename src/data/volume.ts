@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { fitName, isDnsSubdomain, validateDnsSubdomain } from '../core/names';
+import { IPlusNamedResource } from '../core/plus-workload';
 import { sizeToBytes, sizeToQuantity } from '../core/resources';
 
 /** Argo CD sync wave of the config and volumes a dataset renders (before workloads, after namespaces). */
@@ -120,10 +121,10 @@ export abstract class DatasetVolume {
   }
 
   /**
-   * An existing PVC (name or cdk8s-plus claim) used as a cache: the first pod downloads,
+   * An existing PVC (name, or a cdk8s-plus `PersistentVolumeClaim` of any version 28–33) used as a cache: the first pod downloads,
    * later pods (and restarts) find the completion marker and start at once.
    */
-  public static pvc(claim: string | kplus.IPersistentVolumeClaim): DatasetVolume {
+  public static pvc(claim: string | IPlusNamedResource): DatasetVolume {
     return new ExistingPvcVolume(typeof claim === 'string' ? claim : claim.name);
   }
 

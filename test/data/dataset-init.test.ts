@@ -348,7 +348,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
 });
 
 test('every FETCH_* variable the construct renders is part of the FETCH.md contract and read by fetch.sh', () => {
-  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'data', 'FETCH.md'), 'utf8');
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'FETCH.md'), 'utf8');
   const names = new Set<string>();
   const collect = (m: any[]) => {
     for (const spec of podSpecs(m)) for (const c of spec.initContainers ?? []) for (const e of c.env ?? []) if (e.name.startsWith('FETCH_')) names.add(e.name);

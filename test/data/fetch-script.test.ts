@@ -205,7 +205,7 @@ test('exit codes agree between fetch.sh, exit-codes.ts and FETCH.md', () => {
   expect([...PERMANENT_FETCH_EXIT_CODES, ...RETRYABLE_FETCH_EXIT_CODES].sort((a, b) => a - b)).toEqual(inModule);
   expect(PERMANENT_FETCH_EXIT_CODES.every((c) => c >= 20)).toBe(true);
   expect(RETRYABLE_FETCH_EXIT_CODES.every((c) => c >= 10 && c < 20)).toBe(true);
-  const doc = fs.readFileSync(path.resolve(__dirname, '../../src/data/FETCH.md'), 'utf8');
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/FETCH.md'), 'utf8');
   const rows = [...doc.matchAll(/^\| (\d+) \| `([A-Z_]+)` \| (retryable|permanent|success) \|/gm)];
   const docCodes = Object.fromEntries(rows.map((m) => [m[2], Number(m[1])]));
   expect(docCodes).toEqual(FetchExitCodes);
@@ -218,7 +218,7 @@ test('exit codes agree between fetch.sh, exit-codes.ts and FETCH.md', () => {
 
 test('every FETCH_ variable the script reads is documented in FETCH.md', () => {
   const script = fs.readFileSync(SCRIPT, 'utf8');
-  const doc = fs.readFileSync(path.resolve(__dirname, '../../src/data/FETCH.md'), 'utf8');
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/FETCH.md'), 'utf8');
   const vars = new Set([...script.matchAll(/\$\{?(FETCH_[A-Z0-9_]+)/g)].map((m) => m[1]));
   expect(vars.size).toBeGreaterThan(15);
   for (const v of vars) expect(`${v}: ${doc.includes(`\`${v}\``)}`).toBe(`${v}: true`);
