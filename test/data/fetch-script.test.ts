@@ -389,14 +389,44 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'stall', at: 30_000 }] });
     const r = await run(shell, env(c, url, { FETCH_STALL_SECONDS: '1' }));
     expectPublished(c, r);
-    expect(r.stdout).toMatch(/stalled/);
-    expect(server.requests(c.route)[1]).toMatchObject({ range: 'bytes=30000-', start: 30_000 });
+    expect(r.stdout).toMatch(/stalled: no data for 1s/);
+    // The resume starts where the staged file ends. When the watchdog (not curl's own
+    // timer) stops curl, the bytes curl still held in its write buffer (< 4 KiB) are
+    // not in the file and are fetched again.
+    const resumed = server.requests(c.route)[1];
+    expect(resumed.start).toBeGreaterThan(30_000 - 4096);
+    expect(resumed.start).toBeLessThanOrEqual(30_000);
+    expect(resumed.range).toBe(`bytes=${resumed.start}-`);
 
     const c2 = newCase('stall-forever');
     const url2 = server.route(c2.route, { body: PAYLOAD, otherwise: { kind: 'stall', at: 0 } });
     const r2 = await run(shell, env(c2, url2, { FETCH_STALL_SECONDS: '1', FETCH_RETRIES: '1' }));
     expectNothingPublished(c2, r2, FetchExitCodes.STALLED);
     expect(server.requests(c2.route)).toHaveLength(2);
+  });
+
+  // Restarts from zero count against FETCH_RETRIES: a1 is cut (progress), a2 is refused
+  // (200 to a Range request, or 416), and every later attempt starts from zero and is cut
+  // at the same point, getting no further than a1 did. Exit after FETCH_RETRIES + 1
+  // failures without progress, i.e. FETCH_RETRIES + 2 requests, not FETCH_MAX_ATTEMPTS.
+  tc('fails with the retry budget when a server ignores Range and cuts every transfer', async () => {
+    const c = newCase('norange-cut-forever');
+    const url = server.route(c.route, { body: PAYLOAD, ranges: false, otherwise: { kind: 'cut', at: SIZE / 2 } });
+    const r = await run(shell, env(c, url, { FETCH_RETRIES: '3', FETCH_PROGRESS_SECONDS: '0' }));
+    expectNothingPublished(c, r, FetchExitCodes.NETWORK_ERROR);
+    expect(r.stderr).toMatch(/giving up after 5 attempts/);
+    const reqs = server.requests(c.route);
+    expect(reqs).toHaveLength(5);
+    // Once the server showed that it ignores Range, no later request asks for one.
+    expect(reqs.map((q) => q.range)).toEqual([undefined, `bytes=${SIZE / 2}-`, undefined, undefined, undefined]);
+  });
+
+  tc('fails with the retry budget when a server answers 416 to every resume and cuts every transfer', async () => {
+    const c = newCase('416-cut-forever');
+    const url = server.route(c.route, { body: PAYLOAD, rejectRanges: true, otherwise: { kind: 'cut', at: SIZE / 2 } });
+    const r = await run(shell, env(c, url, { FETCH_RETRIES: '3', FETCH_PROGRESS_SECONDS: '0' }));
+    expectNothingPublished(c, r, FetchExitCodes.NETWORK_ERROR);
+    expect(server.requests(c.route).map((q) => q.status)).toEqual([200, 416, 200, 416, 200]);
   });
 
   tc('200 with a truncated body (Content-Length larger than sent) is resumed', async () => {
@@ -591,6 +621,49 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     expectPublished(c, r);
     expect(r.stdout).toMatch(/removing a leftover .*\.lock\.break/);
     expect(r.stdout).toMatch(/lock held by 'pod-dead' is stale/);
+    expect(r.stdout).toMatch(/took over the lock of 'pod-dead'/);
+  });
+
+  tc('a waiter that loses the race to break a stale lock never says it takes the lock over', async () => {
+    const c = newCase('lock-break-lost');
+    const url = server.route(c.route, { body: PAYLOAD });
+    const lock = path.join(c.root, '.lock');
+    fs.mkdirSync(lock, { recursive: true });
+    fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
+    fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
+    fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
+    // Another waiter is breaking the stale lock right now (it holds .lock.break) ...
+    fs.mkdirSync(path.join(c.root, '.lock.break'));
+    await ready;
+    // A lease of 5 s: the stale lock is noticed after 5 s, and a .lock.break is only
+    // treated as a killed breaker's leftover after 5 more, long after the swap below.
+    const waiter = startFetch(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '5', FETCH_POD_ID: 'pod-loser' }));
+    let hb: NodeJS.Timeout | undefined;
+    try {
+      await until(() => /lock held by 'pod-dead' is stale/.test(waiter.stdoutSoFar()), 20_000, 'the stale lock to be noticed');
+      // ... and wins: it replaces the lock with its own, heartbeats, then drops .lock.break.
+      fs.rmSync(lock, { recursive: true });
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'owner'), 'pod-winner\n');
+      fs.writeFileSync(path.join(lock, 'token'), 'pod-winner:2:2\n');
+      let beat = 0;
+      const beatOnce = () => fs.writeFileSync(path.join(lock, 'heartbeat'), `2 ${beat++}\n`);
+      beatOnce();
+      hb = setInterval(beatOnce, 200);
+      fs.rmdirSync(path.join(c.root, '.lock.break'));
+      await until(() => /waiting for 'pod-winner'/.test(waiter.stdoutSoFar()), 20_000, 'the waiter to wait for the winner');
+      // The winner publishes; the loser sees the marker and exits 0 without downloading.
+      writeTree(path.join(c.root, 'data'), TREE);
+      fs.writeFileSync(path.join(c.root, '.complete'), `fingerprint=${FP}\n`);
+      const r = await waiter.done;
+      expectCode(r, 0);
+      expect(r.stdout).toMatch(/completed by another pod/);
+      expect(r.stdout).not.toMatch(/took over|taking it over/);
+      expect(server.requests(c.route)).toHaveLength(0);
+      expect(fs.readFileSync(path.join(lock, 'owner'), 'utf8')).toBe('pod-winner\n');
+    } finally {
+      if (hb) clearInterval(hb);
+    }
   });
 
   // --- archives and manifests ------------------------------------------------------------------
