@@ -355,6 +355,17 @@ break_lock() {
   fi
 }
 
+# take_own_lock: takes over a lock left by an earlier run of this pod at once
+# (no waiting); returns 1 when the lock belongs to someone else.
+take_own_lock() {
+  read_first "$LOCK/owner"
+  [ "$_l" = "$POD_ID" ] || return 1
+  read_first "$LOCK/token"
+  _tok=$_l
+  read_first "$LOCK/heartbeat"
+  break_lock "$_tok|$_l" && try_lock
+}
+
 release_lock() {
   [ "$HAVE_LOCK" = 1 ] || return 0
   HAVE_LOCK=0
@@ -617,10 +628,15 @@ fail_permanent() { # code message
 # Runs while holding the lock: every other pod's staging dir is a leftover of a
 # holder that died (only the holder stages). The newest-looking partial download
 # of the same fingerprint is adopted, so a new pod resumes a killed pod's work.
-prepare_staging() {
+# clean_root: leftovers of killed runs next to data/ (holding the lock).
+clean_root() {
   for _x in "$ROOT"/.lock.stale.* "$ROOT"/.lock.released.* "$ROOT"/.complete.tmp.* "$ROOT/.publishing"; do
     [ -e "$_x" ] && rm -rf "$_x"
   done
+}
+
+prepare_staging() {
+  clean_root
   read_first "$STAGE/.fingerprint"
   if [ -d "$STAGE" ] && [ "$_l" != "$FINGERPRINT" ]; then
     log "discarding own staging of another fingerprint"
@@ -1212,8 +1228,8 @@ finish_interrupted() {
     return 0
   fi
   write_marker
-  rm -f "$ROOT/.publishing"
   rm -rf "$STAGING"
+  clean_root
   log "done: marker written for the data/ of an interrupted run"
   exit 0
 }
@@ -1224,8 +1240,9 @@ if marker_matches; then
   # costs one non-blocking lock attempt to clean it.
   if [ -d "$STAGING" ] || [ -e "$ROOT/.publishing" ]; then
     START_TIME=$(now)
-    if try_lock; then
-      rm -rf "$STAGING" "$ROOT/.publishing"
+    if try_lock || take_own_lock; then
+      rm -rf "$STAGING"
+      clean_root
       release_lock
     fi
   fi

@@ -666,6 +666,96 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     }
   });
 
+  // --- publish: kill -9 around the renames, durability order -----------------------------------
+
+  // `mv` and `sync` wrappers first on PATH: they log every call (then run the real tool),
+  // and the mv wrapper kill -9s the script's whole process group (what a container kill
+  // does) right before or after the rename named by KILL_AT.
+  const realTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { env: { PATH: shell.path }, encoding: 'utf8' }).stdout.trim();
+  const WRAP = path.join(WORK, `wrap-${shell.argv.length}`);
+  fs.mkdirSync(WRAP, { recursive: true });
+  fs.writeFileSync(
+    path.join(WRAP, 'mv'),
+    `#!/bin/sh
+for a in "$@"; do dst=$a; done
+[ -n "\${TOOL_LOG:-}" ] && echo "mv $*" >> "$TOOL_LOG"
+case "\${KILL_AT:-}:$dst" in aside-before:*/old | marker-before:*/.complete) kill -9 0 ;; esac
+"${realTool('mv')}" "$@"
+rc=$?
+case "\${KILL_AT:-}:$dst" in aside-after:*/old | data-after:*/data | marker-after:*/.complete) kill -9 0 ;; esac
+exit $rc
+`,
+    { mode: 0o755 },
+  );
+  fs.writeFileSync(path.join(WRAP, 'sync'), `#!/bin/sh\n[ -n "\${TOOL_LOG:-}" ] && echo "sync $*" >> "$TOOL_LOG"\nexec "${realTool('sync')}" "$@"\n`, { mode: 0o755 });
+
+  const KILL_POINTS = ['aside-before', 'aside-after', 'data-after', 'marker-before', 'marker-after'] as const;
+  test.concurrent.each(KILL_POINTS.map((p, i) => [p, i % 2 === 0 ? 'pod-a' : 'pod-b'] as const))(
+    'kill -9 at %s while publishing a refetch: the rerun (%s) re-verifies at most once and never downloads again',
+    async (point, rerunPod) => {
+      await ready;
+      const c = newCase(`kill-publish-${point}`);
+      const oldBody = bytes(6, SIZE);
+      const oldTree = { [FILE]: oldBody };
+      const oldUrl = server.route(`/old${c.route}`, { body: oldBody });
+      const trees = { 'fp-old': oldTree, [FP]: TREE };
+      expectPublished(c, await run(shell, env(c, oldUrl, { FETCH_SHA256: sha256(oldBody), FETCH_FINGERPRINT: 'fp-old' }), trees), oldTree, 'fp-old');
+      const url = server.route(c.route, { body: PAYLOAD });
+      const obs = new InvariantObserver(c.root, trees).start();
+      const first = await startFetch(shell, { ...env(c, url, { FETCH_POD_ID: 'pod-a' }), KILL_AT: point }, [WRAP]).done;
+      expect({ signal: first.signal, output: first.output }).toMatchObject({ signal: 'SIGKILL' });
+      // The other pod finds the killed pod's lock and waits out its lease (1 s).
+      const r = await startFetch(shell, env(c, url, { FETCH_POD_ID: rerunPod, FETCH_LOCK_STALE_SECONDS: '1' })).done;
+      expect(obs.stop()).toEqual([]);
+      expectPublished(c, { ...r, violations: [] });
+      expect(server.requests(c.route)).toHaveLength(1);
+      expect(r.stdout).not.toMatch(/attempt \d+:/);
+      expect((r.stdout.match(/sha256 ok/g) ?? []).length).toBeLessThanOrEqual(1);
+      const expected: Record<(typeof KILL_POINTS)[number], RegExp> = {
+        'aside-before': /verified result of an interrupted run is staged; re-verifying/,
+        'aside-after': /verified result of an interrupted run is staged; re-verifying/,
+        'data-after': /published by an interrupted run; re-verifying/,
+        'marker-before': /published by an interrupted run; re-verifying/,
+        'marker-after': /already complete/,
+      };
+      expect(r.stdout).toMatch(expected[point]);
+    },
+  );
+
+  tc('durable publish: fsyncs only the published files and directories, each before the rename that depends on it', async () => {
+    const c = newCase('fsync-order');
+    const url = server.route(c.route, { body: PAYLOAD });
+    const toolLog = path.join(c.dir, 'tools.log');
+    const r = await run(shell, { ...env(c, url, { FETCH_POD_ID: 'pod-a' }), TOOL_LOG: toolLog }, { [FP]: TREE }, [WRAP]);
+    expectPublished(c, r);
+    const calls = fs.readFileSync(toolLog, 'utf8').trim().split('\n');
+    const out = path.join(c.root, '.staging/pod-a/out');
+    const at = (re: RegExp, from = 0) => calls.findIndex((l, i) => i >= from && re.test(l));
+    const esc = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // Never the node's whole page cache or the whole filesystem: every sync names files.
+    expect(calls.filter((l) => /^sync( -f)?( |$)/.test(l) && !/^sync (?!-)\S/.test(l))).toEqual([]);
+    const dataIn = at(new RegExp(`^mv ${esc(out)} ${esc(path.join(c.root, 'data'))}$`));
+    const markerIn = at(new RegExp(`^mv -f ${esc(c.root)}/\\.complete\\.tmp\\.pod-a ${esc(c.root)}/\\.complete$`));
+    expect(dataIn).toBeGreaterThan(0);
+    expect(markerIn).toBeGreaterThan(dataIn);
+    // The file's data and the directory that holds its entry, before the rename into data/.
+    const fileSynced = at(new RegExp(`^sync .*${esc(out)}/${esc(FILE)}( |$)`));
+    const dirSynced = at(new RegExp(`^sync .*${esc(out)}( |$)`));
+    expect(fileSynced).toBeGreaterThanOrEqual(0);
+    expect(fileSynced).toBeLessThan(dataIn);
+    expect(dirSynced).toBeGreaterThanOrEqual(0);
+    expect(dirSynced).toBeLessThan(dataIn);
+    // The root directory after the data/ rename and before the marker rename; the
+    // marker's temp file before its rename; the root again after it.
+    const rootSynced = at(new RegExp(`^sync ${esc(c.root)}$`), dataIn);
+    expect(rootSynced).toBeGreaterThan(dataIn);
+    expect(rootSynced).toBeLessThan(markerIn);
+    const tmpSynced = at(new RegExp(`^sync ${esc(c.root)}/\\.complete\\.tmp\\.pod-a$`), dataIn);
+    expect(tmpSynced).toBeGreaterThan(dataIn);
+    expect(tmpSynced).toBeLessThan(markerIn);
+    expect(at(new RegExp(`^sync ${esc(c.root)}$`), markerIn)).toBeGreaterThan(markerIn);
+  });
+
   // --- archives and manifests ------------------------------------------------------------------
 
   const ARCHIVE_TREE: Tree = {
