@@ -861,7 +861,7 @@ http_download() {
     CHILD_PID=$!
     printf '%s %s %s\n' "$ATTEMPT" "$CHILD_PID" "$_before" >"$STAGE/.child"
     _rc=0
-    wait "$CHILD_PID" || _rc=$?
+    wait "$CHILD_PID" 2>/dev/null || _rc=$? # no "Terminated" when the watchdog stops curl
     read_first "$STAGE/.stalled"
     [ -n "$_l" ] && [ "$_l" = "$ATTEMPT $CHILD_PID $_before" ] && _rc=stall
     rm -f "$STAGE/.child" "$STAGE/.stalled"
