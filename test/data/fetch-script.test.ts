@@ -570,6 +570,28 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     expect(server.requests(c.route)[1]).toMatchObject({ range: `bytes=${kept}-`, start: kept });
   });
 
+  tc('the sha256 is computed while the download runs (a hash stream follows the staged file), also across a resume', async () => {
+    const c = newCase('hash-stream');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'cut', at: 100_000 }, { kind: 'hold', at: 50_000, release: held }] });
+    await ready;
+    const f = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a' }));
+    const stage = path.join(c.root, '.staging', 'pod-a');
+    try {
+      // Mid-transfer of the resumed attempt, the hasher is already reading its fifo.
+      await until(() => server.requests(c.route).length === 2 && fileSize(stagedFile(c, 'pod-a')) > 140_000, 20_000, 'the resumed transfer');
+      expect(fs.statSync(path.join(stage, 'hash.fifo')).isFIFO()).toBe(true);
+    } finally {
+      release();
+    }
+    const r = await f.done;
+    expectCode(r, 0);
+    expect(r.stdout).toMatch(/sha256 ok/);
+    expect(r.stdout).not.toMatch(/verifying/);
+    expect(server.requests(c.route).map((q) => q.range)).toEqual([undefined, 'bytes=100000-']);
+  });
+
   tc('SIGTERM mid-download: exits 143, releases the lock, keeps the partial for a resume', async () => {
     const c = newCase('sigterm');
     const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: HELD_AT, release: NEVER }] });
