@@ -238,6 +238,12 @@ async function run(h) {
             fn: () => runCmd(['sh', '-c', `curl -q -sS -o "$1" "$2" && ${dgst.join(' ')} "$1" >/dev/null`, 'sh', curlOut, sizeUrl], baseEnv),
             setup: cleanCurl,
           },
+          { label: `fetch.sh sha256, FETCH_FSYNC=0, ${mib} MiB`, fn: () => runCmd(sh, { ...env, FETCH_SHA256: sha, FETCH_FSYNC: '0' }), setup: clean },
+          {
+            label: `curl -o then sync FILE (durable curl), ${mib} MiB`,
+            fn: () => runCmd(['sh', '-c', 'curl -q -sS -o "$1" "$2" && sync "$1"', 'sh', curlOut, sizeUrl], baseEnv),
+            setup: cleanCurl,
+          },
         ],
         { warmup: 1, runs },
       );
@@ -246,6 +252,8 @@ async function run(h) {
       rows.push(roundRatio(`fetch.sh default / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, f]) => f / Math.max(c, d), '<= 1.2'));
       rows.push(roundRatio(`throughput fetch.sh / curl -o (same work), ${mib} MiB`, rounds.times, ([c, , , p]) => c / p, '>= 0.9'));
       rows.push(roundRatio(`throughput fetch.sh default / curl -o then ${dgst[0]}, ${mib} MiB`, rounds.times, ([, , f, , cs]) => cs / f, '(info)'));
+      rows.push(roundRatio(`fetch.sh sha256 FSYNC=0 / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, , , , s0]) => s0 / Math.max(c, d), '(info: hashing overlap alone)'));
+      rows.push(roundRatio(`fetch.sh default / max(curl -o + sync, ${dgst[0]}), ${mib} MiB`, rounds.times, ([, d, f, , , , cy]) => f / Math.max(cy, d), '(info: against a durable curl)'));
       cleanCurl();
       clean();
       fs.rmSync(refFile, { force: true });

@@ -1143,7 +1143,9 @@ inode_of() {
   is_uint "$_v" || _v=
 }
 
-# write_marker: the marker via a temp file + rename, both durable.
+# write_marker: the marker via a temp file + rename, both durable. The temp
+# file and the root directory (entries changed before, e.g. the data/ rename)
+# are flushed together before the rename, the root again after it.
 write_marker() {
   END_TIME=$(now)
   _tmp="$ROOT/.complete.tmp.$POD_ID"
@@ -1154,7 +1156,7 @@ write_marker() {
     printf 'completed=%s\n' "$END_TIME"
     printf 'pod=%s\n' "$POD_ID"
   } >"$_tmp" || die "$EX_SPACE" "cannot write the marker"
-  fsync_paths "$_tmp"
+  fsync_paths "$_tmp" "$ROOT"
   mv -f "$_tmp" "$MARKER" || die "$EX_CONFIG" "cannot rename the marker"
   fsync_paths "$ROOT"
 }
@@ -1198,10 +1200,9 @@ publish() {
   fi
   [ ! -e "$DATA" ] || die "$EX_CONFIG" "$DATA reappeared while publishing"
   mv "$OUT" "$DATA" || die "$EX_CONFIG" "cannot rename staging to $DATA"
-  fsync_paths "$ROOT" # data/ is in place before the marker names it
-  write_marker
-  rm -f "$ROOT/.publishing"
-  wipe_stage
+  write_marker # flushes the root (the data/ rename) before the marker's rename
+  rm -rf "$ROOT/.publishing" "$STAGE"
+  rmdir "$STAGING" 2>/dev/null || :
 }
 
 # finish_interrupted: holding the lock, with no marker of this fingerprint.
