@@ -576,7 +576,7 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     const held = new Promise<void>((r) => (release = r));
     const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'cut', at: 100_000 }, { kind: 'hold', at: 50_000, release: held }] });
     await ready;
-    const f = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a' }));
+    const f = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a', FETCH_STALL_SECONDS: '60' }));
     const stage = path.join(c.root, '.staging', 'pod-a');
     try {
       // Mid-transfer of the resumed attempt, the hasher is already reading its fifo.
