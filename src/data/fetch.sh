@@ -495,17 +495,25 @@ monitor_loop() {
   _wd_flow=0
   _wd_still=0
   _wd_sync=
+  # Half-second ticks where sleep takes fractions (coreutils, busybox), else 1 s.
+  _tps=1
+  _nap=1
+  if sleep 0.01 >/dev/null 2>&1; then
+    _tps=2
+    _nap=0.5
+  fi
   while kill -0 "$1" 2>/dev/null; do
-    sleep 1 >/dev/null 2>&1
+    sleep "$_nap" >/dev/null 2>&1
     _tick=$((_tick + 1))
-    if [ $((_tick % HB_INTERVAL)) -eq 0 ]; then
+    if [ $((_tick % (HB_INTERVAL * _tps))) -eq 0 ]; then
       _seq=$((_seq + 1))
       write_heartbeat "$_seq" || :
     fi
     # Stall watchdog (http). curl's --speed-time averages the speed over its
     # last ~5 s, so after fast data it fires only N + ~5 s into a stall. Here:
-    # once bytes flowed in this attempt, N ticks (each >= 1 s) without the
-    # staged file growing stop curl, so a stall is caught after N to N + 1 s.
+    # once bytes flowed in this attempt, N s of ticks (each at least its length)
+    # without the staged file growing stop curl: a stall is caught after N to
+    # N + 0.5 s (N + 1 s with whole-second ticks), plus the ticks' own overhead.
     # .child holds "attempt pid size-at-start" of the running curl.
     if [ "$SOURCE" = http ]; then
       read_first "$STAGE/.child"
@@ -529,7 +537,7 @@ monitor_loop() {
           fi
         elif [ "$_wd_flow" = 1 ]; then
           _wd_still=$((_wd_still + 1))
-          if [ "$_wd_still" -ge "$STALL" ]; then
+          if [ "$_wd_still" -ge $((STALL * _tps)) ]; then
             _wd_flow=0
             _pid=${_wd_key#* }
             _pid=${_pid%% *}
@@ -543,7 +551,7 @@ monitor_loop() {
       fi
     fi
     [ "$PROGRESS" -gt 0 ] || continue
-    [ $((_tick % PROGRESS)) -eq 0 ] || continue
+    [ $((_tick % (PROGRESS * _tps))) -eq 0 ] || continue
     read_first "$STAGE/.phase"
     _phase=$_l
     _t=$(now)
