@@ -670,8 +670,10 @@ prepare_staging() {
       rm -rf "$_d"
     done
   fi
-  staged_result "$STAGE" || rm -rf "$OUT" "$STAGE/.verified"
-  rm -rf "$STAGE/old"
+  if [ -e "$OUT" ] || [ -e "$STAGE/.verified" ] || [ -e "$STAGE/old" ]; then
+    staged_result "$STAGE" || rm -rf "$OUT" "$STAGE/.verified"
+    rm -rf "$STAGE/old"
+  fi
   [ -d "$DL" ] || [ -d "$OUT" ] || mkdir -p "$DL" || die "$EX_CONFIG" "cannot create $DL (is the volume writable for this user?)"
   printf '%s\n' "$FINGERPRINT" >"$STAGE/.fingerprint" || die "$EX_SPACE" "cannot write to $STAGE"
 }
@@ -826,6 +828,7 @@ hash_finish() {
 
 # --- HTTP ------------------------------------------------------------------------------
 TRANSFERRED=0
+DL_SIZE=0
 HIGH=      # most bytes the staged file has held in this run: progress means passing it
 NO_RANGES=0 # the server ignored a Range request: later attempts start from zero
 
@@ -864,18 +867,18 @@ http_download() {
       --write-out '%{http_code} %{size_download}\n'
     [ -n "$HEADERS_FILE" ] && set -- "$@" --header "@$HEADERS_FILE"
     set_phase download
-    rm -f "$STAGE/.stalled"
     curl "$@" --url "$URL" >"$STAGE/curl.out" 2>"$STAGE/curl.err" &
     CHILD_PID=$!
     printf '%s %s %s\n' "$ATTEMPT" "$CHILD_PID" "$_before" >"$STAGE/.child"
     _rc=0
     wait "$CHILD_PID" 2>/dev/null || _rc=$? # no "Terminated" when the watchdog stops curl
-    read_first "$STAGE/.stalled"
+    read_first "$STAGE/.stalled" # the key includes the pid: an old file never matches
     [ -n "$_l" ] && [ "$_l" = "$ATTEMPT $CHILD_PID $_before" ] && _rc=stall
-    rm -f "$STAGE/.child" "$STAGE/.stalled"
+    : >"$STAGE/.child" # curl is gone: the watchdog rests (no fork, unlike rm)
     CHILD_PID=
     get_size "$PARTIAL"
     _after=$_size
+    DL_SIZE=$_after
     parse_response "$STAGE/headers"
     _code=$RESP_CODE
     _total=$RESP_TOTAL
@@ -1277,7 +1280,8 @@ prepare_staging
 # result_size DIR: sets RESULT_SIZE to the result's size for the final log line.
 result_size() {
   if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
-    get_size "$1/$FILENAME"
+    [ "$DL_SIZE" -gt 0 ] || get_size "$1/$FILENAME"
+    [ "$DL_SIZE" -gt 0 ] && _size=$DL_SIZE
     RESULT_SIZE="$_size bytes"
   else
     RESULT_SIZE="$(du -sk "$1" 2>/dev/null | awk '{ print $1 }') KiB"
