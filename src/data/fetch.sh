@@ -737,7 +737,6 @@ retry_or_die() { # code progressed(0|1) message
 # file is deleted (restart from zero). Reading the file rather than teeing
 # curl's output keeps curl writing straight to disk at full speed.
 CHUNK=1048576
-POLL=
 FEED_PID=
 HASH_PID=
 HASHER=sha256sum
@@ -748,6 +747,7 @@ feed_loop() { # stdin: the staged file at byte 0; stdout: the hasher's fifo
   _off=0
   _synced=0
   _spid=
+  _poll=0.05
   while :; do
     get_size "$PARTIAL"
     _n=$(((_size - _off) / CHUNK))
@@ -767,17 +767,16 @@ feed_loop() { # stdin: the staged file at byte 0; stdout: the hasher's fifo
     fi
     # curl has exited for good: hash the rest up to the end of the file.
     [ -e "$STAGE/hash.done" ] && exec cat
-    sleep "$POLL" >/dev/null 2>&1
+    sleep "$_poll" >/dev/null 2>&1 || {
+      _poll=1 # POSIX sleep: whole seconds only
+      sleep 1
+    }
   done
 }
 
 hash_start() {
   hash_stop
-  if [ -z "$POLL" ]; then
-    POLL=0.05
-    sleep "$POLL" >/dev/null 2>&1 || POLL=1 # POSIX sleep: whole seconds only
-    command -v openssl >/dev/null 2>&1 && HASHER=openssl
-  fi
+  command -v openssl >/dev/null 2>&1 && HASHER=openssl
   rm -f "$STAGE/hash.fifo" "$STAGE/hash.sum" "$STAGE/hash.done"
   mkfifo "$STAGE/hash.fifo" 2>/dev/null || return 0 # then the file is hashed after the download
   : >>"$PARTIAL" || return 0
@@ -1145,6 +1144,10 @@ fsync_paths() {
 }
 flush_tree() { # dir
   [ "$FSYNC" = 1 ] || return 0
+  if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ] && [ -f "$1/$FILENAME" ]; then
+    fsync_paths "$1/$FILENAME" "$1" # the one file and its directory
+    return 0
+  fi
   find "$1" \( -type f -o -type d \) -exec sync {} + 2>/dev/null || fsync_paths "$1"
 }
 
@@ -1204,8 +1207,8 @@ publish() {
   printf 'fingerprint=%s\ninode=%s\n' "$FINGERPRINT" "$_v" >"$ROOT/.publishing" || die "$EX_SPACE" "cannot write to $ROOT"
   if [ -e "$MARKER" ]; then
     rm -f "$MARKER" || die "$EX_CONFIG" "cannot remove $MARKER"
+    fsync_paths "$ROOT" # the old marker is gone before data/ changes
   fi
-  fsync_paths "$ROOT" # the marker is gone before data/ changes
   if [ -e "$DATA" ] || [ -L "$DATA" ]; then
     mv "$DATA" "$STAGE/old" || die "$EX_CONFIG" "cannot move the old $DATA aside"
   fi

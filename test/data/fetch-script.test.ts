@@ -779,6 +779,23 @@ exit $rc
     expect(at(new RegExp(`^sync ${esc(c.root)}$`), markerIn)).toBeGreaterThan(markerIn);
   });
 
+  tc('durable publish of an extracted tree: every file and directory is fsynced before the rename into data/', async () => {
+    const c = newCase('fsync-tree');
+    const tree: Tree = { 'a.txt': Buffer.from('a\n'), 'sub/b.bin': bytes(9, 5000), 'sub/deeper/c.bin': bytes(10, 3000) };
+    const archive = makeTar(Object.entries(tree).map(([name, content]) => ({ name, content })));
+    const url = server.route(c.route, { body: archive });
+    const toolLog = path.join(c.dir, 'tools.log');
+    const r = await run(shell, { ...env(c, url, { FETCH_POD_ID: 'pod-a', FETCH_SHA256: sha256(archive), FETCH_EXTRACT: 'tar.gz' }), TOOL_LOG: toolLog }, { [FP]: tree }, [WRAP]);
+    expectPublished(c, r, tree);
+    const calls = fs.readFileSync(toolLog, 'utf8').trim().split('\n');
+    const out = path.join(c.root, '.staging/pod-a/out');
+    const dataIn = calls.indexOf(`mv ${out} ${path.join(c.root, 'data')}`);
+    expect(dataIn).toBeGreaterThan(0);
+    const synced = new Set(calls.slice(0, dataIn).filter((l) => l.startsWith('sync ')).flatMap((l) => l.slice(5).split(' ')));
+    for (const p of ['', '/a.txt', '/sub', '/sub/b.bin', '/sub/deeper', '/sub/deeper/c.bin']) expect(`${p}: ${synced.has(`${out}${p}`)}`).toBe(`${p}: true`);
+    expect(calls.filter((l) => /^sync( -f)?$/.test(l) || /^sync -f /.test(l))).toEqual([]);
+  });
+
   // --- archives and manifests ------------------------------------------------------------------
 
   const ARCHIVE_TREE: Tree = {
