@@ -119,15 +119,11 @@ function startServer(body) {
   });
 }
 
-function runCmd(argv, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')} exited ${code}:\n${out}`))));
-  });
+/** Runs argv to its end; resolves with its output, rejects on a non-zero exit. */
+async function runCmd(argv, env) {
+  const { code, out } = await runCode(argv, env);
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited ${code}:\n${out}`);
+  return out;
 }
 
 /** Runs argv to its end; resolves with the exit code (no rejection on failure). */

@@ -138,6 +138,17 @@ function seedStaging(c: Case, pod: string, content: Buffer): void {
   fs.writeFileSync(path.join(c.root, '.staging', pod, '.fingerprint'), `${FP}\n`);
 }
 
+/** A lock left by a dead pod ('pod-dead', heartbeat never moving) plus a .lock.break; returns the lock dir. */
+function seedDeadLockAndBreaker(c: Case): string {
+  const lock = path.join(c.root, '.lock');
+  fs.mkdirSync(lock, { recursive: true });
+  fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
+  fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
+  fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
+  fs.mkdirSync(path.join(c.root, '.lock.break'));
+  return lock;
+}
+
 // --- fake rclone / huggingface-cli: write files like the real tools ---------------------
 const FAKE_BIN = path.join(WORK, 'fake-bin');
 fs.mkdirSync(FAKE_BIN, { recursive: true });
@@ -633,12 +644,7 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
   tc('a dead lock holder plus a leftover .lock.break from a killed breaker: both are cleared after the lease', async () => {
     const c = newCase('lock-break-leftover');
     const url = server.route(c.route, { body: PAYLOAD });
-    const lock = path.join(c.root, '.lock');
-    fs.mkdirSync(lock, { recursive: true });
-    fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
-    fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
-    fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
-    fs.mkdirSync(path.join(c.root, '.lock.break'));
+    seedDeadLockAndBreaker(c);
     const r = await run(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '1' }));
     expectPublished(c, r);
     expect(r.stdout).toMatch(/removing a leftover .*\.lock\.break/);
@@ -649,13 +655,8 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
   tc('a waiter that loses the race to break a stale lock never says it takes the lock over', async () => {
     const c = newCase('lock-break-lost');
     const url = server.route(c.route, { body: PAYLOAD });
-    const lock = path.join(c.root, '.lock');
-    fs.mkdirSync(lock, { recursive: true });
-    fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
-    fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
-    fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
-    // Another waiter is breaking the stale lock right now (it holds .lock.break) ...
-    fs.mkdirSync(path.join(c.root, '.lock.break'));
+    // A dead holder, and another waiter breaking its stale lock right now (it holds .lock.break) ...
+    const lock = seedDeadLockAndBreaker(c);
     await ready;
     // A lease of 5 s: the stale lock is noticed after 5 s, and a .lock.break is only
     // treated as a killed breaker's leftover after 5 more, long after the swap below.
