@@ -6,7 +6,7 @@ import { ValidationContext } from 'cdk8s-cli/plugins';
 import * as ts from 'typescript';
 import { stringify } from 'yaml';
 import { CdkMlValidation } from '../../src/validation/plugin';
-import { job, networkPolicy, specOf } from '../policies/manifests';
+import { job, namespace, networkPolicy, specOf } from '../policies/manifests';
 import { useTempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -22,19 +22,19 @@ function badJob(): any {
 
 describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () => {
   test('passes compliant manifests', async () => {
-    const context = new ValidationContext([manifest('ok.yaml', [job(), networkPolicy()])], 'cdk8s-ml', '0.1.0', {}, false);
+    const context = new ValidationContext([manifest('ok.yaml', [job(), networkPolicy(), namespace()])], 'cdk8s-ml', '0.1.0', {}, false);
     await new CdkMlValidation().validate(context);
     expect(context.report.success).toBe(true);
-    expect(context.report.toJson()).toMatchObject({ violations: [], summary: { status: 'success', metadata: { objects: '2', errors: '0', warnings: '0', kubernetesVersion: '1.28' } } });
+    expect(context.report.toJson()).toMatchObject({ violations: [], summary: { status: 'success', metadata: { objects: '3', errors: '0', warnings: '0', kubernetesVersion: '1.28' } } });
   });
 
   test('fails with one violation per rule, located by object and path, mapped to construct paths', async () => {
-    const file = manifest('bad.yaml', [badJob(), networkPolicy()]);
+    const file = manifest('bad.yaml', [badJob(), networkPolicy(), namespace()]);
     const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', { 'train-1a2b3c4d': { path: 'app/training/Resource' } }, false);
     await new CdkMlValidation({ kubernetesVersion: '1.31' }).validate(context);
     expect(context.report.success).toBe(false);
     const json = context.report.toJson();
-    expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.31', objects: '2', errors: '2', warnings: '1' });
+    expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.31', objects: '3', errors: '2', warnings: '1' });
     expect(json.violations.map((v: { ruleName: string }) => v.ruleName)).toEqual(['schema/unknown-field (error)', 'image-tag (error)', 'service-account-token (warning)']);
     expect(json.violations[1]).toEqual({
       ruleName: 'image-tag (error)',
@@ -52,7 +52,7 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
   test('warnings fail only with strict; rules can be turned off', async () => {
     const j = job();
     delete specOf(j).automountServiceAccountToken;
-    const file = manifest('warn.yaml', [j, networkPolicy()]);
+    const file = manifest('warn.yaml', [j, networkPolicy(), namespace()]);
     const run = async (props: any) => {
       const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', {}, false);
       await new CdkMlValidation(props).validate(context);
@@ -107,7 +107,7 @@ describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
     projects.push(project);
     fs.writeFileSync(path.join(project, 'app.js'), [
       `const { App, Chart, ApiObject } = require(${JSON.stringify(require.resolve('cdk8s'))});`,
-      `const objects = ${JSON.stringify(bad ? [badJob(), networkPolicy()] : [job(), networkPolicy()])};`,
+      `const objects = ${JSON.stringify(bad ? [badJob(), networkPolicy(), namespace()] : [job(), networkPolicy(), namespace()])};`,
       'const app = new App();',
       "const chart = new Chart(app, 'training');",
       'objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));',

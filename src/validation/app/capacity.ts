@@ -17,7 +17,7 @@
 import { parseQuantity } from '../../core/quantity';
 import { show } from '../../core/errors';
 import { PodView, namespaceOf } from '../policies/pods';
-import { AppModel, finding, groupOf, label } from './model';
+import { AppModel, finding, gitOwner, groupOf, label } from './model';
 import { queueLabels } from './references';
 import { AppFinding } from './rules';
 
@@ -308,16 +308,20 @@ function claims(model: AppModel): AppFinding[] {
           [pvc, ...owners]));
       }
     }
+    // Steps of one Argo workflow share its workspace on purpose: one workload. A subPath with
+    // an Argo expression ({{workflow.name}}) or a subPathExpr differs per run.
+    const perRun = (m: ClaimMount) => m.subPathExpr !== undefined || (m.subPath ?? '').includes('{{');
     const writers = mounts.filter((m) => !m.readOnly && m.type !== 'initContainer');
-    const writerOwners = [...new Set(writers.map((m) => m.pod.owner))];
+    const writerOwners = [...new Set(writers.map((m) => gitOwner(m.pod.owner)))];
     if (writerOwners.length < 2) continue;
     const bySub = new Map<string, ClaimMount[]>();
     for (const m of writers) {
-      const k = m.subPathExpr !== undefined ? `expr:${m.subPathExpr}` : `path:${m.subPath ?? ''}`;
+      if (perRun(m)) continue;
+      const k = `path:${m.subPath ?? ''}`;
       bySub.set(k, [...(bySub.get(k) ?? []), m]);
     }
     for (const [k, group] of bySub) {
-      const groupOwners = [...new Set(group.map((m) => m.pod.owner))];
+      const groupOwners = [...new Set(group.map((m) => gitOwner(m.pod.owner)))];
       if (groupOwners.length < 2) continue;
       const m0 = group.find((m) => m.subPath === undefined && m.subPathExpr === undefined) ?? group[0];
       out.push(finding(m0.pod.owner, 'app-shared-claim', 'error', m0.path,
@@ -325,7 +329,7 @@ function claims(model: AppModel): AppFinding[] {
         'mount the claim with a subPath per workload (and a per-run subPathExpr such as $(JOB_NAME) for schedules), or give each workload its own claim',
         [...(pvc ? [pvc] : []), ...groupOwners]));
     }
-    const crons = writers.filter((w) => w.pod.owner.kind === 'CronJob' && w.subPathExpr === undefined);
+    const crons = writers.filter((w) => w.pod.owner.kind === 'CronJob' && !perRun(w));
     for (const c of crons) {
       out.push(finding(c.pod.owner, 'app-shared-claim', 'error', c.path,
         `claim ${show(name)} is shared with ${writerOwners.length - 1} other workload(s) and the schedule writes it at a fixed ${c.subPath ? `subPath ${show(c.subPath)}` : 'root'}: every run overwrites the previous one's checkpoints`,

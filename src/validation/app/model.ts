@@ -5,6 +5,7 @@
  */
 import { EXTERNAL_ANNOTATION, ExternalReference, FLOWS_ANNOTATION, NetworkFlow } from '../../core/app-model';
 import { show } from '../../core/errors';
+import { embeddedObjects } from '../policies';
 import { PodView, namespaceOf, podViews } from '../policies/pods';
 import { describeObject } from '../validate';
 import { AppFinding } from './rules';
@@ -74,7 +75,17 @@ export class AppModel {
   private readonly externals = new Map<string, any>();
 
   constructor(manifests: readonly any[]) {
-    this.manifests = manifests.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
+    const top = manifests.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
+    // Objects Argo Workflows resource templates create at run time belong to the app too
+    // (in the workflow's namespace unless they name one); findings land on the template.
+    const embedded: any[] = [];
+    for (const [obj, e] of embeddedObjects(top)) {
+      const copy = obj.metadata?.namespace !== undefined || !e.owner.metadata?.namespace ? obj
+        : { ...obj, metadata: { ...(obj.metadata ?? {}), namespace: e.owner.metadata.namespace } };
+      EMBEDDED.set(copy, e);
+      embedded.push(copy);
+    }
+    this.manifests = [...top, ...embedded];
     for (const obj of this.manifests) {
       const kind = String(obj.kind ?? '');
       const key = this.key(kind, isClusterScoped(kind) ? '' : namespaceOf(obj), String(obj.metadata?.name ?? ''));
@@ -219,8 +230,23 @@ function stringMap(x: unknown): Record<string, string> {
 /** `Kind/namespace/name` of an object. */
 export const label = (obj: any): string => describeObject(obj);
 
-/** Builds a finding on `obj`. */
+/** Embedded objects (Argo resource templates) → where they sit in Git. */
+const EMBEDDED = new WeakMap<any, { owner: any; at: string; template: string }>();
+
+/** The object in Git: `obj` itself, or the Argo template object that creates it at run time. */
+export function gitOwner(obj: any): any {
+  return EMBEDDED.get(obj)?.owner ?? obj;
+}
+
+/** `Kind/namespace/name` of an object, or of the object in Git that creates it. */
+const gitLabel = (obj: any): string => label(EMBEDDED.get(obj)?.owner ?? obj);
+
+/** Builds a finding on `obj` (on its Argo template when the object is created by one). */
 export function finding(obj: any, rule: string, severity: 'error' | 'warning', path: string, message: string, fix: string, related: readonly any[] = []): AppFinding {
-  const others = [...new Set(related.filter((r) => r !== obj).map(label))];
-  return { object: label(obj), path, rule, severity, message, fix, ...(others.length > 0 ? { related: others } : {}) };
+  const others = [...new Set(related.filter((r) => r !== obj).map(gitLabel))];
+  const e = EMBEDDED.get(obj);
+  const where = e
+    ? { object: label(e.owner), path: `${e.at}#${path}`, message: `${label(obj)} (created by template ${show(e.template)}): ${message}` }
+    : { object: label(obj), path, message };
+  return { ...where, rule, severity, fix, ...(others.length > 0 ? { related: others } : {}) };
 }
