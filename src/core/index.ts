@@ -15,3 +15,4 @@ export * from './schedule';
 export * from './plain-api-object';
 export * from './l1-json';
 export * from './app-model';
+export * from './app-check';

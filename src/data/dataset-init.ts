@@ -19,6 +19,7 @@ import { ML_HOME, PodSecurityOptions, restrictedContainerSecurityContext, valida
 import { PERMANENT_FETCH_EXIT_CODES } from './exit-codes';
 import { DataSource, DataSourceConfig, Extract } from './source';
 import { DATASET_SYNC_WAVE, DatasetVolume, DatasetVolumeConfig, VolumeSpec, kplusVolume, renderVolume } from './volume';
+import { AppCheck } from '../core/app-check';
 
 /** Where the fetch script is mounted in the init container (run as `sh <dir>/fetch.sh`). */
 export const FETCH_SCRIPT_DIR = '/opt/cdk8s-ml';
@@ -197,6 +198,7 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   constructor(scope: Construct, id: string, props: DatasetInitProps) {
     super(scope, id);
+    AppCheck.register(this);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
     this.mountPath = this.validateMountPath(props.mountPath ?? `/data/${this.name}`);

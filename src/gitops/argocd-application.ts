@@ -3,6 +3,7 @@ import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/app
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../core/names';
+import { AppCheck } from '../core/app-check';
 
 /** Where the Application deploys. */
 export interface ArgoCdDestination {
@@ -166,6 +167,7 @@ export class ArgoCdApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
+    AppCheck.register(this);
     if (typeof props.repoURL !== 'string' || !/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(props.repoURL)) {
       fail(this, `repoURL must be an https://, ssh:// or git@ repository URL, got ${show(props.repoURL)}`);
     }

@@ -17,6 +17,7 @@ import {
   renderDistributedStepNetworkPolicy,
   validateRuntimeJobName,
 } from './distributed-step';
+import { AppCheck } from '../core/app-check';
 
 /** Name of the DAG (entrypoint) template; no step may use it. */
 export const PIPELINE_ENTRYPOINT = 'pipeline';
@@ -169,6 +170,7 @@ export class TrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
+    AppCheck.register(this);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);
     requireKubernetesVersion(this, 'TrainingPipeline (Argo Workflows)', KubernetesVersion.V1_31,

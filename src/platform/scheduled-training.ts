@@ -37,6 +37,7 @@ import {
   renderRendezvousService,
   validateNodes,
 } from '../training';
+import { AppCheck } from '../core/app-check';
 
 /** Longest CronJob name: the controller names Jobs `<cronjob>-<scheduled minutes since epoch>` (11 more characters) and Job names must stay ≤ 63. */
 export const CRONJOB_NAME_MAX = 52;
@@ -330,6 +331,7 @@ export class ScheduledTraining extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledTrainingProps) {
     super(scope, id);
+    AppCheck.register(this);
     this.name = props.name ?? fitName(toDnsLabel(this, id), CRONJOB_NAME_MAX);
     validateDnsLabel(this, 'name', this.name, CRONJOB_NAME_MAX);
     if (props.namespace !== undefined) validateDnsLabel(this, 'namespace', props.namespace);

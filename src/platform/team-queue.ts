@@ -12,6 +12,7 @@ import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
 import { validateQuantity } from '../core/quantity';
 import { setRenderTransform } from '../core/render';
+import { AppCheck } from '../core/app-check';
 
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -114,6 +115,7 @@ export class TeamQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: TeamQueueProps) {
     super(scope, id);
+    AppCheck.register(this);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);

@@ -20,6 +20,7 @@ import { Metrics } from './metrics';
 import { ModelInput, modelContribution } from './model-source';
 import { ServingPort, ServingPortRole, ServingRuntime } from './runtime';
 import { ServingTrack, intOrString, kserveSelector, namespacePeer, wholeSeconds } from './util';
+import { AppCheck } from '../core/app-check';
 
 /** A port added to the server container besides the runtime's. */
 export interface ExtraServingPort {
@@ -230,6 +231,7 @@ export class ModelServing extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
+    AppCheck.register(this);
     const runtime = props.runtime;
     if (!(runtime instanceof ServingRuntime)) fail(this, `runtime must be a ServingRuntime (ServingRuntime.vllm(...) etc.), got ${show(runtime)}`);
     this.name = validateDnsLabel(this, 'name', props.name ?? toDnsLabel(this, id), 63 - '-canary'.length);

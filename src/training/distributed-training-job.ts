@@ -39,6 +39,7 @@ import {
   validateNodes,
 } from './pod-template';
 import { Gang, Queue } from './scheduling';
+import { AppCheck } from '../core/app-check';
 
 /** JSON config value rendered into the training ConfigMap. */
 export type TrainingConfigValue = string | number | boolean | null | TrainingConfigValue[] | { readonly [key: string]: TrainingConfigValue };
@@ -175,6 +176,7 @@ export class DistributedTrainingJob extends Construct {
 
   constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
+    AppCheck.register(this);
     const backend = props.backend ?? TrainingBackend.indexedJob();
     const framework = props.framework ?? Framework.pytorch();
     const queue = props.queue ?? Queue.none();
