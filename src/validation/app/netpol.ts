@@ -5,7 +5,8 @@
  *
  * - A pod is *isolated* for a direction iff some policy in its namespace selects it
  *   (`podSelector`, `{}` = every pod) and lists that direction in `policyTypes`. Without
- *   `policyTypes`, a policy is `[Ingress]`, plus `Egress` when it has an `egress` section.
+ *   `policyTypes`, a policy is `[Ingress]`, plus `Egress` when it has egress rules (the API
+ *   server's defaulting: `egress: []` alone does not make it an egress policy).
  * - A non-isolated pod allows everything in that direction. An isolated pod allows the
  *   union of the rules of every policy that selects it with that type; `ingress: []` (or
  *   no `ingress`) under `Ingress` allows nothing.
@@ -109,7 +110,8 @@ export function policyTypes(policy: NetworkPolicyObject): Array<'Ingress' | 'Egr
   if (Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0) {
     return spec.policyTypes.filter((t: unknown): t is 'Ingress' | 'Egress' => t === 'Ingress' || t === 'Egress');
   }
-  return spec.egress !== undefined ? ['Ingress', 'Egress'] : ['Ingress'];
+  // The API server's defaulting: Egress only when the policy has egress rules (`egress: []` does not count).
+  return Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
 /** Direction of traffic relative to a selected pod. */
