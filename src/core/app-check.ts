@@ -1,9 +1,10 @@
 /**
  * The whole-app check at synth: every cdk8s-ml construct registers (once per app) a
- * validation on the app's root construct. cdk8s runs node validations at the start of
- * `app.synth()` / `app.synthYaml()`, before anything is written: the validation renders each
- * ApiObject of the app once, runs `checkApp` (validation/app) on the result, and fails the
- * synth with one message per error naming the construct path of each object involved.
+ * validation on the App. cdk8s runs node validations at the start of `app.synth()` /
+ * `app.synthYaml()`, before anything is written: the validation renders each ApiObject of
+ * the app once, runs `checkApp` (validation/app) on the result, and fails the synth with one
+ * message per error naming the construct path of each object involved. It runs once per app
+ * synth; rendering a single chart (`chart.toJson()`, `Testing.synth`) does not run it.
  *
  * Opt out per app with `AppCheck.disable(app)`, the context key `cdk8s-ml:appCheck: false`
  * (set on the App before adding children), or the environment variable
@@ -58,9 +59,39 @@ export class AppCheck {
    */
   public static register(scope: IConstruct): void {
     const root = scope.node.root;
-    if (REGISTERED.has(root)) return;
+    if (REGISTERED.has(root) || !(root instanceof App)) return;
     REGISTERED.add(root);
-    root.node.addValidation({ validate: () => (AppCheck.isEnabled(root) ? AppCheck.run(root) : []) });
+    // cdk8s validates the whole app at app.synth()/synthYaml() and again on every
+    // chart.toJson() (Testing.synth too). The app check runs once per app synth only: the
+    // App's synth methods mark the synth, the first validation inside it runs the check.
+    // A chart rendered on its own (unit tests of one construct) is not a whole app.
+    const state = { synthesizing: false, checked: false };
+    for (const method of ['synth', 'synthYaml'] as const) {
+      const original = (root as any)[method].bind(root);
+      Object.defineProperty(root, method, {
+        configurable: true,
+        writable: true,
+        value: (...args: unknown[]) => {
+          const outer = !state.synthesizing;
+          if (outer) {
+            state.synthesizing = true;
+            state.checked = false;
+          }
+          try {
+            return original(...args);
+          } finally {
+            if (outer) state.synthesizing = false;
+          }
+        },
+      });
+    }
+    root.node.addValidation({
+      validate: () => {
+        if (!state.synthesizing || state.checked) return [];
+        state.checked = true;
+        return AppCheck.isEnabled(root) ? AppCheck.run(root) : [];
+      },
+    });
   }
 
   /**
