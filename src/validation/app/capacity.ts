@@ -90,8 +90,7 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       const ns = namespaceOf(obj);
       let replicas = int(spec.replicas, 1);
       let why = `${replicas} replica(s)`;
-      for (const s of model.manifests) {
-        if (namespaceOf(s) !== ns || s.spec?.scaleTargetRef?.name !== name) continue;
+      for (const s of model.scalersOf(ns, String(name))) {
         if (s.kind === 'HorizontalPodAutoscaler' && (s.spec.scaleTargetRef.kind ?? obj.kind) === obj.kind) {
           replicas = int(s.spec.maxReplicas, replicas);
           why = `maxReplicas ${replicas} of ${label(s)}`;

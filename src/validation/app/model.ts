@@ -142,8 +142,36 @@ export class AppModel {
 
   /** Pod templates of one object. */
   public podsOf(obj: any): PodView[] {
-    return this.pods.filter((p) => p.owner === obj);
+    if (!this.podIndex) {
+      this.podIndex = new Map();
+      for (const p of this.pods) {
+        const list = this.podIndex.get(p.owner);
+        if (list) list.push(p);
+        else this.podIndex.set(p.owner, [p]);
+      }
+    }
+    return this.podIndex.get(obj) ?? [];
   }
+
+  /** HPAs and ScaledObjects of a namespace by target name. */
+  public scalersOf(namespace: string, name: string): any[] {
+    if (!this.scalerIndex) {
+      this.scalerIndex = new Map();
+      for (const s of this.manifests) {
+        if (s.kind !== 'HorizontalPodAutoscaler' && s.kind !== 'ScaledObject') continue;
+        const target = s.spec?.scaleTargetRef?.name;
+        if (typeof target !== 'string') continue;
+        const k = `${namespaceOf(s)}\u0000${target}`;
+        const list = this.scalerIndex.get(k);
+        if (list) list.push(s);
+        else this.scalerIndex.set(k, [s]);
+      }
+    }
+    return this.scalerIndex.get(`${namespace}\u0000${name}`) ?? [];
+  }
+
+  private podIndex?: Map<any, PodView[]>;
+  private scalerIndex?: Map<string, any[]>;
 
   private readArray<T>(obj: any, annotation: string, valid: (x: any) => string | undefined): T[] {
     const text = obj.metadata?.annotations?.[annotation];

@@ -119,8 +119,26 @@ export type Direction = 'Ingress' | 'Egress';
 
 /** The policies that select `pod` with `direction` among their types. */
 export function selectingPolicies(policies: readonly NetworkPolicyObject[], pod: PodEndpoint, direction: Direction): NetworkPolicyObject[] {
-  return policies.filter((p) => p?.kind === 'NetworkPolicy' && namespaceOf(p) === pod.namespace
-    && policyTypes(p).includes(direction) && labelSelectorMatches(p.spec?.podSelector, pod.labels));
+  return inNamespace(policies, pod.namespace).filter((p) => policyTypes(p).includes(direction) && labelSelectorMatches(p.spec?.podSelector, pod.labels));
+}
+
+/** Policies by namespace, computed once per policy list (a list is not mutated while checked). */
+const BY_NAMESPACE = new WeakMap<readonly NetworkPolicyObject[], Map<string, NetworkPolicyObject[]>>();
+
+function inNamespace(policies: readonly NetworkPolicyObject[], namespace: string): NetworkPolicyObject[] {
+  let index = BY_NAMESPACE.get(policies);
+  if (!index) {
+    index = new Map();
+    for (const p of policies) {
+      if (p?.kind !== 'NetworkPolicy') continue;
+      const ns = namespaceOf(p);
+      const list = index.get(ns);
+      if (list) list.push(p);
+      else index.set(ns, [p]);
+    }
+    BY_NAMESPACE.set(policies, index);
+  }
+  return index.get(namespace) ?? [];
 }
 
 /** True when `pod` is isolated for `direction`. */
