@@ -94,6 +94,20 @@ describe('cdk8s-ml validate', () => {
     expect(run('validate', '--rule', 'pss-sysctls', file)).toEqual({ code: 2, out: 'cdk8s-ml: --rule must look like <rule-id>=off|warning|error, got "pss-sysctls"\n' });
   });
 
+  test('runs the whole-app check across every file; --no-app skips it; app rules take --rule', () => {
+    const queued = job();
+    queued.metadata.labels = { ...(queued.metadata.labels ?? {}), 'kueue.x-k8s.io/queue-name': 'vision' };
+    const file = write('training.yaml', [queued]);
+    write('platform.yaml', [namespace(), networkPolicy()]);
+    const { code, out } = run('validate', temp.dir());
+    expect(code).toBe(1);
+    expect(out).toContain(`${file}: Job/team-a/train-1a2b3c4d\n  error   /metadata/labels/kueue.x-k8s.io~1queue-name [app-reference] label kueue.x-k8s.io/queue-name refers to LocalQueue "vision", which the app does not render in namespace "team-a" and nothing declares external`);
+    expect(out).toMatch(/\[app-reference\] Job\/team-a\/train-1a2b3c4d: render LocalQueue "vision" in namespace "team-a", or, when it lives outside the app on purpose, declare it with External/);
+    expect(out).toMatch(/FAILED: 2 file\(s\), 3 object\(s\), 1 error\(s\), 0 warning\(s\) \[schema \+ policies \+ app, Kubernetes 1.28\]/);
+    expect(run('validate', '--no-app', temp.dir()).out).toMatch(/^OK: .*\[schema \+ policies, Kubernetes 1.28\]/);
+    expect(run('validate', '--rule', 'app-reference=off', temp.dir()).code).toBe(0);
+  });
+
   test('fails a file that is not valid YAML', () => {
     fs.writeFileSync(path.join(temp.dir(), 'broken.yaml'), 'kind: [unclosed\n');
     const { code, out } = run('validate', temp.dir());
