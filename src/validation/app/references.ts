@@ -46,8 +46,8 @@ function resolve(model: AppModel, ref: Ref): AppFinding | undefined {
 const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
 const str = (x: unknown): x is string => typeof x === 'string' && x !== '';
 
-/** The queue labels of an object: its own, its CronJob job template's, its pod templates'. */
-export function queueLabels(obj: any, pods: readonly PodView[]): Array<{ name: string; path: string }> {
+/** Values of a Kueue label on an object: its own, its CronJob job template's, its pod templates' (first path of each value). */
+function labelValues(obj: any, pods: readonly PodView[], key: string): Array<{ name: string; path: string }> {
   const out: Array<{ name: string; path: string }> = [];
   const seen = new Set<string>();
   const add = (name: unknown, path: string) => {
@@ -56,25 +56,15 @@ export function queueLabels(obj: any, pods: readonly PodView[]): Array<{ name: s
       out.push({ name, path });
     }
   };
-  add(obj?.metadata?.labels?.[QUEUE_LABEL], `/metadata/labels/${escape(QUEUE_LABEL)}`);
-  add(obj?.spec?.jobTemplate?.metadata?.labels?.[QUEUE_LABEL], `/spec/jobTemplate/metadata/labels/${escape(QUEUE_LABEL)}`);
-  for (const p of pods) add(p.labels[QUEUE_LABEL], `${p.metadataPath}/labels/${escape(QUEUE_LABEL)}`);
+  add(obj?.metadata?.labels?.[key], `/metadata/labels/${escape(key)}`);
+  add(obj?.spec?.jobTemplate?.metadata?.labels?.[key], `/spec/jobTemplate/metadata/labels/${escape(key)}`);
+  for (const p of pods) add(p.labels[key], `${p.metadataPath}/labels/${escape(key)}`);
   return out;
 }
 
-function priorityLabels(obj: any, pods: readonly PodView[]): Array<{ name: string; path: string }> {
-  const out: Array<{ name: string; path: string }> = [];
-  const seen = new Set<string>();
-  const add = (name: unknown, path: string) => {
-    if (str(name) && !seen.has(name)) {
-      seen.add(name);
-      out.push({ name, path });
-    }
-  };
-  add(obj?.metadata?.labels?.[PRIORITY_LABEL], `/metadata/labels/${escape(PRIORITY_LABEL)}`);
-  add(obj?.spec?.jobTemplate?.metadata?.labels?.[PRIORITY_LABEL], `/spec/jobTemplate/metadata/labels/${escape(PRIORITY_LABEL)}`);
-  for (const p of pods) add(p.labels[PRIORITY_LABEL], `${p.metadataPath}/labels/${escape(PRIORITY_LABEL)}`);
-  return out;
+/** The queue labels of an object: its own, its CronJob job template's, its pod templates'. */
+export function queueLabels(obj: any, pods: readonly PodView[]): Array<{ name: string; path: string }> {
+  return labelValues(obj, pods, QUEUE_LABEL);
 }
 
 /** References of a pod template. */
@@ -184,7 +174,7 @@ function kueueRefs(model: AppModel): AppFinding[] {
           fix: `${f.fix}; with cdk8s-ml, take the queue from the namespace (MlNamespace/TeamQueue) instead of a name` });
       }
     }
-    for (const p of priorityLabels(obj, pods)) {
+    for (const p of labelValues(obj, pods, PRIORITY_LABEL)) {
       const f = resolve(model, { obj, path: p.path, kind: 'WorkloadPriorityClass', namespace: '', name: p.name, via: `label ${PRIORITY_LABEL}` });
       if (f) out.push({ ...f, message: `${f.message}: Kueue creates no Workload for it, so it never runs` });
     }
