@@ -63,6 +63,24 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     expect((await run({ strict: true, rules: { 'service-account-token': 'off' } })).success).toBe(true);
   });
 
+  test('runs the whole-app check over every manifest (fix in each location); app: false skips it', async () => {
+    const queued = job();
+    queued.metadata.labels = { ...(queued.metadata.labels ?? {}), 'kueue.x-k8s.io/queue-name': 'vision' };
+    const file = manifest('queued.yaml', [queued, networkPolicy(), namespace()]);
+    const run = async (props: any) => {
+      const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', { 'train-1a2b3c4d': { path: 'app/training/Resource' } }, false);
+      await new CdkMlValidation(props).validate(context);
+      return context.report;
+    };
+    const report = await run({});
+    expect(report.success).toBe(false);
+    const violation = report.toJson().violations.find((v: { ruleName: string }) => v.ruleName === 'app-reference (error)');
+    expect(violation.recommendation).toMatch(/^Every reference/);
+    expect(violation.violatingConstructs[0].constructPath).toBe('app/training/Resource');
+    expect(violation.violatingConstructs[0].locations[0]).toMatch(/refers to LocalQueue "vision".*\(fix: render LocalQueue "vision" in namespace "team-a"/);
+    expect((await run({ app: false })).success).toBe(true);
+  });
+
   test('fails bad properties early', () => {
     expect(() => new CdkMlValidation({ kubernetesVersion: 1.3 as any })).toThrow(
       'CdkMlValidation: kubernetesVersion must be one of 1.28, 1.31, 1.33, got 1.3 (quote it in YAML: \'1.28\')',
