@@ -208,7 +208,8 @@ const isStringMap = (x: unknown) => isObject(x) && Object.values(x).every((v) =>
 
 function validExternal(x: any): string | undefined {
   if (!isObject(x)) return 'must be an object {kind, name, namespace?}';
-  if (!REFERENCE_KINDS.includes(x.kind)) return `kind must be one of ${REFERENCE_KINDS.join(', ')}`;
+  // Kinds beyond core's ReferenceKind list are accepted (a newer construct may declare more).
+  if (typeof x.kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(x.kind)) return `kind must be a Kubernetes kind such as ${REFERENCE_KINDS.join(', ')}`;
   if (typeof x.name !== 'string' || x.name === '') return 'name must be a non-empty string';
   if (x.namespace !== undefined && typeof x.namespace !== 'string') return 'namespace must be a string';
   return undefined;

@@ -250,7 +250,7 @@ function serviceRefs(model: AppModel): AppFinding[] {
       }));
     } else if ((obj.kind === 'RoleBinding' || obj.kind === 'ClusterRoleBinding') && groupOf(obj) === 'rbac.authorization.k8s.io') {
       const role = obj.roleRef;
-      if (role?.kind === 'Role' && str(role.name) && model.find('Role', ns, role.name).length === 0) {
+      if (role?.kind === 'Role' && str(role.name) && model.find('Role', ns, role.name).length === 0 && !model.isExternal('Role', ns, role.name)) {
         out.push(finding(obj, 'app-reference', 'error', '/roleRef/name', `the RoleBinding grants Role ${show(role.name)}, which the app does not render in namespace ${show(ns)}`,
           `render Role ${show(role.name)} in namespace ${show(ns)} or bind an existing ClusterRole (roleRef.kind: ClusterRole)`));
       }

@@ -298,9 +298,9 @@ const MISTAKES: Mistake[] = [
   },
   {
     name: 'a malformed external declaration is a finding, not an exception',
-    broken: apply((a) => { setExternal(a.server, [{ kind: 'Secrets', name: 'x' }, 'y']); }),
+    broken: apply((a) => { setExternal(a.server, [{ kind: 'secret', name: 'x' }, 'y']); }),
     fixed: same,
-    rule: 'app-declaration', object: 'Deployment/team-a/server', message: /annotation ml.cdk8s.io\/external item 0: kind must be one of/,
+    rule: 'app-declaration', object: 'Deployment/team-a/server', message: /annotation ml.cdk8s.io\/external item 0: kind must be a Kubernetes kind such as LocalQueue/,
   },
 ];
 
