@@ -350,6 +350,8 @@ function selectors(model: AppModel): AppFinding[] {
 export function checkReferences(model: AppModel): AppFinding[] {
   const out: AppFinding[] = [...namespaces(model), ...kueueRefs(model)];
   for (const pod of model.pods) {
+    // A cluster-wide template no TrainJob of the app uses has no namespace to resolve in.
+    if (pod.namespace === '' && isClusterScoped(String(pod.owner?.kind))) continue;
     for (const ref of podRefs(pod)) {
       const f = resolve(model, ref);
       if (f) out.push(f);
