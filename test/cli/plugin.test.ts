@@ -74,7 +74,7 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     };
     const report = await run({});
     expect(report.success).toBe(false);
-    const violation = report.toJson().violations.find((v: { ruleName: string }) => v.ruleName === 'app-reference (error)');
+    const violation: any = report.toJson().violations.find((v: { ruleName: string }) => v.ruleName === 'app-reference (error)');
     expect(violation.recommendation).toMatch(/^Every reference/);
     expect(violation.violatingConstructs[0].constructPath).toBe('app/training/Resource');
     expect(violation.violatingConstructs[0].locations[0]).toMatch(/refers to LocalQueue "vision".*\(fix: render LocalQueue "vision" in namespace "team-a"/);
