@@ -133,6 +133,11 @@ export function checkFlows(model: AppModel): AppFinding[] {
   const out: AppFinding[] = [];
   for (const [obj, flows] of model.flows) {
     const pods = model.podsOf(obj);
+    if (pods.length === 0) {
+      out.push(finding(obj, 'app-declaration', 'warning', '/metadata/annotations/ml.cdk8s.io~1flows',
+        `${flows.length} flow(s) are declared on an object without pod templates, so no pods are known to need them: ${show(flows.map((f) => f.purpose))}`,
+        'declare flows on the workload object whose pods open or accept the connections (Job, Deployment, CronJob, JobSet, ...)'));
+    }
     for (const pod of pods) flows.forEach((f, i) => out.push(...checkFlow(model, obj, pod, f, i)));
   }
   for (const pod of model.pods) {

@@ -302,6 +302,12 @@ const MISTAKES: Mistake[] = [
     fixed: same,
     rule: 'app-declaration', object: 'Deployment/team-a/server', message: /annotation ml.cdk8s.io\/external item 0: kind must be a Kubernetes kind such as LocalQueue/,
   },
+  {
+    name: 'flows declared on an object without pods are not silently ignored (warning)',
+    broken: apply((a) => { setFlows(a.config, [{ purpose: 'fetch', direction: 'egress', peer: { kind: 'external', host: 'example.com' }, ports: [{ port: 443 }] }]); }),
+    fixed: same,
+    rule: 'app-declaration', object: 'ConfigMap/team-a/train-config', severity: 'warning', message: /1 flow\(s\) are declared on an object without pod templates/,
+  },
 ];
 
 const show = (findings: readonly AppFinding[]) => findings.map((f) => `${f.severity} ${f.object} ${f.path} [${f.rule}] ${f.message}`).join('\n');
