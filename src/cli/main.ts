@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { Command, Option } from 'commander';
 import { CheckFinding, checkManifests, groupFindings } from '../validation/check';
 import { manifestFiles, notManifestReason } from '../validation/files';
+import { APP_RULES } from '../validation/app';
 import { POLICY_RULES, PolicyRuleSetting } from '../validation/policies';
 import { SUPPORTED_KUBERNETES_VERSIONS, SupportedKubernetesVersion } from '../validation/schemas';
 import { describeObject, toManifests } from '../validation/validate';
@@ -12,6 +13,7 @@ interface ValidateCliOptions {
   readonly kubernetesVersion: SupportedKubernetesVersion;
   readonly json?: boolean;
   readonly policies: boolean;
+  readonly app: boolean;
   readonly policiesOnly?: boolean;
   readonly strict?: boolean;
   readonly gitops?: boolean;
@@ -65,6 +67,7 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
     kubernetesVersion: opts.kubernetesVersion,
     schema: !opts.policiesOnly,
     policies: opts.policies,
+    app: opts.app,
     strict: opts.strict,
     gitops: opts.gitops,
     rules: parseRuleSettings(opts.rule),
@@ -80,17 +83,24 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
     for (const s of skipped) out(`skipped ${s.file}: ${s.reason}\n`);
     for (const [key, list] of groupFindings(findings, (f) => `${f.file}: ${f.object}`)) {
       out(`${key}\n`);
-      for (const f of list) out(`  ${f.severity.padEnd(7)} ${f.path} [${f.rule}] ${f.message}\n`);
+      for (const f of list) {
+        out(`  ${f.severity.padEnd(7)} ${f.path} [${f.rule}] ${f.message}\n`);
+        if (f.related && f.related.length > 0) out(`          involves: ${f.related.join(', ')}\n`);
+      }
     }
     const fixes = new Map<string, string>();
-    for (const f of findings) if (f.fix && !fixes.has(f.rule)) fixes.set(f.rule, f.fix);
-    if (fixes.size > 0) {
+    // App findings carry a fix per finding (the reference, the flow); rules carry one per rule.
+    for (const f of findings) if (f.fix && f.source !== 'app' && !fixes.has(f.rule)) fixes.set(f.rule, f.fix);
+    const appFixes = findings.filter((f) => f.source === 'app' && f.fix);
+    if (fixes.size > 0 || appFixes.length > 0) {
       out('\nHow to fix:\n');
       for (const [rule, fix] of fixes) out(`  [${rule}] ${fix}\n`);
+      for (const f of appFixes) out(`  [${f.rule}] ${f.object}: ${f.fix}\n`);
     }
-    const checks = [opts.policiesOnly ? undefined : 'schema', opts.policies ? 'policies' : undefined].filter(Boolean).join(' + ');
+    const checks = [opts.policiesOnly ? undefined : 'schema', opts.policies ? 'policies' : undefined, opts.app ? 'app' : undefined].filter(Boolean).join(' + ');
     const skips = skipped.length > 0 ? `, ${skipped.length} skipped` : '';
-    out(`${failed ? 'FAILED' : 'OK'}: ${files.length - skipped.length} file(s)${skips}, ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]\n`);
+    out(`${failed ? 'FAILED' : 'OK'}: ${files.length - skipped.length} file(s)${skips}, ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]
+`);
   }
   return failed ? 1 : 0;
 }
@@ -105,12 +115,13 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
     .configureOutput({ writeOut: out, writeErr: out });
   program
     .command('validate')
-    .description('check YAML/JSON manifests (files or folders): strict schema validation (Kubernetes + CRDs) and policy rules')
+    .description('check YAML/JSON manifests (files or folders): strict schema validation (Kubernetes + CRDs), policy rules, and the whole-app check across all given files')
     .argument('<paths...>', 'files or folders of manifests')
     .addOption(new Option('--kubernetes-version <version>', 'target Kubernetes version').choices([...SUPPORTED_KUBERNETES_VERSIONS]).default('1.28'))
     .option('--json', 'print the result as JSON')
     .option('--no-policies', 'skip the policy rules (schema validation only)')
     .option('--policies-only', 'skip the schema validation (policy rules only)')
+    .option('--no-app', 'skip the whole-app check (references, network flows, capacity across objects)')
     .option('--strict', 'warnings fail too')
     .option('--gitops', 'treat every object as managed by Argo CD')
     .option('--rule <id=setting>', 'override a rule: <rule-id>=off|warning|error (repeatable)', collect, [])
@@ -123,7 +134,10 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
     .description('list the policy rules')
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
-      const rules = POLICY_RULES.map(({ id, severity, description, fix }) => ({ id, severity, description, fix }));
+      const rules = [
+        ...POLICY_RULES.map(({ id, severity, description, fix }) => ({ id, severity, description, fix })),
+        ...APP_RULES.map(({ id, severity, description }) => ({ id, severity, description, fix: 'each finding names its own fix' })),
+      ];
       if (opts.json) out(`${JSON.stringify(rules, null, 2)}\n`);
       else for (const r of rules) out(`${r.id.padEnd(32)} ${r.severity.padEnd(7)} ${r.description}\n`);
     });

@@ -21,3 +21,4 @@ export * from './claim';
 export * from './flows';
 export * from './app-defaults';
 export * from './server-form';
+export * from './app-check';

@@ -13,7 +13,8 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ExternalReference, ReferenceKind, declareExternal } from './app-model';
 import { fail, show } from './errors';
-import { isDnsLabel, isDnsSubdomain } from './names';
+import { isDnsLabel, isDnsSubdomain, validateDnsLabel } from './names';
+import { enrollInAppDefaults, registerAppDefault } from './app-defaults';
 
 /** Access modes of a PersistentVolumeClaim. */
 export type ClaimAccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
@@ -180,6 +181,30 @@ export class External {
     return new ExternalRef('ServiceAccount', name, undefined);
   }
 
+  /**
+   * Declares that namespace `name` exists outside the app (created by the platform team or
+   * another repository), for every object rendered under `scope` (usually a Chart). At app
+   * synth each of those objects carries the declaration in its `ml.cdk8s.io/external`
+   * annotation, so the whole-app check (and `cdk8s-ml validate` on the output) accepts
+   * objects in that namespace. Without it, an app must render the namespace (`MlNamespace`).
+   */
+  public static namespace(scope: IConstruct, name: string): void {
+    validateDnsLabel(scope, 'External.namespace name', name);
+    enrollInAppDefaults(scope);
+    const list = EXTERNAL_NAMESPACES.get(scope) ?? [];
+    if (!list.includes(name)) list.push(name);
+    EXTERNAL_NAMESPACES.set(scope, list);
+    registerAppDefault('cdk8s-ml:external-namespaces', (app) => {
+      for (const [declaring, names] of EXTERNAL_NAMESPACE_SCOPES()) {
+        if (declaring.node.root !== app) continue;
+        for (const o of declaring.node.findAll()) {
+          if (o instanceof ApiObject) declareExternal(o, names.map((n) => ({ kind: 'Namespace' as const, name: n })));
+        }
+      }
+    });
+    EXTERNAL_NAMESPACE_ROOTS.add(scope);
+  }
+
   private constructor() {}
 }
 
@@ -240,4 +265,11 @@ export function checkClaimSharing(consumer: IConstruct, what: string, ref: Resol
     const mode = modes.includes('ReadWriteOncePod') ? 'ReadWriteOncePod' : 'ReadWriteOnce';
     fail(consumer, `${what}: claim ${show(ref.name)}${ref.path ? ` (${ref.path})` : ''} is ${mode} but ${reason}; the second pod could never attach it — use a ReadWriteMany claim`);
   }
+}
+
+const EXTERNAL_NAMESPACES = new WeakMap<IConstruct, string[]>();
+/** Scopes that declared external namespaces (held weakly through their App's lifetime in practice). */
+const EXTERNAL_NAMESPACE_ROOTS = new Set<IConstruct>();
+function* EXTERNAL_NAMESPACE_SCOPES(): Iterable<[IConstruct, string[]]> {
+  for (const scope of EXTERNAL_NAMESPACE_ROOTS) yield [scope, EXTERNAL_NAMESPACES.get(scope) ?? []];
 }

@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Accelerator, External, buildMlPodSpec, declareFlows, declareUsedReferences, dnsFlow, useContributedReferences, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
+import { Accelerator, External, NetworkFlow, buildMlPodSpec, declareFlows, declareUsedReferences, dnsFlow, externalEgressRule, useContributedReferences, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
 import { DataSource, DatasetAccessMode, DatasetInit, DatasetVolume, Extract, HuggingFaceRepoType, SecretKey } from '../data';
 
 /**
@@ -67,6 +67,7 @@ export function dataChart(app: App): Chart {
   declareFlows(job, [dnsFlow(train.node.path), ...(data.flows ?? [])]);
   useContributedReferences(train, [data], 1, 'one pod');
   declareUsedReferences(train, job);
+  allowFetchEgress(train, 'resnet-train-fetch', labels, data.flows ?? []);
 
   // A cdk8s-plus consumer: the dataset attaches itself.
   const model = new DatasetInit(chart, 'qwen', {
@@ -103,5 +104,20 @@ export function dataChart(app: App): Chart {
     ],
   });
   model.attachTo(server);
+  allowFetchEgress(server, 'qwen-server-fetch', server.matchLabels, model.flows());
   return chart;
+}
+
+/**
+ * The team namespace denies egress by default (MlNamespace): a hand-made workload allows the
+ * fetch its datasets declare (DNS is allowed namespace-wide). cdk8s-ml's own workload
+ * constructs render this rule themselves.
+ */
+function allowFetchEgress(scope: Construct, name: string, podLabels: Record<string, string>, flows: readonly NetworkFlow[]): void {
+  const egress = externalEgressRule(flows);
+  if (!egress) return;
+  new k8s.KubeNetworkPolicy(scope, 'FetchEgress', {
+    metadata: { name, labels: standardLabels({ name, component: 'network', partOf: 'ml-platform' }) },
+    spec: { podSelector: { matchLabels: { ...podLabels } }, policyTypes: ['Egress'], egress: [egress] },
+  });
 }

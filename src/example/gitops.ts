@@ -12,9 +12,11 @@ export function teamNamespaceChart(app: App): { chart: Chart; namespace: MlNames
   const chart = new Chart(app, 'team-a');
   const namespace = new MlNamespace(chart, 'team-a', {
     name: 'team-a',
-    gpuQuota: 32,
-    cpuQuota: '512',
-    memoryQuota: '4Ti',
+    // Kueue's nominal quota (below) plus the un-queued serving and data workloads at their
+    // maximum replicas must fit: the whole-app check adds them up.
+    gpuQuota: 64,
+    cpuQuota: '768',
+    memoryQuota: '6Ti',
     defaults: { cpu: '500m', memory: '1Gi' },
     queue: {
       flavors: [{ name: 'h100', nodeLabels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' }, cpu: '512', memory: '4Ti', gpu: 32 }],

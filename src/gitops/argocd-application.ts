@@ -4,6 +4,8 @@ import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../core/names';
 import { enrollInAppDefaults } from '../core/app-defaults';
+import { declareExternal } from '../core/app-model';
+import { AppCheck } from '../core/app-check';
 
 /** Where the Application deploys. */
 export interface ArgoCdDestination {
@@ -201,6 +203,7 @@ export class ArgoCdApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    AppCheck.register(this);
     if (typeof props.repoURL !== 'string' || !/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(props.repoURL)) {
       fail(this, `repoURL must be an https://, ssh:// or git@ repository URL, got ${show(props.repoURL)}`);
     }
@@ -261,5 +264,7 @@ export class ArgoCdApplication extends Construct {
         ignoreDifferences: props.kueueManaged ?? true ? KUEUE_IGNORE_DIFFERENCES.map((d) => ({ ...d })) : undefined,
       },
     });
+    // Argo CD's own namespace is installed with Argo CD, never by the app it syncs.
+    declareExternal(this.resource, [{ kind: 'Namespace', name: namespace }]);
   }
 }

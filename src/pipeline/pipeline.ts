@@ -6,7 +6,6 @@ import { IPodContributor, useContributedReferences } from '../core/attach';
 import { fail, show } from '../core/errors';
 import { dnsFlow, externalEgressRule } from '../core/flows';
 import { ResolvedReference, checkClaimSharing, declareUsedReferences, useReference } from '../core/refs';
-import { trainingFlows } from '../training/network';
 import { standardLabels } from '../core/labels';
 import { fitName, toDnsLabel, validateDnsLabel, validateLabels } from '../core/names';
 import { PodSecurityOptions, validatePodSecurity } from '../core/security';
@@ -23,6 +22,7 @@ import {
   validateRuntimeJobName,
 } from './distributed-step';
 import { enrollInAppDefaults } from '../core/app-defaults';
+import { AppCheck } from '../core/app-check';
 
 /** Name of the DAG (entrypoint) template; no step may use it. */
 export const PIPELINE_ENTRYPOINT = 'pipeline';
@@ -178,6 +178,7 @@ export class TrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    AppCheck.register(this);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);
     requireKubernetesVersion(this, 'TrainingPipeline (Argo Workflows)', KubernetesVersion.V1_31,
@@ -326,8 +327,10 @@ export class TrainingPipeline extends Construct {
     if (this.workspaceClaim) checkClaimSharing(step, 'workspace', this.workspaceClaim, false, options.nodes, `the step runs ${options.nodes} pods, one per node`);
     const labels = stepLabels(this.labels, name);
     renderDistributedStepNetworkPolicy(step, fitName(`${this.name}-${name}-peers`, 63), labels, options);
-    const peers = trainingFlows(step, { podSelector: labels, ports: options.framework.ports, nodes: options.nodes, network: options.network, datasetFlows: [] });
-    declareFlows(this.workflowTemplate, peers.filter((f) => f.purpose !== 'dns'));
+    // The step's peer flows (rendezvous, collectives) are between the pods of the Job Argo
+    // creates at run time, and the peers NetworkPolicy above allows exactly them. They are not
+    // declared on the WorkflowTemplate: its annotation speaks for every step pod, and would
+    // claim that all steps talk to the training pods.
     return step;
   }
 

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { enrollInAppDefaults } from '../core/app-defaults';
+import { AppCheck } from '../core/app-check';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { validateDnsSubdomain } from '../core/names';
@@ -50,6 +51,7 @@ export class WorkloadPriorityClass extends Construct implements IWorkloadPriorit
   constructor(scope: Construct, id: string, props: PriorityClassProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    AppCheck.register(this);
     this.name = validateClass(this, id, props, 2147483647);
     this.resource = new PlainApiObject(this, 'Resource', {
       apiVersion: 'kueue.x-k8s.io/v1beta2',
@@ -79,6 +81,7 @@ export class PriorityClass extends Construct implements IPriorityClass {
   constructor(scope: Construct, id: string, props: PriorityClassProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    AppCheck.register(this);
     // values above one billion are reserved for system classes
     this.name = validateClass(this, id, props, 1000000000);
     if (this.name.startsWith('system-')) fail(this, `name must not start with "system-" (reserved), got ${show(this.name)}`);

@@ -14,6 +14,7 @@ import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } fr
 import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { setRenderTransform } from '../core/render';
 import { enrollInAppDefaults } from '../core/app-defaults';
+import { AppCheck } from '../core/app-check';
 
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -120,6 +121,7 @@ export class TeamQueue extends Construct implements ILocalQueue {
     super(scope, id);
     enrollInAppDefaults(this);
     this.namespace = props.namespace;
+    AppCheck.register(this);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);

@@ -21,7 +21,8 @@ export interface IngressExposeOptions {
    */
   readonly tls?: boolean;
   /**
-   * Secret holding the TLS certificate (e.g. issued by cert-manager).
+   * Secret holding the TLS certificate (e.g. issued by cert-manager). It lives outside the
+   * app: the Ingress declares it external (`ml.cdk8s.io/external`) for the whole-app check.
    * @default - `<name>-tls`
    */
   readonly tlsSecretName?: string;

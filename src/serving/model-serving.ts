@@ -10,7 +10,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { buildMlPodSpec, PodSchedulingProps, PodSecurityProps } from '../core/pod';
 import { Accelerator, ComputeResources } from '../core/resources';
 import { KubernetesVersion, requireKubernetesVersion, targetKubernetesVersion } from '../core/version';
-import { NetworkFlow, declareFlows } from '../core/app-model';
+import { NetworkFlow, declareExternal, declareFlows } from '../core/app-model';
 import { useContributedReferences } from '../core/attach';
 import { declareUsedReferences } from '../core/refs';
 import { Autoscaling } from './autoscaling';
@@ -25,6 +25,7 @@ import { ModelInput, modelContribution } from './model-source';
 import { ServingPort, ServingPortRole, ServingRuntime } from './runtime';
 import { ServingTrack, intOrString, kserveSelector, namespacePeer, wholeSeconds } from './util';
 import { enrollInAppDefaults } from '../core/app-defaults';
+import { AppCheck } from '../core/app-check';
 
 /** A port added to the server container besides the runtime's. */
 export interface ExtraServingPort {
@@ -238,6 +239,7 @@ export class ModelServing extends Construct {
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    AppCheck.register(this);
     const runtime = props.runtime;
     if (!(runtime instanceof ServingRuntime)) fail(this, `runtime must be a ServingRuntime (ServingRuntime.vllm(...) etc.), got ${show(runtime)}`);
     this.name = validateDnsLabel(this, 'name', props.name ?? toDnsLabel(this, id), 63 - '-canary'.length);
@@ -528,14 +530,18 @@ export class ModelServing extends Construct {
       http: { paths: [{ path: o.path ?? '/', pathType: 'Prefix', backend: { service: { name: service, port: { name: expose.portName } } } }] },
     });
     const annotations = o.annotations && Object.keys(o.annotations).length > 0 ? { ...o.annotations } : undefined;
-    new k8s.KubeIngress(this, 'Ingress', {
+    const tlsSecret = o.tlsSecretName ?? `${this.name}-tls`;
+    const ingress = new k8s.KubeIngress(this, 'Ingress', {
       metadata: { name: this.name, labels: stable.labels, annotations },
       spec: {
         ingressClassName: o.className,
         rules: [rule(stable.name)],
-        tls: o.tls ? [{ hosts: [o.host!], secretName: o.tlsSecretName ?? `${this.name}-tls` }] : undefined,
+        tls: o.tls ? [{ hosts: [o.host!], secretName: tlsSecret }] : undefined,
       },
     });
+    // The certificate Secret is issued outside the app (cert-manager, an operator): declared
+    // external for the whole-app check.
+    if (o.tls) declareExternal(ingress, [{ kind: 'Secret', name: tlsSecret }]);
     if (canary) {
       new k8s.KubeIngress(this, 'CanaryIngress', {
         metadata: {

@@ -44,6 +44,7 @@ import {
 } from './pod-template';
 import { Gang, Queue } from './scheduling';
 import { enrollInAppDefaults } from '../core/app-defaults';
+import { AppCheck } from '../core/app-check';
 
 /** JSON config value rendered into the training ConfigMap. */
 export type TrainingConfigValue = string | number | boolean | null | TrainingConfigValue[] | { readonly [key: string]: TrainingConfigValue };
@@ -183,6 +184,7 @@ export class DistributedTrainingJob extends Construct {
   constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
     enrollInAppDefaults(this);
+    AppCheck.register(this);
     const backend = props.backend ?? TrainingBackend.indexedJob();
     const framework = props.framework ?? Framework.pytorch();
     const queue = props.queue ?? Queue.none();

@@ -1,6 +1,7 @@
 /**
  * One entry point for both output checks: strict schema validation and the policy rules.
  */
+import { APP_RULE_IDS, checkApp } from './app';
 import { PolicyOptions, PolicySeverity, checkPolicies } from './policies';
 import { ManifestInput, ValidateOptions, ValidationFinding, describeObject, toManifests, validateManifests } from './validate';
 
@@ -17,6 +18,13 @@ export interface CheckOptions extends ValidateOptions, PolicyOptions {
    */
   readonly policies?: boolean;
   /**
+   * Run the whole-app check (references resolve or are declared external, declared network
+   * flows pass the NetworkPolicies, capacity adds up): pass every object deployed together.
+   * Its rule ids (`app-…`) can be set in `rules` like policy rules.
+   * @default true
+   */
+  readonly app?: boolean;
+  /**
    * Warnings fail the check too (`valid` is false when there is any finding).
    * @default false - only errors fail
    */
@@ -27,8 +35,10 @@ export interface CheckOptions extends ValidateOptions, PolicyOptions {
 export interface CheckFinding extends ValidationFinding {
   /** `error` or `warning` (schema findings are always errors). */
   readonly severity: PolicySeverity;
-  /** `schema` (strict validation) or `policy` (a policy rule). */
-  readonly source: 'schema' | 'policy';
+  /** `schema` (strict validation), `policy` (a policy rule) or `app` (the whole-app check). */
+  readonly source: 'schema' | 'policy' | 'app';
+  /** Other objects involved (app findings), `Kind/namespace/name`. */
+  readonly related?: readonly string[];
   /** How to fix it (policy findings). */
   readonly fix?: string;
 }
@@ -57,8 +67,14 @@ export function checkManifests(input: ManifestInput, options: CheckOptions = {})
   if (options.schema ?? true) {
     for (const f of validateManifests(manifests, options).findings) findings.push({ ...f, severity: 'error', source: 'schema' });
   }
+  const rules = Object.entries(options.rules ?? {});
+  const policyRules = Object.fromEntries(rules.filter(([id]) => !APP_RULE_IDS.includes(id)));
+  const appRules = Object.fromEntries(rules.filter(([id]) => APP_RULE_IDS.includes(id)));
   if (options.policies ?? true) {
-    for (const f of checkPolicies(manifests, options).findings) findings.push({ ...f, source: 'policy' });
+    for (const f of checkPolicies(manifests, { ...options, rules: policyRules }).findings) findings.push({ ...f, source: 'policy' });
+  }
+  if (options.app ?? true) {
+    for (const f of checkApp(manifests, { rules: appRules }).findings) findings.push({ ...f, source: 'app' });
   }
   const first = new Map<string, number>();
   manifests.forEach((m, i) => {
@@ -105,6 +121,7 @@ export function formatCheckReport(findings: readonly CheckFinding[], options: { 
     lines.push(object);
     for (const f of list) {
       lines.push(`  ${f.severity.padEnd(7)} ${f.path} [${f.rule}] ${f.message}`);
+      if (f.related && f.related.length > 0) lines.push(`          involves: ${f.related.join(', ')}`);
       if (options.fixes && f.fix) lines.push(`          fix: ${f.fix}`);
     }
   }

@@ -1,5 +1,5 @@
 /**
- * cdk8s validation plugin: runs `checkManifests` (strict schemas + policy rules) on what
+ * cdk8s validation plugin: runs `checkManifests` (strict schemas + policy rules + the whole-app check) on what
  * `cdk8s synth` wrote and reports through the cdk8s plugin report API.
  *
  * ```yaml
@@ -14,6 +14,7 @@
  * ```
  */
 import * as fs from 'fs';
+import { appRuleDescription } from './app';
 import { CheckFinding, CheckOptions, checkManifests } from './check';
 import { notManifestReason } from './files';
 import { POLICY_ANNOTATION_RULE, POLICY_RULES, PolicyRuleSetting } from './policies';
@@ -72,6 +73,11 @@ export interface CdkMlValidationProps {
    */
   readonly policies?: boolean;
   /**
+   * Run the whole-app check over every synthesized manifest (references, network flows, capacity).
+   * @default true
+   */
+  readonly app?: boolean;
+  /**
    * Warnings fail the synth too.
    * @default false
    */
@@ -93,7 +99,7 @@ export interface CdkMlValidationProps {
   readonly allowUnknownKinds?: boolean | readonly string[];
 }
 
-const BOOLEAN_PROPS = ['schema', 'policies', 'strict', 'gitops'] as const;
+const BOOLEAN_PROPS = ['schema', 'policies', 'app', 'strict', 'gitops'] as const;
 const KNOWN_PROPS = ['kubernetesVersion', 'rules', 'allowUnknownKinds', ...BOOLEAN_PROPS];
 
 /**
@@ -161,6 +167,7 @@ function toViolations(findings: readonly CheckFinding[], origin: ReadonlyMap<str
   const byRule = new Map<string, { sample: CheckFinding; resources: Map<string, PluginViolatingResource> }>();
   for (const f of findings) {
     const ruleName = `${f.source === 'schema' ? `schema/${f.rule}` : f.rule} (${f.severity})`;
+    const fixNote = f.source === 'app' ? ` (fix: ${f.fix})` : '';
     let entry = byRule.get(ruleName);
     if (!entry) {
       entry = { sample: f, resources: new Map() };
@@ -172,12 +179,12 @@ function toViolations(findings: readonly CheckFinding[], origin: ReadonlyMap<str
       resource = { resourceName: where.name, locations: [], manifestPath: where.file };
       entry.resources.set(f.object, resource);
     }
-    resource.locations.push(`${f.object} ${f.path}: ${f.message}`);
+    resource.locations.push(`${f.object} ${f.path}: ${f.message}${fixNote}`);
   }
   return [...byRule].map(([ruleName, { sample, resources }]) => ({
     ruleName,
     recommendation: recommendation(sample, version),
-    fix: sample.fix ?? 'Fix or remove the field named in each location.',
+    fix: sample.source === 'app' ? 'Each location ends with its fix.' : sample.fix ?? 'Fix or remove the field named in each location.',
     violatingResources: [...resources.values()],
   }));
 }
@@ -185,5 +192,6 @@ function toViolations(findings: readonly CheckFinding[], origin: ReadonlyMap<str
 function recommendation(f: CheckFinding, version: string): string {
   if (f.source === 'schema') return `Objects must match the Kubernetes ${version} API definitions or the CRD schema exactly (unknown fields are errors).`;
   if (f.rule === POLICY_ANNOTATION_RULE) return 'Disable annotations name a known rule and give a reason.';
+  if (f.source === 'app') return appRuleDescription(f.rule) ?? f.message;
   return POLICY_RULES.find((r) => r.id === f.rule)?.description ?? f.message;
 }

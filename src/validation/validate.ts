@@ -153,7 +153,9 @@ export function toManifests(input: ManifestInput): any[] {
     if (typeof x === 'string') {
       for (const doc of parseAllDocuments(x)) {
         if (doc.errors.length > 0) throw new Error(`validateManifests: invalid YAML: ${doc.errors[0].message}`);
-        visit(doc.toJSON());
+        const value = doc.toJSON();
+        // A document that is a plain scalar is no manifest (and must not be parsed again).
+        if (typeof value === 'object') visit(value);
       }
     } else if (Array.isArray(x)) {
       x.forEach(visit);

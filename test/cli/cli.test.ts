@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from '../../src/cli/main';
 import { POLICY_RULES } from '../../src/validation/policies';
-import { deployment, job, networkPolicy, pdb, service, specOf } from '../policies/manifests';
+import { APP_RULES } from '../../src/validation/app';
+import { deployment, job, namespace, networkPolicy, pdb, service, specOf } from '../policies/manifests';
 import { useTempDir } from './temp-dir';
 
 const temp = useTempDir('cdk8s-ml-cli-');
@@ -24,9 +25,9 @@ describe('cdk8s-ml validate', () => {
   test('passes a compliant folder; cross-object rules see every file', () => {
     write('serving/deployment.yaml', [deployment()]);
     write('serving/service.yaml', [service(), pdb()]);
-    write('platform.yaml', [networkPolicy()]);
+    write('platform.yaml', [namespace(), networkPolicy()]);
     const { code, out } = run('validate', temp.dir());
-    expect(out).toBe('OK: 3 file(s), 4 object(s), 0 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]\n');
+    expect(out).toBe('OK: 3 file(s), 5 object(s), 0 error(s), 0 warning(s) [schema + policies + app, Kubernetes 1.28]\n');
     expect(code).toBe(0);
   });
 
@@ -34,7 +35,7 @@ describe('cdk8s-ml validate', () => {
     const d = deployment();
     specOf(d).containers[0].image = 'vllm/vllm-openai:latest';
     specOf(d).containers[0].imagePullPolicy = 'sometimes';
-    const file = write('app.yaml', [d, service(), pdb(), networkPolicy()]);
+    const file = write('app.yaml', [d, service(), pdb(), networkPolicy(), namespace()]);
     const { code, out } = run('validate', file);
     expect(code).toBe(1);
     expect(out.split('\n')).toEqual([
@@ -44,35 +45,35 @@ describe('cdk8s-ml validate', () => {
       '',
       'How to fix:',
       `  [image-tag] ${POLICY_RULES.find((r) => r.id === 'image-tag')!.fix}`,
-      'FAILED: 1 file(s), 4 object(s), 2 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]',
+      'FAILED: 1 file(s), 5 object(s), 2 error(s), 0 warning(s) [schema + policies + app, Kubernetes 1.28]',
       '',
     ]);
   });
 
   test('--json prints every finding with its file, source and severity', () => {
-    const file = write('job.yaml', [tokenJob(), networkPolicy()]);
+    const file = write('job.yaml', [tokenJob(), networkPolicy(), namespace()]);
     const { code, out } = run('validate', '--json', file);
     expect(code).toBe(0);
     const json = JSON.parse(out);
-    expect(json).toMatchObject({ files: 1, objects: 2, valid: true, errors: 0, warnings: 1 });
+    expect(json).toMatchObject({ files: 1, objects: 3, valid: true, errors: 0, warnings: 1 });
     expect(json.findings).toEqual([expect.objectContaining({
       file, object: 'Job/team-a/train-1a2b3c4d', rule: 'service-account-token', severity: 'warning', source: 'policy',
     })]);
   });
 
   test('--strict makes warnings fail', () => {
-    const file = write('job.yaml', [tokenJob(), networkPolicy()]);
+    const file = write('job.yaml', [tokenJob(), networkPolicy(), namespace()]);
     expect(run('validate', file).code).toBe(0);
     const { code, out } = run('validate', '--strict', file);
     expect(code).toBe(1);
-    expect(out).toMatch(/FAILED: .* 0 error\(s\), 1 warning\(s\) \[schema \+ policies, Kubernetes 1.28, strict\]/);
+    expect(out).toMatch(/FAILED: .* 0 error\(s\), 1 warning\(s\) \[schema \+ policies \+ app, Kubernetes 1.28, strict\]/);
   });
 
   test('--no-policies runs the schema only, --policies-only the policies only', () => {
     const j = job();
     specOf(j).containers[0].image = 'app:latest';
     specOf(j).containers[0].bogus = true;
-    const file = write('job.yaml', [j, networkPolicy()]);
+    const file = write('job.yaml', [j, networkPolicy(), namespace()]);
     const schemaOnly = run('validate', '--no-policies', '--json', file);
     expect(JSON.parse(schemaOnly.out).findings.map((f: any) => f.rule)).toEqual(['unknown-field']);
     const policiesOnly = run('validate', '--policies-only', '--json', file);
@@ -83,7 +84,7 @@ describe('cdk8s-ml validate', () => {
   test('--kubernetes-version, --gitops and --rule reach the checks', () => {
     const j = job({}, { ttlSecondsAfterFinished: 600 });
     specOf(j).securityContext.sysctls = [{ name: 'net.ipv4.tcp_fin_timeout', value: '30' }];
-    const file = write('job.yaml', [j, networkPolicy()]);
+    const file = write('job.yaml', [j, networkPolicy(), namespace()]);
     const rules = (...args: string[]) => JSON.parse(run('validate', '--json', '--policies-only', ...args, file).out).findings.map((f: any) => f.rule);
     expect(rules()).toEqual(['pss-sysctls']);
     expect(rules('--kubernetes-version', '1.31')).toEqual([]);
@@ -94,19 +95,19 @@ describe('cdk8s-ml validate', () => {
   });
 
   test('skips files that are not Kubernetes manifests and says so (construct-metadata.json)', () => {
-    write('training.k8s.yaml', [job(), networkPolicy()]);
+    write('training.k8s.yaml', [namespace(), job(), networkPolicy()]);
     const meta = path.join(temp.dir(), 'construct-metadata.json');
     // What cdk8s synth writes beside the manifests when a validation plugin is configured.
     fs.writeFileSync(meta, JSON.stringify({ version: '1.0.0', resources: { 'train-1a2b3c4d': { path: 'training/o0' } } }));
     const { code, out } = run('validate', temp.dir());
     expect(out).toBe([
       `skipped ${meta}: not a Kubernetes manifest (no document has apiVersion or kind)`,
-      'OK: 1 file(s), 1 skipped, 2 object(s), 0 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]',
+      'OK: 1 file(s), 1 skipped, 3 object(s), 0 error(s), 0 warning(s) [schema + policies + app, Kubernetes 1.28]',
       '',
     ].join('\n'));
     expect(code).toBe(0);
     const json = JSON.parse(run('validate', '--json', temp.dir()).out);
-    expect(json).toMatchObject({ files: 1, skipped: [{ file: meta, reason: 'not a Kubernetes manifest (no document has apiVersion or kind)' }], objects: 2, valid: true });
+    expect(json).toMatchObject({ files: 1, skipped: [{ file: meta, reason: 'not a Kubernetes manifest (no document has apiVersion or kind)' }], objects: 3, valid: true });
   });
 
   test('fails a manifest file in which one document lacks kind (only files without any apiVersion or kind are skipped)', () => {
@@ -117,6 +118,20 @@ describe('cdk8s-ml validate', () => {
     expect(code).toBe(1);
     expect(out).not.toMatch(/skipped/);
     expect(out).toMatch(/FAILED: 1 file\(s\), 2 object\(s\)/);
+  });
+
+  test('runs the whole-app check across every file; --no-app skips it; app rules take --rule', () => {
+    const queued = job();
+    queued.metadata.labels = { ...(queued.metadata.labels ?? {}), 'kueue.x-k8s.io/queue-name': 'vision' };
+    const file = write('training.yaml', [queued]);
+    write('platform.yaml', [namespace(), networkPolicy()]);
+    const { code, out } = run('validate', temp.dir());
+    expect(code).toBe(1);
+    expect(out).toContain(`${file}: Job/team-a/train-1a2b3c4d\n  error   /metadata/labels/kueue.x-k8s.io~1queue-name [app-reference] label kueue.x-k8s.io/queue-name refers to LocalQueue "vision", which the app does not render in namespace "team-a" and nothing declares external`);
+    expect(out).toMatch(/\[app-reference\] Job\/team-a\/train-1a2b3c4d: render LocalQueue "vision" in namespace "team-a", or, when it lives outside the app on purpose, declare it with External/);
+    expect(out).toMatch(/FAILED: 2 file\(s\), 3 object\(s\), 1 error\(s\), 0 warning\(s\) \[schema \+ policies \+ app, Kubernetes 1.28\]/);
+    expect(run('validate', '--no-app', temp.dir()).out).toMatch(/^OK: .*\[schema \+ policies, Kubernetes 1.28\]/);
+    expect(run('validate', '--rule', 'app-reference=off', temp.dir()).code).toBe(0);
   });
 
   test('fails a file that is not valid YAML', () => {
@@ -131,8 +146,9 @@ describe('cdk8s-ml rules', () => {
   test('lists every rule with its severity', () => {
     const { code, out } = run('rules');
     expect(code).toBe(0);
-    expect(out.trim().split('\n')).toHaveLength(POLICY_RULES.length);
+    expect(out.trim().split('\n')).toHaveLength(POLICY_RULES.length + APP_RULES.length);
     expect(out).toMatch(/^pss-host-process +error +Pod Security baseline/m);
-    expect(JSON.parse(run('rules', '--json').out).map((r: any) => r.id)).toEqual(POLICY_RULES.map((r) => r.id));
+    expect(out).toMatch(/^app-flow +error +Every declared network flow/m);
+    expect(JSON.parse(run('rules', '--json').out).map((r: any) => r.id)).toEqual([...POLICY_RULES.map((r) => r.id), ...APP_RULES.map((r) => r.id)]);
   });
 });

@@ -7,7 +7,7 @@ import * as ts from 'typescript';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/main';
 import { CdkMlValidation } from '../../src/validation/plugin';
-import { job, networkPolicy, specOf } from '../policies/manifests';
+import { job, namespace, networkPolicy, specOf } from '../policies/manifests';
 import { useTempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -23,19 +23,19 @@ function badJob(): any {
 
 describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () => {
   test('passes compliant manifests', async () => {
-    const context = new ValidationContext([manifest('ok.yaml', [job(), networkPolicy()])], 'cdk8s-ml', '0.1.0', {}, false);
+    const context = new ValidationContext([manifest('ok.yaml', [job(), networkPolicy(), namespace()])], 'cdk8s-ml', '0.1.0', {}, false);
     await new CdkMlValidation().validate(context);
     expect(context.report.success).toBe(true);
-    expect(context.report.toJson()).toMatchObject({ violations: [], summary: { status: 'success', metadata: { objects: '2', errors: '0', warnings: '0', kubernetesVersion: '1.28' } } });
+    expect(context.report.toJson()).toMatchObject({ violations: [], summary: { status: 'success', metadata: { objects: '3', errors: '0', warnings: '0', kubernetesVersion: '1.28' } } });
   });
 
   test('fails with one violation per rule, located by object and path, mapped to construct paths', async () => {
-    const file = manifest('bad.yaml', [badJob(), networkPolicy()]);
+    const file = manifest('bad.yaml', [badJob(), networkPolicy(), namespace()]);
     const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', { 'train-1a2b3c4d': { path: 'app/training/Resource' } }, false);
     await new CdkMlValidation({ kubernetesVersion: '1.31' }).validate(context);
     expect(context.report.success).toBe(false);
     const json = context.report.toJson();
-    expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.31', objects: '2', errors: '2', warnings: '1' });
+    expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.31', objects: '3', errors: '2', warnings: '1' });
     expect(json.violations.map((v: { ruleName: string }) => v.ruleName)).toEqual(['schema/unknown-field (error)', 'image-tag (error)', 'service-account-token (warning)']);
     expect(json.violations[1]).toEqual({
       ruleName: 'image-tag (error)',
@@ -53,7 +53,7 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
   test('warnings fail only with strict; rules can be turned off', async () => {
     const j = job();
     delete specOf(j).automountServiceAccountToken;
-    const file = manifest('warn.yaml', [j, networkPolicy()]);
+    const file = manifest('warn.yaml', [j, networkPolicy(), namespace()]);
     const run = async (props: any) => {
       const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', {}, false);
       await new CdkMlValidation(props).validate(context);
@@ -62,6 +62,24 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     expect((await run({})).success).toBe(true);
     expect((await run({ strict: true })).success).toBe(false);
     expect((await run({ strict: true, rules: { 'service-account-token': 'off' } })).success).toBe(true);
+  });
+
+  test('runs the whole-app check over every manifest (fix in each location); app: false skips it', async () => {
+    const queued = job();
+    queued.metadata.labels = { ...(queued.metadata.labels ?? {}), 'kueue.x-k8s.io/queue-name': 'vision' };
+    const file = manifest('queued.yaml', [queued, networkPolicy(), namespace()]);
+    const run = async (props: any) => {
+      const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', { 'train-1a2b3c4d': { path: 'app/training/Resource' } }, false);
+      await new CdkMlValidation(props).validate(context);
+      return context.report;
+    };
+    const report = await run({});
+    expect(report.success).toBe(false);
+    const violation: any = report.toJson().violations.find((v: { ruleName: string }) => v.ruleName === 'app-reference (error)');
+    expect(violation.recommendation).toMatch(/^Every reference/);
+    expect(violation.violatingConstructs[0].constructPath).toBe('app/training/Resource');
+    expect(violation.violatingConstructs[0].locations[0]).toMatch(/refers to LocalQueue "vision".*\(fix: render LocalQueue "vision" in namespace "team-a"/);
+    expect((await run({ app: false })).success).toBe(true);
   });
 
   test('fails bad properties early', () => {
@@ -108,7 +126,7 @@ describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
     projects.push(project);
     fs.writeFileSync(path.join(project, 'app.js'), [
       `const { App, Chart, ApiObject } = require(${JSON.stringify(require.resolve('cdk8s'))});`,
-      `const objects = ${JSON.stringify(bad ? [badJob(), networkPolicy()] : [job(), networkPolicy()])};`,
+      `const objects = ${JSON.stringify(bad ? [badJob(), networkPolicy(), namespace()] : [job(), networkPolicy(), namespace()])};`,
       'const app = new App();',
       "const chart = new Chart(app, 'training');",
       'objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));',
@@ -165,7 +183,7 @@ describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
     const code = runCli(['validate', '--gitops', dist], (s) => { out += s; });
     expect(out).toBe([
       `skipped ${path.join(dist, 'construct-metadata.json')}: not a Kubernetes manifest (no document has apiVersion or kind)`,
-      'OK: 1 file(s), 1 skipped, 2 object(s), 0 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]',
+      'OK: 1 file(s), 1 skipped, 3 object(s), 0 error(s), 0 warning(s) [schema + policies + app, Kubernetes 1.28]',
       '',
     ].join('\n'));
     expect(code).toBe(0);

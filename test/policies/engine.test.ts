@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { CheckFinding, checkManifests, formatCheckReport } from '../../src/validation/check';
 import { POLICY_RULES, checkPolicies, disablePolicyAnnotation } from '../../src/validation/policies';
-import { deployment, findings, job, networkPolicy, pdb, service, specOf } from './manifests';
+import { deployment, findings, job, namespace, networkPolicy, pdb, service, specOf } from './manifests';
 
 describe('argocd-job-ttl', () => {
   const ttl = { ttlSecondsAfterFinished: 3600 };
@@ -97,34 +97,35 @@ describe('checkManifests', () => {
   };
 
   test('combines schema and policy findings, grouped by object', () => {
-    const result = checkManifests([networkPolicy(), badJob()]);
+    const result = checkManifests([networkPolicy(), badJob(), namespace()]);
     expect(result.findings.map((f: CheckFinding) => [f.object, f.source, f.rule, f.severity])).toEqual([
       ['Job/team-a/train-1a2b3c4d', 'schema', 'enum', 'error'],
       ['Job/team-a/train-1a2b3c4d', 'policy', 'image-tag', 'error'],
     ]);
-    expect(result).toMatchObject({ valid: false, objectCount: 2, errorCount: 2, warningCount: 0 });
+    expect(result).toMatchObject({ valid: false, objectCount: 3, errorCount: 2, warningCount: 0 });
   });
 
   test('accepts YAML, charts and apps; runs one side only on request', () => {
-    const yaml = [networkPolicy(), badJob()].map((o) => stringify(o)).join('---\n');
+    const yaml = [networkPolicy(), badJob(), namespace()].map((o) => stringify(o)).join('---\n');
     expect(checkManifests(yaml, { policies: false }).findings.map((f) => f.rule)).toEqual(['enum']);
     expect(checkManifests(yaml, { schema: false }).findings.map((f) => f.rule)).toEqual(['image-tag']);
     const app = new App();
     const chart = new Chart(app, 'c', { namespace: 'team-a' });
     new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' }, data: { password: 'hunter2' } });
+    new k8s.KubeNamespace(chart, 'ns', { metadata: { name: 'team-a' } });
     expect(checkManifests(chart).findings.map((f) => f.rule)).toEqual(['literal-secret']);
-    expect(checkManifests(app).objectCount).toBe(1);
+    expect(checkManifests(app).objectCount).toBe(2);
   });
 
   test('strict: warnings fail', () => {
     const j = job();
     delete specOf(j).automountServiceAccountToken;
-    expect(checkManifests([j, networkPolicy()]).valid).toBe(true);
-    expect(checkManifests([j, networkPolicy()], { strict: true }).valid).toBe(false);
+    expect(checkManifests([j, networkPolicy(), namespace()]).valid).toBe(true);
+    expect(checkManifests([j, networkPolicy(), namespace()], { strict: true }).valid).toBe(false);
   });
 
   test('formats a readable report', () => {
-    const report = formatCheckReport(checkManifests([badJob(), networkPolicy()]).findings, { fixes: true });
+    const report = formatCheckReport(checkManifests([badJob(), networkPolicy(), namespace()]).findings, { fixes: true });
     expect(report).toMatchSnapshot();
   });
 });

@@ -87,6 +87,11 @@ export function hpa(extra: Record<string, any> = {}): any {
   };
 }
 
+/** The Namespace the other helpers' objects live in (the whole-app check wants it rendered). */
+export function namespace(): any {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } };
+}
+
 /** A NetworkPolicy selecting every pod of the namespace (default deny ingress). */
 export function networkPolicy(podSelector: any = {}): any {
   return {

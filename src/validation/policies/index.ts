@@ -13,6 +13,7 @@ import { escape, podViews } from './pods';
 import { RELATION_RULES } from './relations';
 import { PolicyContext, PolicyFinding, PolicyOptions, PolicyResult, PolicyRule } from './types';
 import { WORKLOAD_RULES } from './workload';
+import { APP_RULE_IDS } from '../app/rules';
 
 export * from './types';
 export { podViews, podViewsOf } from './pods';
@@ -31,7 +32,7 @@ export const POLICY_ANNOTATION_RULE = 'policy-annotation';
 export const POLICY_RULES: readonly PolicyRule[] = [...POD_SECURITY_RULES, ...WORKLOAD_RULES, ...RELATION_RULES, ...GITOPS_RULES];
 
 /** An object a top-level object creates at run time (an Argo `resource` template's manifest). */
-interface Embedded {
+export interface Embedded {
   readonly owner: any;
   /** JSON pointer of the manifest string inside the owner. */
   readonly at: string;
@@ -46,7 +47,7 @@ const ARGO_KINDS = ['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', '
  * from their manifest strings so that their pod templates and selectors are checked too.
  * Unparseable manifests (Argo expressions outside strings) are skipped.
  */
-function embeddedObjects(manifests: readonly any[]): Map<any, Embedded> {
+export function embeddedObjects(manifests: readonly any[]): Map<any, Embedded> {
   const out = new Map<any, Embedded>();
   for (const owner of manifests) {
     if (String(owner?.apiVersion).split('/')[0] !== 'argoproj.io' || !ARGO_KINDS.includes(owner?.kind)) continue;
@@ -121,13 +122,14 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
       if (!key.startsWith(DISABLE_POLICY_ANNOTATION_PREFIX)) continue;
       const id = key.slice(DISABLE_POLICY_ANNOTATION_PREFIX.length);
       const path = `/metadata/annotations/${escape(key)}`;
-      if (!known.has(id)) {
+      if (!known.has(id) && !APP_RULE_IDS.includes(id)) {
         add(obj, {
           object: describeObject(obj), path, rule: POLICY_ANNOTATION_RULE, severity: 'warning',
           message: `annotation ${key} names no known rule ${JSON.stringify(id)}`,
           fix: `Use one of: ${[...known].join(', ')}.`,
         });
       } else if (typeof value !== 'string' || value.trim() === '') {
+        // (app rules' disable annotations are checked here too: same annotation, same rule)
         add(obj, {
           object: describeObject(obj), path, rule: POLICY_ANNOTATION_RULE, severity: 'error',
           message: `annotation ${key} disables rule ${id} without a reason: a reason is required, so the rule still applies`,

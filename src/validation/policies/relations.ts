@@ -3,27 +3,13 @@
  * NetworkPolicy coverage of pods, Services and the pods/ports they target.
  */
 import { show } from '../../core/errors';
+import { labelSelectorMatches } from '../app/netpol';
 import { PodView, namespaceOf } from './pods';
 import { PodViolation, kindName, objectRule, podRule } from './rule';
 import { PolicyContext, PolicyRule } from './types';
 
-/** True when a `LabelSelector` (matchLabels + matchExpressions) selects `labels`; `{}` selects everything. */
-export function selectorMatches(selector: any, labels: Readonly<Record<string, string>>): boolean {
-  if (!selector || typeof selector !== 'object') return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e?.key);
-    const values: unknown[] = Array.isArray(e?.values) ? e.values : [];
-    switch (e?.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
-}
+/** True when a `LabelSelector` (matchLabels + matchExpressions) selects `labels`; `{}` selects everything, a malformed one nothing. */
+export const selectorMatches: (selector: any, labels: Readonly<Record<string, string>>) => boolean = labelSelectorMatches;
 
 /** True when a Service-style equality selector (a plain map) selects `labels`. */
 export function mapSelects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {

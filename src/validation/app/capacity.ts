@@ -1,0 +1,345 @@
+/**
+ * Capacity across objects, per namespace:
+ * - the Kueue nominal quotas of the ClusterQueues the namespace's LocalQueues feed, plus the
+ *   requests of un-queued workloads at their largest (autoscaler maximum, plus rolling-update
+ *   surge; Jobs at parallelism), fit the namespace's ResourceQuota (`requests.<resource>`,
+ *   and `cpu`/`memory` which mean the same): otherwise Kueue admits workloads whose pods the
+ *   quota then refuses to create;
+ * - a queued workload fits its ClusterQueue (every requested resource covered; within the
+ *   largest flavor's nominal quota when the ClusterQueue has no cohort to borrow from);
+ * - a ReadWriteOnce/ReadWriteOncePod claim is mounted by at most one pod at a time;
+ * - a claim written by several workloads is mounted at a distinct subPath per workload (a
+ *   CronJob among them needs a per-run `subPathExpr`).
+ *
+ * A pod's effective request follows Kubernetes: max(largest init container request (plus
+ * the sidecars started before it), sum of containers + sidecars), plus `overhead`.
+ */
+import { parseQuantity } from '../../core/quantity';
+import { show } from '../../core/errors';
+import { PodView, namespaceOf } from '../policies/pods';
+import { AppModel, finding, gitOwner, groupOf, label } from './model';
+import { queueLabels } from './references';
+import { AppFinding } from './rules';
+
+type Resources = Map<string, number>;
+
+const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
+
+function add(into: Resources, from: Resources, times = 1): void {
+  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v * times);
+}
+
+function requestsOf(container: any): Resources {
+  const out: Resources = new Map();
+  const req = container?.resources?.requests ?? {};
+  const lim = container?.resources?.limits ?? {};
+  // A limit without a request defaults the request to the limit.
+  for (const [k, v] of Object.entries({ ...lim, ...req })) {
+    const n = parseQuantity(v as any);
+    if (n !== undefined) out.set(k, n);
+  }
+  return out;
+}
+
+/** The effective request of one pod of the template. */
+export function podRequests(spec: any): Resources {
+  const main: Resources = new Map();
+  for (const c of list(spec?.containers)) add(main, requestsOf(c));
+  const sidecars: Resources = new Map();
+  const init: Resources = new Map();
+  for (const c of list(spec?.initContainers)) {
+    const r = requestsOf(c);
+    if (c?.restartPolicy === 'Always') {
+      add(sidecars, r);
+      continue;
+    }
+    const effective: Resources = new Map(sidecars);
+    add(effective, r);
+    for (const [k, v] of effective) init.set(k, Math.max(init.get(k) ?? 0, v));
+  }
+  add(main, sidecars);
+  const out: Resources = new Map(main);
+  for (const [k, v] of init) out.set(k, Math.max(out.get(k) ?? 0, v));
+  for (const [k, v] of Object.entries(spec?.overhead ?? {})) {
+    const n = parseQuantity(v as any);
+    if (n !== undefined) out.set(k, (out.get(k) ?? 0) + n);
+  }
+  return out;
+}
+
+const int = (x: unknown, d: number) => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : d);
+
+/** Int-or-percent of `replicas`, rounded up (surge) as the Deployment controller does. */
+function surgeOf(value: unknown, replicas: number): number {
+  if (typeof value === 'number') return value;
+  const m = typeof value === 'string' ? /^(\d+)%$/.exec(value) : null;
+  return m ? Math.ceil((Number(m[1]) * replicas) / 100) : Math.ceil(replicas / 4);
+}
+
+/** How many pods of a template can exist at once, and why (for messages); undefined when unbounded or not a workload. */
+export function maxPods(model: AppModel, pod: PodView): { count: number; why: string } | undefined {
+  const obj = pod.owner;
+  const kind = `${groupOf(obj)}/${obj.kind}`;
+  const spec = obj.spec ?? {};
+  switch (kind) {
+    case '/Pod': return { count: 1, why: 'a Pod' };
+    case 'apps/Deployment':
+    case 'apps/StatefulSet':
+    case 'apps/ReplicaSet': {
+      const name = obj.metadata?.name;
+      const ns = namespaceOf(obj);
+      let replicas = int(spec.replicas, 1);
+      let why = `${replicas} replica(s)`;
+      for (const s of model.scalersOf(ns, String(name))) {
+        if (s.kind === 'HorizontalPodAutoscaler' && (s.spec.scaleTargetRef.kind ?? obj.kind) === obj.kind) {
+          replicas = int(s.spec.maxReplicas, replicas);
+          why = `maxReplicas ${replicas} of ${label(s)}`;
+        } else if (s.kind === 'ScaledObject' && (s.spec.scaleTargetRef.kind ?? 'Deployment') === obj.kind) {
+          replicas = int(s.spec.maxReplicaCount, 100);
+          why = `maxReplicaCount ${replicas} of ${label(s)}`;
+        }
+      }
+      if (obj.kind === 'Deployment' && spec.strategy?.type !== 'Recreate') {
+        const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge, replicas);
+        if (surge > 0) return { count: replicas + surge, why: `${why} + rolling-update surge ${surge}` };
+      }
+      return { count: replicas, why };
+    }
+    case 'batch/Job': return { count: Math.max(1, Math.min(int(spec.parallelism, 1), int(spec.completions, Infinity))), why: `parallelism ${int(spec.parallelism, 1)}` };
+    case 'batch/CronJob': {
+      const js = spec.jobTemplate?.spec ?? {};
+      const p = Math.max(1, Math.min(int(js.parallelism, 1), int(js.completions, Infinity)));
+      return { count: p, why: `parallelism ${p} per run` };
+    }
+    case 'jobset.x-k8s.io/JobSet': {
+      const rj = list(spec.replicatedJobs).find((r) => r?.template?.spec?.template?.spec === pod.spec);
+      if (!rj) return undefined;
+      const js = rj.template.spec;
+      const n = int(rj.replicas, 1) * Math.max(1, Math.min(int(js.parallelism, 1), int(js.completions, Infinity)));
+      return { count: n, why: `${int(rj.replicas, 1)} replica(s) × parallelism ${int(js.parallelism, 1)} of replicated job ${show(rj.name)}` };
+    }
+    case 'leaderworkerset.x-k8s.io/LeaderWorkerSet': {
+      const size = int(spec.leaderWorkerTemplate?.size, 1);
+      const n = int(spec.replicas, 1) * (pod.path.includes('leaderTemplate') ? 1 : Math.max(1, size - 1));
+      return { count: n, why: `${int(spec.replicas, 1)} group(s) of size ${size}` };
+    }
+    default:
+      if (groupOf(obj) === 'kubeflow.org') {
+        const m = /\/spec\/(\w+ReplicaSpecs)\/([^/]+)\/template/.exec(pod.path);
+        const r = m ? spec[m[1]]?.[m[2].replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+        return r ? { count: int(r.replicas, 1), why: `${int(r.replicas, 1)} ${m![2]} replica(s)` } : undefined;
+      }
+      return undefined;
+  }
+}
+
+/** Quota key → resource name (`requests.cpu` and `cpu` → `cpu`). */
+function quotaResource(key: string): string | undefined {
+  if (key.startsWith('requests.')) return key.slice('requests.'.length);
+  if (key === 'cpu' || key === 'memory' || key === 'ephemeral-storage') return key;
+  return undefined;
+}
+
+const fmt = (resource: string, n: number) => (resource === 'memory' || resource === 'ephemeral-storage' ? `${+(n / 2 ** 30).toFixed(2)}Gi` : `${+n.toFixed(3)}`);
+
+/** Nominal quota per resource of a ClusterQueue (summed over flavors) and the largest flavor's. */
+function clusterQueueQuota(cq: any): { total: Resources; largest: Resources; covered: Set<string> } {
+  const total: Resources = new Map();
+  const largest: Resources = new Map();
+  const covered = new Set<string>();
+  for (const g of list(cq.spec?.resourceGroups)) {
+    for (const r of list(g?.coveredResources)) if (typeof r === 'string') covered.add(r);
+    for (const fl of list(g?.flavors)) {
+      for (const r of list(fl?.resources)) {
+        const n = parseQuantity(r?.nominalQuota);
+        if (typeof r?.name !== 'string' || n === undefined) continue;
+        total.set(r.name, (total.get(r.name) ?? 0) + n);
+        largest.set(r.name, Math.max(largest.get(r.name) ?? 0, n));
+      }
+    }
+  }
+  return { total, largest, covered };
+}
+
+/** ResourceQuota vs Kueue quotas plus un-queued requests, per namespace. */
+function quotas(model: AppModel): AppFinding[] {
+  const out: AppFinding[] = [];
+  for (const rq of model.all('ResourceQuota')) {
+    if (rq.spec?.scopes !== undefined || rq.spec?.scopeSelector !== undefined) continue;
+    const ns = namespaceOf(rq);
+    const hard = new Map<string, number>();
+    for (const [k, v] of Object.entries(rq.spec?.hard ?? {})) {
+      const r = quotaResource(k);
+      const n = parseQuantity(v as any);
+      if (r && n !== undefined) hard.set(r, Math.min(hard.get(r) ?? Infinity, n));
+    }
+    if (hard.size === 0) continue;
+    const demand: Resources = new Map();
+    const parts = new Map<string, string[]>();
+    const note = (resource: string, text: string) => parts.set(resource, [...(parts.get(resource) ?? []), text]);
+    const involved: any[] = [];
+    const cqNames = new Set(model.all('LocalQueue').filter((l) => namespaceOf(l) === ns && typeof l.spec?.clusterQueue === 'string').map((l) => l.spec.clusterQueue as string));
+    for (const name of [...cqNames].sort()) {
+      for (const cq of model.find('ClusterQueue', '', name)) {
+        involved.push(cq);
+        for (const [r, n] of clusterQueueQuota(cq).total) {
+          if (!hard.has(r)) continue;
+          demand.set(r, (demand.get(r) ?? 0) + n);
+          note(r, `${fmt(r, n)} nominal quota of ClusterQueue ${show(name)}`);
+        }
+      }
+    }
+    for (const pod of model.pods) {
+      if (pod.namespace !== ns || queueLabels(pod.owner, [pod]).length > 0) continue;
+      const m = maxPods(model, pod);
+      if (!m) continue;
+      for (const [r, n] of podRequests(pod.spec)) {
+        if (!hard.has(r) || n === 0) continue;
+        demand.set(r, (demand.get(r) ?? 0) + n * m.count);
+        note(r, `${fmt(r, n * m.count)} un-queued for ${label(pod.owner)} (${m.why})`);
+        if (!involved.includes(pod.owner)) involved.push(pod.owner);
+      }
+    }
+    for (const [r, limit] of [...hard].sort(([a], [b]) => a.localeCompare(b))) {
+      const need = demand.get(r) ?? 0;
+      if (need <= limit * (1 + 1e-9)) continue;
+      out.push(finding(rq, 'app-quota', 'error', `/spec/hard`,
+        `namespace ${show(ns)} can demand ${fmt(r, need)} ${r} but ResourceQuota ${show(rq.metadata?.name)} allows ${fmt(r, limit)}: ${(parts.get(r) ?? []).join(' + ')}; Kueue then admits workloads whose pods the quota refuses`,
+        `raise the ResourceQuota's requests.${r} to at least ${fmt(r, need)}, or lower the ClusterQueue nominal quota / the un-queued maximum replicas so that they fit (or queue the un-queued workloads through Kueue)`,
+        involved));
+    }
+  }
+  return out;
+}
+
+/** A queued workload larger than its ClusterQueue. */
+function queueCapacity(model: AppModel): AppFinding[] {
+  const out: AppFinding[] = [];
+  for (const obj of model.manifests) {
+    const pods = model.podsOf(obj);
+    const queues = queueLabels(obj, pods);
+    if (queues.length === 0 || pods.length === 0) continue;
+    const ns = namespaceOf(obj);
+    const total: Resources = new Map();
+    const whys: string[] = [];
+    for (const pod of pods) {
+      const m = maxPods(model, pod) ?? { count: 1, why: '1 pod' };
+      add(total, podRequests(pod.spec), m.count);
+      whys.push(m.why);
+    }
+    for (const q of queues) {
+      for (const lq of model.find('LocalQueue', ns, q.name)) {
+        for (const cq of model.find('ClusterQueue', '', String(lq.spec?.clusterQueue ?? ''))) {
+          const { largest, covered } = clusterQueueQuota(cq);
+          const cohort = cq.spec?.cohort ?? cq.spec?.cohortName;
+          for (const [r, n] of [...total].sort(([a], [b]) => a.localeCompare(b))) {
+            if (n === 0) continue;
+            if (!covered.has(r)) {
+              out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
+                `the workload requests ${fmt(r, n)} ${r}, which ClusterQueue ${show(cq.metadata?.name)} (via LocalQueue ${show(q.name)}) does not cover (covered: ${show([...covered])}): Kueue never admits it`,
+                `add ${r} to the ClusterQueue's coveredResources with a nominal quota, or drop the request`, [lq, cq]));
+            } else if (!cohort && n > (largest.get(r) ?? 0) * (1 + 1e-9)) {
+              out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
+                `the workload needs ${fmt(r, n)} ${r} at once (${whys.join(', ')}) but the largest flavor of ClusterQueue ${show(cq.metadata?.name)} has a nominal quota of ${fmt(r, largest.get(r) ?? 0)} and no cohort to borrow from: Kueue never admits it`,
+                `shrink the workload (nodes, GPUs per node) or raise the ClusterQueue's nominal quota for ${r} to at least ${fmt(r, n)}`, [lq, cq]));
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A volume mount of a claim. */
+interface ClaimMount {
+  readonly pod: PodView;
+  readonly container: any;
+  readonly type: string;
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly subPath?: string;
+  readonly subPathExpr?: string;
+}
+
+function claimMounts(model: AppModel): Map<string, ClaimMount[]> {
+  const out = new Map<string, ClaimMount[]>();
+  for (const pod of model.pods) {
+    const claims = new Map<string, { claim: string; readOnly: boolean }>();
+    for (const { volume } of pod.volumes) {
+      const c = volume?.persistentVolumeClaim;
+      if (typeof volume?.name === 'string' && typeof c?.claimName === 'string') claims.set(volume.name, { claim: c.claimName, readOnly: c.readOnly === true });
+    }
+    if (claims.size === 0) continue;
+    for (const cv of pod.containers) {
+      list(cv.container?.volumeMounts).forEach((m, i) => {
+        const c = claims.get(m?.name);
+        if (!c) return;
+        const key = `${pod.namespace}\u0000${c.claim}`;
+        const entry: ClaimMount = {
+          pod, container: cv.container, type: cv.type, path: `${cv.path}/volumeMounts/${i}`, readOnly: c.readOnly || m.readOnly === true,
+          subPath: typeof m.subPath === 'string' && m.subPath !== '' ? m.subPath : undefined,
+          subPathExpr: typeof m.subPathExpr === 'string' && m.subPathExpr !== '' ? m.subPathExpr : undefined,
+        };
+        out.set(key, [...(out.get(key) ?? []), entry]);
+      });
+    }
+  }
+  return out;
+}
+
+/** RWO claims on several pods; writable claims shared without per-workload subPaths. */
+function claims(model: AppModel): AppFinding[] {
+  const out: AppFinding[] = [];
+  for (const [key, mounts] of claimMounts(model)) {
+    const [ns, name] = key.split('\u0000');
+    const pvc = model.find('PersistentVolumeClaim', ns, name)[0];
+    const owners = [...new Set(mounts.map((m) => m.pod.owner))];
+    const modes: string[] = list(pvc?.spec?.accessModes);
+    if (pvc && modes.length > 0 && modes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) {
+      const counts = [...new Set(mounts.map((m) => m.pod))].map((p) => ({ pod: p, max: maxPods(model, p) ?? { count: 1, why: '1 pod' } }));
+      const total = counts.reduce((s, c) => s + c.max.count, 0);
+      if (total > 1) {
+        const first = mounts[0];
+        out.push(finding(first.pod.owner, 'app-rwo-claim', 'error', first.path,
+          `claim ${show(name)} is ${modes.join('/')} but up to ${total} pods mount it at once (${counts.map((c) => `${label(c.pod.owner)}: ${c.max.why}`).join('; ')}): pods on another node can never attach the volume`,
+          `use a ReadWriteMany claim (e.g. an NFS/CSI file storage class) for data shared by several pods, give each pod its own claim (StatefulSet volumeClaimTemplates), or run one pod (parallelism 1, Recreate strategy)`,
+          [pvc, ...owners]));
+      }
+    }
+    // Steps of one Argo workflow share its workspace on purpose: one workload. A subPath with
+    // an Argo expression ({{workflow.name}}) or a subPathExpr differs per run.
+    const perRun = (m: ClaimMount) => m.subPathExpr !== undefined || (m.subPath ?? '').includes('{{');
+    const writers = mounts.filter((m) => !m.readOnly && m.type !== 'initContainer');
+    const writerOwners = [...new Set(writers.map((m) => gitOwner(m.pod.owner)))];
+    if (writerOwners.length < 2) continue;
+    const bySub = new Map<string, ClaimMount[]>();
+    for (const m of writers) {
+      if (perRun(m)) continue;
+      const k = `path:${m.subPath ?? ''}`;
+      bySub.set(k, [...(bySub.get(k) ?? []), m]);
+    }
+    for (const [k, group] of bySub) {
+      const groupOwners = [...new Set(group.map((m) => gitOwner(m.pod.owner)))];
+      if (groupOwners.length < 2) continue;
+      const m0 = group.find((m) => m.subPath === undefined && m.subPathExpr === undefined) ?? group[0];
+      out.push(finding(m0.pod.owner, 'app-shared-claim', 'error', m0.path,
+        `claim ${show(name)} is written by ${groupOwners.length} workloads (${groupOwners.map(label).join(', ')}) at the same ${k === 'path:' ? 'root (no subPath)' : `subPath ${show(k.slice(k.indexOf(':') + 1))}`}: their runs overwrite each other's checkpoints`,
+        'mount the claim with a subPath per workload (and a per-run subPathExpr such as $(JOB_NAME) for schedules), or give each workload its own claim',
+        [...(pvc ? [pvc] : []), ...groupOwners]));
+    }
+    const crons = writers.filter((w) => w.pod.owner.kind === 'CronJob' && !perRun(w));
+    for (const c of crons) {
+      out.push(finding(c.pod.owner, 'app-shared-claim', 'error', c.path,
+        `claim ${show(name)} is shared with ${writerOwners.length - 1} other workload(s) and the schedule writes it at a fixed ${c.subPath ? `subPath ${show(c.subPath)}` : 'root'}: every run overwrites the previous one's checkpoints`,
+        'mount it with a per-run subPathExpr (e.g. subPathExpr: $(JOB_NAME) with JOB_NAME from the pod label batch.kubernetes.io/job-name via the downward API)',
+        [...(pvc ? [pvc] : []), ...writerOwners]));
+    }
+  }
+  return out;
+}
+
+/** Every capacity check. */
+export function checkCapacity(model: AppModel): AppFinding[] {
+  return [...quotas(model), ...queueCapacity(model), ...claims(model)];
+}

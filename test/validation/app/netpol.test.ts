@@ -1,0 +1,327 @@
+/**
+ * The NetworkPolicy evaluator against the Kubernetes NetworkPolicy semantics: hand-written
+ * cases for each rule, and property-based tests against an independent, literal reading of
+ * the API documentation that decides one address and one port at a time.
+ */
+import * as fc from 'fast-check';
+import {
+  AddressEndpoint, PodEndpoint, PortRange, egressToPublicHost, isIsolated, parseCidr, policyTypes, trafficAllowed,
+} from '../../../src/validation/app/netpol';
+
+const pod = (namespace: string, labels: Record<string, string>, ports: PodEndpoint['ports'] = [], namespaceLabels: Record<string, string> = {}): PodEndpoint =>
+  ({ kind: 'pod', namespace, labels, namespaceLabels, ports });
+const np = (namespace: string, spec: any, name = 'p'): any => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+const tcp = (from: number, to = from): PortRange => ({ protocol: 'TCP', from, to });
+const udp = (port: number): PortRange => ({ protocol: 'UDP', from: port, to: port });
+const ip = (a: string): AddressEndpoint => ({ kind: 'addresses', ranges: [parseCidr(`${a}/32`)!] });
+const cidr = (c: string): AddressEndpoint => ({ kind: 'addresses', ranges: [parseCidr(c)!] });
+
+const A = pod('ns1', { app: 'a' }, [{ name: 'http', port: 8080 }, { name: 'dns', port: 53, protocol: 'UDP' }]);
+const B = pod('ns1', { app: 'b' }, [{ name: 'http', port: 9090 }]);
+const C = pod('ns2', { app: 'a' }, [], { team: 'x' });
+
+describe('isolation and policyTypes', () => {
+  test('no policy: everything passes both ways', () => {
+    expect(trafficAllowed([], A, B, tcp(1, 65535))).toBe(true);
+    expect(trafficAllowed([], A, ip('8.8.8.8'), udp(53))).toBe(true);
+  });
+
+  test('policyTypes absent: Ingress, plus Egress only with egress rules (egress: [] does not count)', () => {
+    expect(policyTypes(np('ns1', { podSelector: {} }))).toEqual(['Ingress']);
+    expect(policyTypes(np('ns1', { podSelector: {}, egress: [] }))).toEqual(['Ingress']);
+    expect(policyTypes(np('ns1', { podSelector: {}, egress: [{}] }))).toEqual(['Ingress', 'Egress']);
+    expect(policyTypes(np('ns1', { podSelector: {}, policyTypes: ['Egress'] }))).toEqual(['Egress']);
+    expect(policyTypes(np('ns1', { podSelector: {}, policyTypes: [] }))).toEqual(['Ingress']);
+  });
+
+  test('a policy selecting the pod with ingress absent or [] denies all ingress, egress stays open', () => {
+    for (const spec of [{ podSelector: {} }, { podSelector: {}, ingress: [] }, { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'] }]) {
+      const ps = [np('ns1', spec)];
+      expect(isIsolated(ps, B, 'Ingress')).toBe(true);
+      expect(isIsolated(ps, B, 'Egress')).toBe(false);
+      expect(trafficAllowed(ps, A, B, tcp(80))).toBe(false);
+      expect(trafficAllowed(ps, B, ip('1.2.3.4'), tcp(443))).toBe(true);
+    }
+  });
+
+  test('a policy of another namespace or selecting other pods does not isolate', () => {
+    const ps = [np('ns2', { podSelector: {} }), np('ns1', { podSelector: { matchLabels: { app: 'zzz' } } })];
+    expect(isIsolated(ps, B, 'Ingress')).toBe(false);
+    expect(trafficAllowed(ps, A, B, tcp(80))).toBe(true);
+  });
+
+  test('an egress-only policy with no rules denies all egress of the selected pods', () => {
+    const ps = [np('ns1', { podSelector: {}, policyTypes: ['Egress'] })];
+    expect(trafficAllowed(ps, A, B, tcp(80))).toBe(false);
+    expect(trafficAllowed(ps, ip('1.2.3.4'), A, tcp(80))).toBe(true);
+  });
+
+  test('a pod-to-pod flow needs the source egress and the destination ingress', () => {
+    const denyAll = np('ns1', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, 'deny');
+    const egressToB = np('ns1', { podSelector: { matchLabels: { app: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'b' } } }] }] }, 'a-out');
+    const ingressFromA = np('ns1', { podSelector: { matchLabels: { app: 'b' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'a' } } }] }] }, 'b-in');
+    expect(trafficAllowed([denyAll, egressToB], A, B, tcp(80))).toBe(false);
+    expect(trafficAllowed([denyAll, ingressFromA], A, B, tcp(80))).toBe(false);
+    expect(trafficAllowed([denyAll, egressToB, ingressFromA], A, B, tcp(80))).toBe(true);
+  });
+
+  test('policies are unioned: each allows part, together they allow all', () => {
+    const p1 = np('ns1', { podSelector: {}, ingress: [{ ports: [{ port: 80 }] }] }, 'p1');
+    const p2 = np('ns1', { podSelector: { matchLabels: { app: 'b' } }, ingress: [{ ports: [{ port: 81, endPort: 90 }] }] }, 'p2');
+    expect(trafficAllowed([p1], A, B, tcp(80, 90))).toBe(false);
+    expect(trafficAllowed([p1, p2], A, B, tcp(80, 90))).toBe(true);
+    expect(trafficAllowed([p1, p2], A, B, tcp(80, 91))).toBe(false);
+  });
+});
+
+describe('peers', () => {
+  test('from/to absent or empty matches every peer (pods and addresses)', () => {
+    for (const rule of [{}, { from: [] }]) {
+      const ps = [np('ns1', { podSelector: {}, ingress: [rule] })];
+      expect(trafficAllowed(ps, C, B, tcp(80))).toBe(true);
+      expect(trafficAllowed(ps, ip('203.0.113.9'), B, tcp(80))).toBe(true);
+    }
+  });
+
+  test('podSelector alone: pods of the policy namespace only', () => {
+    const ps = [np('ns1', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'a' } } }] }] })];
+    expect(trafficAllowed(ps, A, B, tcp(80))).toBe(true);
+    expect(trafficAllowed(ps, C, B, tcp(80))).toBe(false); // app=a, but in ns2
+  });
+
+  test('namespaceSelector alone: every pod of the selected namespaces; the metadata.name label is automatic', () => {
+    const byLabel = [np('ns1', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } } }] }] })];
+    expect(trafficAllowed(byLabel, C, B, tcp(80))).toBe(true);
+    expect(trafficAllowed(byLabel, A, B, tcp(80))).toBe(false);
+    const byName = [np('ns1', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ns2' } } }] }] })];
+    expect(trafficAllowed(byName, C, B, tcp(80))).toBe(true);
+    const all = [np('ns1', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] })];
+    expect(trafficAllowed(all, C, B, tcp(80))).toBe(true);
+    expect(trafficAllowed(all, ip('203.0.113.9'), B, tcp(80))).toBe(false);
+  });
+
+  test('namespaceSelector and podSelector in one peer are ANDed; in two peers ORed', () => {
+    const and = [np('ns1', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } }, podSelector: { matchLabels: { app: 'b' } } }] }] })];
+    expect(trafficAllowed(and, C, B, tcp(80))).toBe(false); // ns2 is team x but C is app=a
+    expect(trafficAllowed(and, pod('ns2', { app: 'b' }, [], { team: 'x' }), B, tcp(80))).toBe(true);
+    const or = [np('ns1', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } } }, { podSelector: { matchLabels: { app: 'b' } } }] }] })];
+    expect(trafficAllowed(or, C, B, tcp(80))).toBe(true);
+  });
+
+  test('matchExpressions In, NotIn, Exists, DoesNotExist', () => {
+    const sel = (e: any) => [np('ns1', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchExpressions: [e] } }] }] })];
+    expect(trafficAllowed(sel({ key: 'app', operator: 'In', values: ['a', 'x'] }), A, B, tcp(1))).toBe(true);
+    expect(trafficAllowed(sel({ key: 'app', operator: 'NotIn', values: ['a'] }), A, B, tcp(1))).toBe(false);
+    expect(trafficAllowed(sel({ key: 'app', operator: 'Exists' }), A, B, tcp(1))).toBe(true);
+    expect(trafficAllowed(sel({ key: 'app', operator: 'DoesNotExist' }), A, B, tcp(1))).toBe(false);
+  });
+
+  test('ipBlock with except; never matches pods of the app', () => {
+    const ps = [np('ns1', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] }] })];
+    expect(trafficAllowed(ps, A, ip('10.2.3.4'), tcp(443))).toBe(true);
+    expect(trafficAllowed(ps, A, ip('10.1.3.4'), tcp(443))).toBe(false);
+    expect(trafficAllowed(ps, A, cidr('10.2.0.0/16'), tcp(443))).toBe(true);
+    expect(trafficAllowed(ps, A, cidr('10.0.0.0/15'), tcp(443))).toBe(false); // contains 10.1/16
+    expect(trafficAllowed(ps, A, B, tcp(443))).toBe(false);
+  });
+});
+
+describe('ports', () => {
+  const only = (ports: any) => [np('ns1', { podSelector: {}, ingress: [{ ports }] })];
+
+  test('ports absent or empty: every port of every protocol', () => {
+    expect(trafficAllowed(only(undefined), A, B, udp(5353))).toBe(true);
+    expect(trafficAllowed(only([]), A, B, tcp(1, 65535))).toBe(true);
+  });
+
+  test('protocol defaults to TCP; a port without number is every port of its protocol', () => {
+    expect(trafficAllowed(only([{ port: 53 }]), A, B, tcp(53))).toBe(true);
+    expect(trafficAllowed(only([{ port: 53 }]), A, B, udp(53))).toBe(false);
+    expect(trafficAllowed(only([{ protocol: 'UDP' }]), A, B, udp(1234))).toBe(true);
+    expect(trafficAllowed(only([{ protocol: 'UDP' }]), A, B, tcp(1234))).toBe(false);
+  });
+
+  test('endPort ranges: a flow range passes only when every port is allowed', () => {
+    const ps = only([{ port: 29500, endPort: 29510 }]);
+    expect(trafficAllowed(ps, A, B, tcp(29500, 29510))).toBe(true);
+    expect(trafficAllowed(ps, A, B, tcp(29505))).toBe(true);
+    expect(trafficAllowed(ps, A, B, tcp(29499, 29505))).toBe(false);
+    expect(trafficAllowed(ps, A, B, tcp(29511))).toBe(false);
+  });
+
+  test('named ports resolve against the destination pod', () => {
+    const ps = only([{ port: 'http' }]);
+    expect(trafficAllowed(ps, A, B, tcp(9090))).toBe(true); // B's http is 9090
+    expect(trafficAllowed(ps, A, B, tcp(8080))).toBe(false);
+    expect(trafficAllowed(ps, B, A, tcp(8080))).toBe(true); // A's http is 8080
+    // the protocol must match the container port's
+    expect(trafficAllowed(only([{ port: 'dns' }]), B, A, udp(53))).toBe(false);
+    expect(trafficAllowed(only([{ port: 'dns', protocol: 'UDP' }]), B, A, udp(53))).toBe(true);
+  });
+
+  test('a named egress port towards an address matches nothing', () => {
+    const ps = [np('ns1', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'https' }] }] })];
+    expect(trafficAllowed(ps, A, ip('1.1.1.1'), tcp(443))).toBe(false);
+  });
+});
+
+describe('egress to a host known only by name', () => {
+  const egress = (rules: any[]) => [np('ns1', { podSelector: {}, policyTypes: ['Egress'], egress: rules })];
+  test('allowed by a rule without `to` or by 0.0.0.0/0 with only private excepts', () => {
+    expect(egressToPublicHost(egress([{ ports: [{ port: 443 }] }]), A, tcp(443))).toBe('allowed');
+    expect(egressToPublicHost(egress([{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }], ports: [{ port: 443 }] }]), A, tcp(443))).toBe('allowed');
+  });
+  test('unprovable with a narrower public ipBlock; denied without any', () => {
+    expect(egressToPublicHost(egress([{ to: [{ ipBlock: { cidr: '52.0.0.0/8' } }], ports: [{ port: 443 }] }]), A, tcp(443))).toBe('unprovable');
+    expect(egressToPublicHost(egress([{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 443 }] }]), A, tcp(443))).toBe('denied');
+    expect(egressToPublicHost(egress([{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['8.0.0.0/8'] } }], ports: [{ port: 443 }] }]), A, tcp(443))).toBe('unprovable');
+    expect(egressToPublicHost(egress([{ ports: [{ port: 53, protocol: 'UDP' }] }]), A, tcp(443))).toBe('denied');
+    // the Ingress-only policy of a server does not restrict egress at all
+    expect(egressToPublicHost([np('ns1', { podSelector: {}, policyTypes: ['Ingress'] })], A, tcp(443))).toBe('allowed');
+  });
+});
+
+test('malformed policies select nothing or allow nothing, never throw', () => {
+  const bad = [np('ns1', { podSelector: 'x', ingress: 'y' }), np('ns1', { podSelector: {}, ingress: [null, { from: 'z', ports: [{ port: {} }] }] }), { kind: 'NetworkPolicy' }];
+  expect(() => trafficAllowed(bad as any, A, B, tcp(80))).not.toThrow();
+  // the second policy isolates B; its only rule's port is malformed and allows nothing
+  expect(trafficAllowed(bad as any, A, B, tcp(80))).toBe(false);
+});
+
+// ---------------------------------------------------------------------------------------
+// Reference formulation: one connection (one address or pod, one protocol, one port), read
+// literally from the NetworkPolicy API documentation, sharing no code with the evaluator.
+
+type Peer = { pod: PodEndpoint } | { ip: number };
+
+function refSelector(sel: any, labels: Record<string, string>): boolean {
+  if (sel === null || typeof sel !== 'object') return false;
+  const ml = sel.matchLabels ?? {};
+  if (!Object.keys(ml).every((k) => labels[k] === ml[k])) return false;
+  return (sel.matchExpressions ?? []).every((e: any) => {
+    const v = labels[e.key];
+    if (e.operator === 'In') return v !== undefined && e.values.includes(v);
+    if (e.operator === 'NotIn') return v === undefined || !e.values.includes(v);
+    if (e.operator === 'Exists') return v !== undefined;
+    if (e.operator === 'DoesNotExist') return v === undefined;
+    return false;
+  });
+}
+
+function refInCidr(addr: number, c: string): boolean {
+  const [base, bits] = c.split('/');
+  const n = base.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(addr / size) === Math.floor(n / size);
+}
+
+function refPeerMatches(peers: any[] | undefined, who: Peer, policyNs: string): boolean {
+  if (!peers || peers.length === 0) return true;
+  return peers.some((p) => {
+    if (p.ipBlock) return 'ip' in who && refInCidr(who.ip, p.ipBlock.cidr) && !(p.ipBlock.except ?? []).some((e: string) => refInCidr(who.ip, e));
+    if (!('pod' in who)) return false;
+    const nsOk = p.namespaceSelector !== undefined
+      ? refSelector(p.namespaceSelector, { ...who.pod.namespaceLabels, 'kubernetes.io/metadata.name': who.pod.namespace })
+      : who.pod.namespace === policyNs;
+    return nsOk && (p.podSelector === undefined || refSelector(p.podSelector, who.pod.labels));
+  });
+}
+
+function refPortMatches(ports: any[] | undefined, dst: Peer, protocol: string, port: number): boolean {
+  if (!ports || ports.length === 0) return true;
+  return ports.some((p) => {
+    if ((p.protocol ?? 'TCP') !== protocol) return false;
+    if (p.port === undefined) return true;
+    if (typeof p.port === 'number') return port >= p.port && port <= (p.endPort ?? p.port);
+    return 'pod' in dst && dst.pod.ports.some((cp) => cp.name === p.port && (cp.protocol ?? 'TCP') === protocol && cp.port === port);
+  });
+}
+
+function refAllowed(policies: any[], src: Peer, dst: Peer, protocol: string, port: number): boolean {
+  const side = (self: Peer, other: Peer, type: 'Ingress' | 'Egress'): boolean => {
+    if (!('pod' in self)) return true;
+    const types = (p: any) => (p.spec.policyTypes?.length ? p.spec.policyTypes : p.spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress']);
+    const selecting = policies.filter((p) => p.metadata.namespace === self.pod.namespace && types(p).includes(type) && refSelector(p.spec.podSelector, self.pod.labels));
+    if (selecting.length === 0) return true;
+    return selecting.some((p) => ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some((r: any) =>
+      refPeerMatches(type === 'Ingress' ? r.from : r.to, other, p.metadata.namespace) && refPortMatches(r.ports, type === 'Ingress' ? self : other, protocol, port)));
+  };
+  return side(src, dst, 'Egress') && side(dst, src, 'Ingress');
+}
+
+// ---------------------------------------------------------------------------------------
+// Generators: small label and port alphabets so that matches are frequent.
+
+const NSS = ['ns1', 'ns2'];
+const labelsArb = fc.dictionary(fc.constantFrom('app', 'role'), fc.constantFrom('a', 'b'), { maxKeys: 2 });
+const selectorArb = fc.record({
+  matchLabels: fc.option(labelsArb, { nil: undefined }),
+  matchExpressions: fc.option(fc.array(fc.oneof(
+    fc.record({ key: fc.constantFrom('app', 'role', 'team'), operator: fc.constantFrom('In', 'NotIn'), values: fc.array(fc.constantFrom('a', 'b', 'x'), { minLength: 1, maxLength: 2 }) }),
+    fc.record({ key: fc.constantFrom('app', 'role', 'team'), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
+  ), { maxLength: 2 }), { nil: undefined }),
+}, { requiredKeys: [] }).map((s) => JSON.parse(JSON.stringify(s)));
+const CIDRS = ['10.0.0.0/24', '10.0.0.0/28', '10.0.0.16/28', '0.0.0.0/0', '10.0.0.128/25'];
+const EXCEPTS = ['10.0.0.0/30', '10.0.0.8/29', '10.0.0.200/29'];
+const peerArb = fc.oneof(
+  fc.record({ podSelector: selectorArb }),
+  fc.record({ namespaceSelector: fc.oneof(fc.constant({}), fc.record({ matchLabels: fc.record({ team: fc.constantFrom('x', 'y') }) }), fc.record({ matchLabels: fc.record({ 'kubernetes.io/metadata.name': fc.constantFrom(...NSS) }) })) }),
+  fc.record({ namespaceSelector: fc.constant({}), podSelector: selectorArb }),
+  fc.record({ ipBlock: fc.record({ cidr: fc.constantFrom(...CIDRS), except: fc.option(fc.subarray(EXCEPTS), { nil: undefined }) }, { requiredKeys: ['cidr'] }) }),
+);
+const portArb = fc.oneof(
+  fc.record({ port: fc.integer({ min: 78, max: 92 }), protocol: fc.option(fc.constantFrom('TCP', 'UDP'), { nil: undefined }) }, { requiredKeys: ['port'] }),
+  fc.integer({ min: 78, max: 92 }).chain((p) => fc.record({ port: fc.constant(p), endPort: fc.integer({ min: p, max: 95 }) })),
+  fc.record({ port: fc.constantFrom('http', 'metrics'), protocol: fc.option(fc.constantFrom('TCP', 'UDP'), { nil: undefined }) }, { requiredKeys: ['port'] }),
+  fc.record({ protocol: fc.constantFrom('TCP', 'UDP') }),
+).map((p) => JSON.parse(JSON.stringify(p)));
+const ruleArb = (field: 'from' | 'to') => fc.record({ [field]: fc.option(fc.array(peerArb, { maxLength: 2 }), { nil: undefined }), ports: fc.option(fc.array(portArb, { maxLength: 2 }), { nil: undefined }) }, { requiredKeys: [] })
+  .map((r) => JSON.parse(JSON.stringify(r)));
+const policyArb = fc.record({
+  ns: fc.constantFrom(...NSS),
+  podSelector: fc.oneof(fc.constant({}), selectorArb),
+  policyTypes: fc.option(fc.subarray(['Ingress', 'Egress'] as const, { minLength: 1 }), { nil: undefined }),
+  ingress: fc.option(fc.array(ruleArb('from'), { maxLength: 2 }), { nil: undefined }),
+  egress: fc.option(fc.array(ruleArb('to'), { maxLength: 2 }), { nil: undefined }),
+}).map(({ ns, ...spec }, ) => np(ns, JSON.parse(JSON.stringify(spec))));
+const podArb = fc.record({
+  namespace: fc.constantFrom(...NSS),
+  labels: labelsArb,
+  team: fc.constantFrom('x', 'y'),
+  http: fc.integer({ min: 78, max: 92 }),
+  metricsUdp: fc.boolean(),
+}).map(({ namespace, labels, team, http, metricsUdp }) => pod(namespace, labels, [{ name: 'http', port: http }, { name: 'metrics', port: 90, protocol: metricsUdp ? 'UDP' : 'TCP' }], { team }));
+const addrArb = fc.integer({ min: 0, max: 255 }).map((last) => 10 * 2 ** 24 + last);
+const endpointArb = fc.oneof({ arbitrary: podArb.map((p) => ({ pod: p }) as Peer), weight: 3 }, { arbitrary: addrArb.map((a) => ({ ip: a }) as Peer), weight: 1 });
+const toEndpoint = (p: Peer) => ('pod' in p ? p.pod : { kind: 'addresses' as const, ranges: [{ from: p.ip, to: p.ip }] });
+
+describe('property: the evaluator agrees with the reference formulation', () => {
+  test('one port, pods and single addresses at either end', () => {
+    fc.assert(fc.property(fc.array(policyArb, { maxLength: 4 }), endpointArb, endpointArb, fc.constantFrom('TCP', 'UDP'), fc.integer({ min: 76, max: 96 }),
+      (policies, src, dst, protocol, port) => {
+        fc.pre('pod' in src || 'pod' in dst);
+        expect(trafficAllowed(policies, toEndpoint(src), toEndpoint(dst), { protocol, from: port, to: port })).toBe(refAllowed(policies, src, dst, protocol, port));
+      }), { numRuns: 3000 });
+  });
+
+  test('a port range passes iff every port in it does', () => {
+    fc.assert(fc.property(fc.array(policyArb, { maxLength: 4 }), podArb, podArb, fc.constantFrom('TCP', 'UDP'), fc.integer({ min: 76, max: 96 }), fc.integer({ min: 0, max: 8 }),
+      (policies, src, dst, protocol, from, width) => {
+        const to = from + width;
+        const expected = Array.from({ length: width + 1 }, (_, i) => from + i).every((p) => refAllowed(policies, { pod: src }, { pod: dst }, protocol, p));
+        expect(trafficAllowed(policies, src, dst, { protocol, from, to })).toBe(expected);
+      }), { numRuns: 1500 });
+  });
+
+  test('an address block passes iff every address in it does', () => {
+    fc.assert(fc.property(fc.array(policyArb, { maxLength: 4 }), podArb, fc.constantFrom('10.0.0.0/28', '10.0.0.0/27', '10.0.0.192/26', '10.0.0.8/29'), fc.constantFrom('TCP', 'UDP'), fc.integer({ min: 78, max: 92 }), fc.boolean(),
+      (policies, p, block, protocol, port, outgoing) => {
+        const r = parseCidr(block)!;
+        const addrs = Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i);
+        const expected = addrs.every((a) => (outgoing ? refAllowed(policies, { pod: p }, { ip: a }, protocol, port) : refAllowed(policies, { ip: a }, { pod: p }, protocol, port)));
+        const block_: AddressEndpoint = { kind: 'addresses', ranges: [r] };
+        const got = outgoing ? trafficAllowed(policies, p, block_, { protocol, from: port, to: port }) : trafficAllowed(policies, block_, p, { protocol, from: port, to: port });
+        expect(got).toBe(expected);
+      }), { numRuns: 1000 });
+  });
+});
