@@ -62,8 +62,8 @@ describe('GitOps pass', () => {
     expect(['Namespace', 'ResourceQuota', 'LimitRange', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue'].map(wave)).toEqual(Array(6).fill('-2'));
     expect(wave('NetworkPolicy')).toBe('-1');
     expect(wave('CronJob')).toBe('0');
-    // the Application itself gets no wave
-    expect(manifests.find((m) => m.kind === 'Application').metadata.annotations).toBeUndefined();
+    // the Application itself gets no wave (only the declaration that Argo CD's namespace is external)
+    expect(manifests.find((m) => m.kind === 'Application').metadata.annotations).toEqual({ 'ml.cdk8s.io/external': '[{"kind":"Namespace","name":"argocd"}]' });
     const waves = manifests.map((m) => Number(m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0));
     expect(Math.max(...waves)).toBe(SyncWave.WORKLOAD);
     expect(syncWaveOf('v1', 'ConfigMap')).toBe(SyncWave.CONFIG);
