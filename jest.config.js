@@ -8,7 +8,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/e2e/', '/test/newcomer/'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
 };

@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 // Benchmarks of the DatasetInit fetch program (src/data/fetch.sh) over loopback:
-//   1. throughput of a 256 MiB download: the script vs plain `curl -o` in the same run
-//      (goal >= 0.9x), plus the script's full default path (sha256 + fsync) against
-//      `curl -o` + `openssl dgst -sha256`;
-//   2. warm start with a valid marker over a 1 GiB (sparse) dataset (goal <= 0.2 s);
-//   3. a transfer cut at 50% and resumed: bytes transferred beyond the file size
-//      (goal <= 5%).
+//   1. throughput, 256 MiB and 1 GiB: fetch.sh with its defaults (sha256 streamed while
+//      downloading + durable publish) against `curl -o` alone and `openssl dgst -sha256`
+//      alone of the same file; goal: <= 1.2x the slower of the two (the limit when
+//      download and hash overlap). Also the script without sha256/fsync vs `curl -o`
+//      (same work) and `curl -o` then `openssl dgst` (the two steps in a row);
+//   2. the same through a link throttled to 200 MB/s (server-side pacing): fetch.sh
+//      default vs `curl -o`, goal >= 0.9x (hashing and flushing hidden behind the download);
+//   3. stall detection: data flows, then stops; time from the last byte to the exit of
+//      fetch.sh with FETCH_STALL_SECONDS=2 (goal <= N + 1 s = 3 s);
+//   4. fixed cost on a 1 KiB file; warm start with a valid marker over a 1 GiB (sparse)
+//      dataset (goal <= 0.2 s); a transfer cut at 50% and resumed (extra bytes, goal <= 5%).
+// Variants of one comparison run alternately (round-robin) in the same run; ratios are
+// medians of the per-round ratios. The load average is printed with the figures.
 // Run by bench/run.js (`npm run bench fetch`) or standalone: `node bench/fetch.bench.js`.
-// Environment: FETCH_BENCH_MIB (default 256), FETCH_BENCH_RUNS (default 5).
+// Environment: FETCH_BENCH_SIZES (MiB, default "256,1024"), FETCH_BENCH_RUNS (default 5),
+// FETCH_BENCH_THROTTLE_MIB (size of the throttled series, default 256).
 'use strict';
 const { spawn, spawnSync } = require('child_process');
 const crypto = require('crypto');
@@ -26,24 +34,61 @@ function have(cmd) {
 
 /** Loopback server: serves `body` with Range support; `cutNext` cuts the next response at a byte offset. */
 function startServer(body) {
-  const state = { requests: 0, bytesWritten: 0, cutNext: undefined };
+  const state = { requests: 0, bytesWritten: 0, cutNext: undefined, stallAt: 0, rate: 200e6, throttleSize: 0, limit: 0 };
   const tiny = body.subarray(0, 1024);
   const server = http.createServer((req, res) => {
     state.requests++;
+    if (state.stallAt && !state.afterStallAt) state.afterStallAt = performance.now(); // the retry after a stall
     if (req.url === '/tiny.bin') {
       res.writeHead(200, { 'content-length': tiny.length }).end(tiny);
       return;
     }
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range || '');
-    const start = m ? Number(m[1]) : 0;
-    if (start >= body.length) {
-      res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+    if (req.url === '/stall.bin') {
+      // 64 KiB, then nothing with the connection kept open: a stall after data flowed.
+      // 64 KiB fit in the loopback socket buffers, so the last byte leaves at once.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      res.write(body.subarray(0, 64 * 1024));
+      if (!state.stallAt) {
+        state.stallAt = performance.now(); // the first stall of a run
+        res.socket.once('close', () => (state.stallClosedAt = performance.now())); // curl stopped
+      }
       return;
     }
-    const headers = { 'content-type': 'application/octet-stream', 'content-length': body.length - start, 'accept-ranges': 'bytes' };
-    if (m) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
+    if (req.url === '/throttled.bin') {
+      // Paced to state.rate bytes/s (token bucket on the clock, 1 MiB writes).
+      const part = body.subarray(0, state.throttleSize);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': part.length });
+      const t0 = performance.now();
+      let off = 0;
+      const tick = () => {
+        if (res.destroyed) return;
+        const allowed = Math.min(part.length, Math.floor(((performance.now() - t0) / 1000) * state.rate));
+        while (off < allowed) {
+          const end = Math.min(allowed, off + MIB);
+          const ok = res.write(part.subarray(off, end));
+          off = end;
+          if (!ok) {
+            res.once('drain', tick);
+            return;
+          }
+        }
+        if (off >= part.length) res.end();
+        else setTimeout(tick, 2);
+      };
+      tick();
+      return;
+    }
+    const full = state.limit ? body.subarray(0, state.limit) : body;
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range || '');
+    const start = m ? Number(m[1]) : 0;
+    if (start >= full.length) {
+      res.writeHead(416, { 'content-range': `bytes */${full.length}` }).end();
+      return;
+    }
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': full.length - start, 'accept-ranges': 'bytes' };
+    if (m) headers['content-range'] = `bytes ${start}-${full.length - 1}/${full.length}`;
     res.writeHead(m ? 206 : 200, headers);
-    const part = body.subarray(start);
+    const part = full.subarray(start);
     if (state.cutNext !== undefined) {
       // A network cut: stream up to the offset in 1 MiB chunks, then reset the connection
       // (RST), which discards what is still in flight in socket buffers, as a real cut does.
@@ -74,15 +119,27 @@ function startServer(body) {
   });
 }
 
-function runCmd(argv, env) {
+/** Runs argv to its end; resolves with its output, rejects on a non-zero exit. */
+async function runCmd(argv, env) {
+  const { code, out } = await runCode(argv, env);
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited ${code}:\n${out}`);
+  return out;
+}
+
+/** Runs argv to its end; resolves with the exit code (no rejection on failure). */
+function runCode(argv, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')} exited ${code}:\n${out}`))));
+    child.on('close', (code) => resolve({ code, out }));
   });
+}
+
+function loadavg() {
+  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
 }
 
 function summary(label, times, note = '') {
@@ -112,7 +169,17 @@ async function interleaved(variants, { warmup = 1, runs = 5 } = {}) {
       if (i >= warmup) times[k].push(performance.now() - t0);
     }
   }
-  return variants.map((v, k) => summary(v.label, times[k], v.note || ''));
+  const rows = variants.map((v, k) => summary(v.label, times[k], v.note || ''));
+  rows.times = times;
+  return rows;
+}
+
+/** Median (min-max) of per-round ratios f(round) over the rounds of `interleaved`. */
+function roundRatio(label, times, f, goal) {
+  const rs = times[0].map((_, i) => f(times.map((t) => t[i])));
+  const row = summary(label, rs, goal ? `goal ${goal}` : '');
+  row.note = `${row.note} (per-round ratios ${rs.map((r) => r.toFixed(2)).join(' ')})`.trim();
+  return row;
 }
 
 const mbps = (bytes, ms) => `${((bytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
@@ -122,11 +189,15 @@ async function run(h) {
   if (!have('curl')) {
     return [{ label: 'fetch: SKIPPED (curl not installed)', median: NaN, min: NaN, max: NaN, runs: 0 }];
   }
-  const size = Number(process.env.FETCH_BENCH_MIB || 256) * MIB;
+  const sizes = (process.env.FETCH_BENCH_SIZES || '256,1024').split(',').map(Number);
+  const throttleMib = Number(process.env.FETCH_BENCH_THROTTLE_MIB || 256);
+  const size = 256 * MIB; // warm start, cut + resume
   const runs = Math.max(3, Number(process.env.FETCH_BENCH_RUNS || 5));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-bench-'));
-  const body = crypto.randomBytes(size);
-  const sha = crypto.createHash('sha256').update(body).digest('hex');
+  const body = crypto.randomBytes(Math.max(size, ...sizes.map((m) => m * MIB), throttleMib * MIB));
+  const shaOf = {};
+  for (const mib of [...sizes, 256]) shaOf[mib] = crypto.createHash('sha256').update(body.subarray(0, mib * MIB)).digest('hex');
+  const sha = shaOf[256];
   const { server, state, url } = await startServer(body);
   const root = path.join(work, 'root');
   const baseEnv = {
@@ -145,27 +216,94 @@ async function run(h) {
   const cleanCurl = () => fs.rmSync(curlOut, { force: true });
   const hasOpenssl = have('openssl');
   try {
-    // 1. Throughput. Variants run round-robin so machine noise hits all of them alike.
-    const curlCmd = () => runCmd(['curl', '-q', '-sS', '-o', curlOut, url], baseEnv);
-    const [curl, plain, curlSha, full] = await interleaved(
-      [
-        { label: `curl -o, ${size / MIB} MiB`, fn: curlCmd, setup: cleanCurl },
-        { label: `fetch.sh (no sha256, FETCH_FSYNC=0), ${size / MIB} MiB`, fn: () => runCmd(sh, { ...baseEnv, FETCH_FSYNC: '0' }), setup: clean },
-        {
-          label: `curl -o + ${hasOpenssl ? 'openssl dgst' : 'sha256sum'}, ${size / MIB} MiB`,
-          fn: () => runCmd(['sh', '-c', `curl -q -sS -o "$1" "$2" && ${hasOpenssl ? 'openssl dgst -sha256' : 'sha256sum'} "$1" >/dev/null`, 'sh', curlOut, url], baseEnv),
-          setup: cleanCurl,
-        },
-        { label: `fetch.sh default (sha256 + fsync), ${size / MIB} MiB`, fn: () => runCmd(sh, { ...baseEnv, FETCH_SHA256: sha }), setup: clean },
-      ],
-      { warmup: 1, runs },
-    );
-    for (const r of [curl, plain, curlSha, full]) r.note = mbps(size, r.median);
-    rows.push(curl, plain, curlSha, full);
-    rows.push(h.ratio('throughput fetch.sh / curl -o (same work)', curl, plain, '>= 0.9'));
-    rows.push(h.ratio('throughput fetch.sh default / curl -o + sha256', curlSha, full, '(info)'));
-    rows.push(h.ratio('throughput fetch.sh default / curl -o', curl, full, '(info)'));
-    cleanCurl();
+    // 1. Throughput at each size, variants round-robin so machine noise hits all alike.
+    rows.push({ label: `load average before (1/5/15 min): ${loadavg()}`, median: NaN, min: NaN, max: NaN, runs: '' });
+    const dgst = hasOpenssl ? ['openssl', 'dgst', '-sha256'] : ['sha256sum'];
+    const refFile = path.join(work, 'ref.bin');
+    for (const mib of sizes) {
+      const n = mib * MIB;
+      const sizeUrl = `${url}?mib=${mib}`;
+      state.limit = n;
+      const sha = shaOf[mib];
+      const env = { ...baseEnv, FETCH_URL: sizeUrl, FETCH_FINGERPRINT: `bench-${sha.slice(0, 16)}` };
+      await runCmd(['curl', '-q', '-sS', '-o', refFile, sizeUrl], baseEnv);
+      const rounds = await interleaved(
+        [
+          { label: `curl -o, ${mib} MiB`, fn: () => runCmd(['curl', '-q', '-sS', '-o', curlOut, sizeUrl], baseEnv), setup: cleanCurl },
+          { label: `${dgst.join(' ')} alone, ${mib} MiB (page cache)`, fn: () => runCmd([...dgst, refFile], baseEnv) },
+          { label: `fetch.sh default (sha256 + durable publish), ${mib} MiB`, fn: () => runCmd(sh, { ...env, FETCH_SHA256: sha }), setup: clean },
+          { label: `fetch.sh (no sha256, FETCH_FSYNC=0), ${mib} MiB`, fn: () => runCmd(sh, { ...env, FETCH_FSYNC: '0' }), setup: clean },
+          {
+            label: `curl -o then ${dgst.join(' ')}, ${mib} MiB`,
+            fn: () => runCmd(['sh', '-c', `curl -q -sS -o "$1" "$2" && ${dgst.join(' ')} "$1" >/dev/null`, 'sh', curlOut, sizeUrl], baseEnv),
+            setup: cleanCurl,
+          },
+          { label: `fetch.sh sha256, FETCH_FSYNC=0, ${mib} MiB`, fn: () => runCmd(sh, { ...env, FETCH_SHA256: sha, FETCH_FSYNC: '0' }), setup: clean },
+          {
+            label: `curl -o then sync FILE (durable curl), ${mib} MiB`,
+            fn: () => runCmd(['sh', '-c', 'curl -q -sS -o "$1" "$2" && sync "$1"', 'sh', curlOut, sizeUrl], baseEnv),
+            setup: cleanCurl,
+          },
+        ],
+        { warmup: 1, runs },
+      );
+      for (const r of rounds) r.note = mbps(n, r.median);
+      rows.push(...rounds);
+      rows.push(roundRatio(`fetch.sh default / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, f]) => f / Math.max(c, d), '<= 1.2'));
+      rows.push(roundRatio(`throughput fetch.sh / curl -o (same work), ${mib} MiB`, rounds.times, ([c, , , p]) => c / p, '>= 0.9'));
+      rows.push(roundRatio(`throughput fetch.sh default / curl -o then ${dgst[0]}, ${mib} MiB`, rounds.times, ([, , f, , cs]) => cs / f, '(info)'));
+      rows.push(roundRatio(`fetch.sh sha256 FSYNC=0 / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, , , , s0]) => s0 / Math.max(c, d), '(info: hashing overlap alone)'));
+      rows.push(roundRatio(`fetch.sh default / max(curl -o + sync, ${dgst[0]}), ${mib} MiB`, rounds.times, ([, d, f, , , , cy]) => f / Math.max(cy, d), '(info: against a durable curl)'));
+      cleanCurl();
+      clean();
+      fs.rmSync(refFile, { force: true });
+    }
+
+    // 2. Through a link throttled to 200 MB/s.
+    {
+      const mib = throttleMib;
+      state.throttleSize = mib * MIB;
+      const tUrl = url.replace('dataset.bin', 'throttled.bin');
+      const sha = crypto.createHash('sha256').update(body.subarray(0, mib * MIB)).digest('hex');
+      const env = { ...baseEnv, FETCH_URL: tUrl, FETCH_FINGERPRINT: `bench-thr-${sha.slice(0, 16)}`, FETCH_SHA256: sha };
+      const rounds = await interleaved(
+        [
+          { label: `curl -o, ${mib} MiB at 200 MB/s`, fn: () => runCmd(['curl', '-q', '-sS', '-o', curlOut, tUrl], baseEnv), setup: cleanCurl },
+          { label: `fetch.sh default, ${mib} MiB at 200 MB/s`, fn: () => runCmd(sh, env), setup: clean },
+        ],
+        { warmup: 1, runs },
+      );
+      for (const r of rounds) r.note = mbps(mib * MIB, r.median);
+      rows.push(...rounds);
+      rows.push(roundRatio(`throughput fetch.sh default / curl -o at 200 MB/s, ${mib} MiB`, rounds.times, ([c, f]) => c / f, '>= 0.9'));
+      cleanCurl();
+      clean();
+    }
+
+    // 3. Stall detection after data flowed (FETCH_STALL_SECONDS=2): from the last byte
+    // sent to curl's connection closing (the stall detected and curl stopped), and to the
+    // retry's request (backoff 0).
+    {
+      const detect = [];
+      const retry = [];
+      for (let i = 0; i < 3; i++) {
+        clean();
+        state.stallAt = 0;
+        state.stallClosedAt = 0;
+        state.afterStallAt = 0;
+        const stallEnv = { ...baseEnv, FETCH_URL: url.replace('dataset.bin', 'stall.bin'), FETCH_STALL_SECONDS: '2', FETCH_RETRIES: '0', FETCH_FINGERPRINT: 'bench-stall' };
+        const r = await runCode(sh, stallEnv);
+        if (r.code === 0 || !state.stallAt || !state.stallClosedAt || state.afterStallAt < state.stallAt || !/stalled: no data for 2s/.test(r.out)) {
+          throw new Error(`stall run: exit ${r.code} stallAt ${state.stallAt} closed ${state.stallClosedAt} retry ${state.afterStallAt}\n${r.out}`);
+        }
+        detect.push(state.stallClosedAt - state.stallAt);
+        retry.push(state.afterStallAt - state.stallAt);
+      }
+      rows.push({ ...summary('stall detection, FETCH_STALL_SECONDS=2: last byte -> curl stopped', detect), note: 'goal <= 3000 ms (N + 1 s)' });
+      rows.push({ ...summary('stall, FETCH_STALL_SECONDS=2: last byte -> retry request', retry), note: '(info: detection + restart)' });
+      clean();
+    }
+    rows.push({ label: `load average after throughput (1/5/15 min): ${loadavg()}`, median: NaN, min: NaN, max: NaN, runs: '' });
 
     // Fixed cost of the script (process starts, lock, staging, publish) on a 1 KiB file.
     const tinyUrl = url.replace('dataset.bin', 'tiny.bin');
@@ -180,7 +318,8 @@ async function run(h) {
     rows.push(tinyCurl, tinyScript);
     cleanCurl();
 
-    // 2. Warm start over a 1 GiB sparse dataset with a valid marker.
+    state.limit = size;
+    // Warm start over a 1 GiB sparse dataset with a valid marker.
     clean();
     fs.mkdirSync(path.join(root, 'data'), { recursive: true });
     const fd = fs.openSync(path.join(root, 'data', 'model.bin'), 'w');
@@ -196,7 +335,7 @@ async function run(h) {
     }
     if (state.requests !== before) throw new Error(`warm start made ${state.requests - before} requests`);
 
-    // 3. Cut at 50%, then resume: extra bytes over the file size.
+    // Cut at 50%, then resume: extra bytes over the file size.
     const extras = [];
     const resume = await measure(
       `cut at 50% + resume, ${size / MIB} MiB (sha256 on)`,

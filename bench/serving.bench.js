@@ -14,7 +14,7 @@ function servingApp(n) {
   for (let i = 0; i < n; i++) {
     new serving.ModelServing(chart, `s${i}`, {
       runtime,
-      model: serving.ModelSource.pvc('model-cache'),
+      model: serving.ModelSource.pvc(core.External.claim('model-cache')),
       accelerator: core.Accelerator.nvidiaGpu({ count: 1 }),
       resources: { cpu: '8', memory: '64Gi' },
       autoscaling: serving.Autoscaling.cpu({ min: 2, max: 10, targetUtilization: 70 }),

@@ -23,9 +23,9 @@ import { distributedTrainingChart } from './example/training-distributed';
 
 export function buildExampleApp(outdir?: string): App {
   const app = new App({ outdir });
-  gitopsExample(app);
+  const { namespace } = gitopsExample(app);
   dataChart(app);
-  distributedTrainingChart(app);
+  distributedTrainingChart(app, namespace);
   servingChart(app);
   pipelineChart(app);
   return app;

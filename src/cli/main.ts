@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import { Command, Option } from 'commander';
 import { CheckFinding, checkManifests, groupFindings } from '../validation/check';
-import { manifestFiles } from '../validation/files';
 import { APP_RULES } from '../validation/app';
+import { manifestFiles, notManifestReason } from '../validation/files';
 import { POLICY_RULES, PolicyRuleSetting } from '../validation/policies';
 import { SUPPORTED_KUBERNETES_VERSIONS, SupportedKubernetesVersion } from '../validation/schemas';
 import { describeObject, toManifests } from '../validation/validate';
@@ -45,9 +45,16 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
   const fileOf = new Map<string, string>();
   const manifests: any[] = [];
   const findings: FileFinding[] = [];
+  const skipped: Array<{ readonly file: string; readonly reason: string }> = [];
   for (const file of files) {
     try {
-      for (const obj of toManifests(fs.readFileSync(file, 'utf8'))) {
+      const objects = toManifests(fs.readFileSync(file, 'utf8'));
+      const reason = notManifestReason(objects);
+      if (reason !== undefined) {
+        skipped.push({ file, reason });
+        continue;
+      }
+      for (const obj of objects) {
         manifests.push(obj);
         const label = describeObject(obj);
         if (!fileOf.has(label)) fileOf.set(label, file);
@@ -71,8 +78,9 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
   const warnings = findings.length - errors;
   const failed = errors > 0 || (!!opts.strict && warnings > 0);
   if (opts.json) {
-    out(`${JSON.stringify({ files: files.length, objects: result.objectCount, valid: !failed, errors, warnings, findings }, null, 2)}\n`);
+    out(`${JSON.stringify({ files: files.length - skipped.length, skipped, objects: result.objectCount, valid: !failed, errors, warnings, findings }, null, 2)}\n`);
   } else {
+    for (const s of skipped) out(`skipped ${s.file}: ${s.reason}\n`);
     for (const [key, list] of groupFindings(findings, (f) => `${f.file}: ${f.object}`)) {
       out(`${key}\n`);
       for (const f of list) {
@@ -90,7 +98,8 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
       for (const f of appFixes) out(`  [${f.rule}] ${f.object}: ${f.fix}\n`);
     }
     const checks = [opts.policiesOnly ? undefined : 'schema', opts.policies ? 'policies' : undefined, opts.app ? 'app' : undefined].filter(Boolean).join(' + ');
-    out(`${failed ? 'FAILED' : 'OK'}: ${files.length} file(s), ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]\n`);
+    const skips = skipped.length > 0 ? `, ${skipped.length} skipped` : '';
+    out(`${failed ? 'FAILED' : 'OK'}: ${files.length - skipped.length} file(s)${skips}, ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]\n`);
   }
   return failed ? 1 : 0;
 }

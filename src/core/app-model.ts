@@ -126,7 +126,7 @@ function addDeclarations<T>(store: WeakMap<ApiObject, T[]>, obj: ApiObject, key:
       if (declared.length === 0) return m;
       const unique = new Map(declared.map((d) => [keyOf(d), d] as const));
       const sorted = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k]) => JSON.parse(k));
-      return withAnnotation(m, key, JSON.stringify(sorted));
+      return keepMetadataSorted(m, withAnnotation(m, key, JSON.stringify(sorted)));
     });
   }
   list.push(...items);
@@ -140,4 +140,12 @@ export function declareFlows(obj: ApiObject, flows: readonly NetworkFlow[]): voi
 /** Declares references of `obj` that live outside the app (rendered as the {@link EXTERNAL_ANNOTATION}). */
 export function declareExternal(obj: ApiObject, refs: readonly ExternalReference[]): void {
   addDeclarations(EXTERNALS, obj, EXTERNAL_ANNOTATION, refs);
+}
+
+/** `next` with `metadata` keys sorted when they were sorted in `before` (canonical objects stay canonical). */
+function keepMetadataSorted(before: Record<string, any>, next: Record<string, any>): Record<string, any> {
+  const keys = Object.keys(before.metadata ?? {});
+  if (keys.length < 2 || !keys.every((k, i) => i === 0 || keys[i - 1] < k)) return next;
+  const metadata = next.metadata;
+  return { ...next, metadata: Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]])) };
 }

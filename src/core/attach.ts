@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
+import { NetworkFlow } from './app-model';
+import { ResolvedReference, checkClaimSharing, namespaceOf, useReference } from './refs';
 
 /** What a data source (e.g. a DatasetInit) adds to the pod of a consuming workload. */
 export interface PodContribution {
@@ -18,6 +20,27 @@ export interface PodContribution {
   readonly permanentExitCodes: number[];
   /** Names of the init containers that can exit with `permanentExitCodes`. */
   readonly containerNames: string[];
+  /**
+   * Network flows the consuming pod needs for this contribution (e.g. the dataset fetch to
+   * its source host), declared on the consumer's workload object.
+   * @default - none
+   */
+  readonly flows?: NetworkFlow[];
+  /**
+   * Objects the contribution refers to (e.g. a claim), recorded on the consumer.
+   * @default - none
+   */
+  readonly references?: ContributedReference[];
+}
+
+/** A reference of a contribution, and how the consumer's pods use it. */
+export interface ContributedReference {
+  /** The referenced object. */
+  readonly ref: ResolvedReference;
+  /** Mounted read-only (a ReadOnlyMany claim is then fine for several nodes). */
+  readonly readOnly: boolean;
+  /** What it is for (for messages), e.g. `dataset imagenet`. */
+  readonly what: string;
 }
 
 /** Something that contributes init containers, volumes and mounts to a consumer's pod. */
@@ -42,5 +65,21 @@ export function mergeContributions(contributions: readonly PodContribution[]): P
     env: contributions.flatMap((c) => c.env),
     permanentExitCodes: Array.from(new Set(contributions.flatMap((c) => c.permanentExitCodes))).sort((a, b) => a - b),
     containerNames: contributions.flatMap((c) => c.containerNames),
+    flows: contributions.flatMap((c) => c.flows ?? []),
+    references: contributions.flatMap((c) => c.references ?? []),
   };
 }
+
+/**
+ * Records the references of `contributions` on `consumer` (see `useReference`) and refuses a
+ * claim its `pods` pods cannot all attach (`spread` says why they may land on several nodes).
+ */
+export function useContributedReferences(consumer: IConstruct, contributions: readonly PodContribution[], pods: number, spread: string, namespace?: string): void {
+  for (const c of contributions) {
+    for (const r of c.references ?? []) {
+      useReference(consumer, r.what, r.ref, namespace ?? namespaceOf(consumer));
+      checkClaimSharing(consumer, r.what, r.ref, r.readOnly, pods, spread);
+    }
+  }
+}
+

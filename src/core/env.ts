@@ -1,30 +1,49 @@
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
+import { IConfigMapRef, ISecretRef, ResolvedReference, useReference } from './refs';
 
 /** A reference to a key of a Secret or ConfigMap, or a pod field, used as an env value. */
 export class EnvSource {
-  /** The value of `key` in Secret `secretName` (never copied into the manifest). */
-  public static fromSecret(secretName: string, key: string): EnvSource {
-    return new EnvSource({ secretKeyRef: { name: secretName, key } }, `secret ${secretName}/${key}`);
+  /**
+   * The value of `key` in a Secret (never copied into the manifest): the name of a Secret
+   * the app renders, or `External.secret(name)` for one managed elsewhere (declared in the
+   * workload's `ml.cdk8s.io/external` annotation; a plain name must resolve inside the app).
+   */
+  public static fromSecret(secret: string | ISecretRef, key: string): EnvSource {
+    if (typeof secret === 'string') return new EnvSource({ secretKeyRef: { name: secret, key } }, `secret ${secret}/${key}`);
+    return new EnvSource({ secretKeyRef: { name: '', key } }, `secret ${key}`, (scope) => secret.secretRef(scope));
   }
 
-  /** The value of `key` in ConfigMap `configMapName`. */
-  public static fromConfigMap(configMapName: string, key: string): EnvSource {
-    return new EnvSource({ configMapKeyRef: { name: configMapName, key } }, `configmap ${configMapName}/${key}`);
+  /**
+   * The value of `key` in a ConfigMap: the name of a ConfigMap the app renders, or
+   * `External.configMap(name)` for one managed elsewhere.
+   */
+  public static fromConfigMap(configMap: string | IConfigMapRef, key: string): EnvSource {
+    if (typeof configMap === 'string') return new EnvSource({ configMapKeyRef: { name: configMap, key } }, `configmap ${configMap}/${key}`);
+    return new EnvSource({ configMapKeyRef: { name: '', key } }, `configmap ${key}`, (scope) => configMap.configMapRef(scope));
   }
 
   /** A pod field through the downward API, e.g. `metadata.name`. */
   public static fromField(fieldPath: string): EnvSource {
-    return new EnvSource({ fieldRef: { fieldPath } }, `field ${fieldPath}`);
+    return new EnvSource({ fieldRef: { apiVersion: 'v1', fieldPath } }, `field ${fieldPath}`);
   }
 
   private constructor(
-    /** The rendered `valueFrom`. */
+    /** The rendered `valueFrom` (the object name is resolved when rendered for a workload). */
     public readonly valueFrom: k8s.EnvVarSource,
     /** Description for messages. */
     public readonly description: string,
+    private readonly external?: (scope: IConstruct) => ResolvedReference,
   ) {}
+
+  /** The `valueFrom` for the workload `scope`, recording an external reference on it (see `useReference`). @internal */
+  public _render(scope: IConstruct, what: string): k8s.EnvVarSource {
+    if (!this.external) return this.valueFrom;
+    const ref = useReference(scope, what, this.external(scope));
+    if (this.valueFrom.secretKeyRef) return { secretKeyRef: { ...this.valueFrom.secretKeyRef, name: ref.name } };
+    return { configMapKeyRef: { ...this.valueFrom.configMapKeyRef!, name: ref.name } };
+  }
 }
 
 /** Env of a container: literal strings or references. */
@@ -60,7 +79,7 @@ export function renderEnv(scope: IConstruct, what: string, env: EnvMap | undefin
     const value = env![name];
     if (!ENV_NAME.test(name)) fail(scope, `${what}: invalid environment variable name ${show(name)}`);
     if (value instanceof EnvSource) {
-      out.push({ name, valueFrom: value.valueFrom });
+      out.push({ name, valueFrom: value._render(scope, `${what} ${name}`) });
     } else if (typeof value === 'string') {
       if (looksLikeSecret(name, value)) {
         fail(scope, `${what}: ${name} looks like a credential given as a literal; reference a Secret with EnvSource.fromSecret(name, key) instead`);

@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
 import { validateImage } from './image';
 import { validateDnsLabel } from './names';
+import { IPriorityClass, IServiceAccountRef, useReference, usedReferences } from './refs';
 import { Accelerator, ComputeResources, renderResources } from './resources';
 import {
   PodSecurityOptions,
@@ -59,8 +60,12 @@ export interface PodSchedulingProps {
   readonly nodeSelector?: Record<string, string>;
   /** Extra tolerations, added to the accelerator's GPU toleration. @default - none (the accelerator's toleration only) */
   readonly tolerations?: k8s.Toleration[];
-  /** Pod priority class. @default - none */
-  readonly priorityClassName?: string;
+  /**
+   * Pod priority class: a `PriorityClass` construct of the app or
+   * `External.priorityClass(name)`.
+   * @default - none (the cluster's default priority)
+   */
+  readonly priorityClass?: IPriorityClass;
 }
 
 /** Who a pod runs as: identity and security props shared by the constructs' props. */
@@ -69,8 +74,12 @@ export interface PodSecurityProps {
   readonly security?: PodSecurityOptions;
   /** Sizes of the writable scratch dirs /tmp and HOME. @default - /tmp 4Gi, HOME 16Gi */
   readonly writableDirs?: WritableDirsOptions;
-  /** Service account. @default - the namespace's default service account, without a mounted token */
-  readonly serviceAccountName?: string;
+  /**
+   * Service account: the name of one the app renders, or `External.serviceAccount(name)` for
+   * one managed elsewhere (declared in the workload's `ml.cdk8s.io/external` annotation).
+   * @default - the namespace's default service account, without a mounted token
+   */
+  readonly serviceAccountName?: string | IServiceAccountRef;
 }
 
 /** Options of {@link buildMlPodSpec}. */
@@ -160,12 +169,12 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
   const tolerations = [...(accelerator ? accelerator.tolerations() : []), ...(options.tolerations ?? [])];
   return {
     automountServiceAccountToken: options.automountServiceAccountToken ?? false,
-    serviceAccountName: options.serviceAccountName,
+    serviceAccountName: resolveServiceAccount(scope, options.serviceAccountName),
     securityContext: restrictedPodSecurityContext(options.security),
     restartPolicy: options.restartPolicy,
     subdomain: options.subdomain,
     schedulerName: options.schedulerName,
-    priorityClassName: options.priorityClassName,
+    priorityClassName: resolvePriorityClass(scope, options.priorityClass),
     terminationGracePeriodSeconds: options.terminationGracePeriodSeconds,
     nodeSelector: Object.keys(nodeSelector).length > 0 ? nodeSelector : undefined,
     tolerations: tolerations.length > 0 ? tolerations : undefined,
@@ -175,4 +184,27 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
     containers,
     volumes,
   };
+}
+
+/**
+ * The name of `priorityClass` for the pod of `scope` (recording the reference, see
+ * `useReference`); undefined when unset.
+ */
+export function resolvePriorityClass(scope: IConstruct, priorityClass: IPriorityClass | undefined): string | undefined {
+  if (priorityClass === undefined) return undefined;
+  if (typeof priorityClass?.priorityClassRef !== 'function') {
+    fail(scope, `priorityClass must be a PriorityClass or External.priorityClass(name), got ${show(priorityClass)}`);
+  }
+  const ref = priorityClass.priorityClassRef(scope);
+  if (usedReferences(scope).some((r) => r.kind === 'PriorityClass' && r.name === ref.name)) return ref.name;
+  return useReference(scope, 'priorityClass', ref).name;
+}
+
+/** The name of `serviceAccount` for the pod of `scope` (an External one is recorded, see `useReference`). */
+export function resolveServiceAccount(scope: IConstruct, serviceAccount: string | IServiceAccountRef | undefined): string | undefined {
+  if (serviceAccount === undefined || typeof serviceAccount === 'string') return serviceAccount;
+  if (typeof serviceAccount?.serviceAccountRef !== 'function') fail(scope, `serviceAccountName must be a name or External.serviceAccount(name), got ${show(serviceAccount)}`);
+  const ref = serviceAccount.serviceAccountRef(scope);
+  if (usedReferences(scope).some((r) => r.kind === 'ServiceAccount' && r.name === ref.name)) return ref.name;
+  return useReference(scope, 'serviceAccountName', ref).name;
 }

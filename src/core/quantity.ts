@@ -25,3 +25,117 @@ export function validateQuantity(scope: IConstruct, what: string, value: string 
   }
   return parsed;
 }
+
+// ---------------------------------------------------------------------------------------
+// Canonical form: what the API server stores.
+//
+// A typed quantity field (`resources.limits.memory`, `emptyDir.sizeLimit`, `spec.hard`, ...)
+// is decoded into apimachinery's `resource.Quantity` and written back by its `String()`: the
+// server stores `4Gi` for `4096Mi`, `2` for `2000m`, `"8"` for the number `8`. Rendering that
+// form is what makes a re-apply (kubectl, server-side apply, Argo CD) a no-op. The rules below
+// are those of k8s.io/apimachinery/pkg/api/resource (quantity.go ParseQuantity and
+// CanonicalizeBytes, amount.go, suffix.go), unchanged from v0.28 to v0.33.
+
+const GO_QUANTITY = /^([+-]?)(\d*)(?:\.(\d*))?(|[numkMGTPE]|[KMGTPE]i|[eE][+-]?\d+)$/;
+const DECIMAL_EXPONENT: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY_EXPONENT: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+const DECIMAL_SUFFIX: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
+const BINARY_SUFFIX = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+const NANO = 10n ** 9n;
+const MAX_INT64 = 2n ** 63n - 1n;
+
+type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
+
+/**
+ * The canonical form of a Kubernetes quantity, exactly as the API server stores it
+ * (apimachinery `Quantity.String()` after `ParseQuantity`): the suffix family is kept
+ * (binary `Ki`…`Ei`, decimal `m`/`k`/`M`…, or exponent `e3`), the value is rounded up to
+ * nano precision, and the suffix is the largest that leaves an integer: `4096Mi` → `4Gi`,
+ * `2000m` → `2`, `1000` → `1k`, `0.5` → `500m`, `1.5Gi` → `1536Mi`, `1e4` → `10e3`, the
+ * number `8` → `"8"`. An input already in canonical form is returned unchanged (the server
+ * keeps such a string as it was sent).
+ *
+ * Returns undefined when `value` is not a quantity.
+ */
+export function canonicalQuantity(value: string | number): string | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return undefined;
+    value = String(value);
+  }
+  if (value === '0') return value;
+  const m = GO_QUANTITY.exec(value);
+  if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) return undefined;
+  const negative = m[1] === '-';
+  const num = m[2].replace(/^0+/, '') || '0';
+  const denom = m[3] ?? '';
+  const suffix = m[4];
+  let format: QuantityFormat;
+  let exponent: number;
+  if (suffix in BINARY_EXPONENT) {
+    format = 'BinarySI';
+    exponent = BINARY_EXPONENT[suffix];
+  } else if (suffix in DECIMAL_EXPONENT) {
+    format = 'DecimalSI';
+    exponent = DECIMAL_EXPONENT[suffix];
+  } else {
+    format = 'DecimalExponent';
+    exponent = Number(suffix.slice(1));
+    if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > 2 ** 31 - 1) return undefined;
+  }
+  const shifted = num + denom;
+
+  // ParseQuantity's int64 fast path keeps the string it was given when that is canonical.
+  if (format === 'BinarySI') {
+    const precision = 15 - num.length - Math.trunc((exponent * 3) / 10) - 1;
+    if (denom === '' && precision >= 0 && (BigInt(shifted) & 7n) !== 0n) return value;
+  } else {
+    const scale = exponent - denom.length;
+    if (18 - shifted.length >= 0 && scale >= -9 && scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0') return value;
+  }
+
+  // The exact value in nano units, rounded away from zero (inf.RoundUp) to nano precision.
+  let numerator = BigInt(shifted);
+  let denominator = 10n ** BigInt(denom.length);
+  if (format === 'BinarySI') numerator <<= BigInt(exponent);
+  else if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
+  else denominator *= 10n ** BigInt(-exponent);
+  let nanos = (numerator * NANO) / denominator;
+  if ((numerator * NANO) % denominator !== 0n) nanos += 1n;
+  if (format === 'BinarySI' && nanos > MAX_INT64 * NANO) nanos = MAX_INT64 * NANO;
+  if (nanos === 0n) return '0';
+  const sign = negative ? '-' : '';
+
+  // CanonicalizeBytes: BinarySI only for whole values of at least 1024 in magnitude.
+  if (format === 'BinarySI' && nanos >= 1024n * NANO && nanos % NANO === 0n) {
+    let whole = nanos / NANO;
+    let times = 0;
+    while (whole % 1024n === 0n) {
+      whole /= 1024n;
+      times++;
+    }
+    return `${sign}${whole}${BINARY_SUFFIX[times]}`;
+  }
+  let mantissa = nanos;
+  let exp = -9;
+  while (mantissa % 10n === 0n) {
+    mantissa /= 10n;
+    exp++;
+  }
+  while (exp % 3 !== 0) {
+    mantissa *= 10n;
+    exp--;
+  }
+  // apimachinery writes no suffix for a DecimalSI exponent beyond E (1e21 → "1"); kept as is.
+  const out = format === 'DecimalExponent' ? (exp === 0 ? '' : `e${exp}`) : DECIMAL_SUFFIX[exp] ?? '';
+  return `${sign}${mantissa}${out}`;
+}
+
+/**
+ * {@link canonicalQuantity} of a value the caller has validated; throws (a programming error,
+ * not a user error) when it is not a quantity.
+ */
+export function canonicalQuantityOf(value: string | number): string {
+  const out = canonicalQuantity(value);
+  if (out === undefined) throw new Error(`not a Kubernetes quantity: ${JSON.stringify(value)}`);
+  return out;
+}

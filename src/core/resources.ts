@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
-import { parseQuantity, validateQuantity } from './quantity';
+import { canonicalQuantityOf, parseQuantity, validateQuantity } from './quantity';
 
 /** CPU, memory and ephemeral storage of one container. Requests equal limits unless set apart. */
 export interface ComputeResources {
@@ -27,14 +27,11 @@ export interface ComputeResources {
   readonly ephemeralStorage?: string;
 }
 
-/** Renders a `Size` as an exact binary quantity (`"200Gi"`, `"1536Mi"`). */
+/** Renders a `Size` as an exact binary quantity in canonical form (`"200Gi"`, `"1536Mi"`, `"1Pi"`). */
 export function sizeToQuantity(size: Size): string {
   const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Number.isInteger(kib) || kib <= 0) throw new Error(`size must be a positive whole number of KiB, got ${kib} KiB`);
-  for (const [unit, factor] of [['Ti', 2 ** 30], ['Gi', 2 ** 20], ['Mi', 2 ** 10]] as const) {
-    if (kib % factor === 0) return `${kib / factor}${unit}`;
-  }
-  return `${kib}Ki`;
+  return canonicalQuantityOf(`${kib}Ki`);
 }
 
 /** Bytes of a Size. */
@@ -59,24 +56,21 @@ export function renderResources(
   if (validateQuantity(scope, 'resources.memoryLimit', memoryLimit) < memory) {
     fail(scope, `resources.memoryLimit ${show(memoryLimit)} is below the memory request ${show(resources.memory)}`);
   }
-  const requests: Record<string, k8s.Quantity> = {
-    cpu: k8s.Quantity.fromString(resources.cpu),
-    memory: k8s.Quantity.fromString(resources.memory),
-  };
-  const limits: Record<string, k8s.Quantity> = {
-    cpu: k8s.Quantity.fromString(cpuLimit),
-    memory: k8s.Quantity.fromString(memoryLimit),
-  };
+  // Canonical quantities, as the API server stores them (`2000m` → `2`, `4096Mi` → `4Gi`).
+  const q = (v: string | number) => k8s.Quantity.fromString(canonicalQuantityOf(v));
+  const requests: Record<string, k8s.Quantity> = { cpu: q(resources.cpu), memory: q(resources.memory) };
+  const limits: Record<string, k8s.Quantity> = { cpu: q(cpuLimit), memory: q(memoryLimit) };
   if (resources.ephemeralStorage !== undefined) {
     validateQuantity(scope, 'resources.ephemeralStorage', resources.ephemeralStorage);
-    requests['ephemeral-storage'] = k8s.Quantity.fromString(resources.ephemeralStorage);
-    limits['ephemeral-storage'] = k8s.Quantity.fromString(resources.ephemeralStorage);
+    requests['ephemeral-storage'] = q(resources.ephemeralStorage);
+    limits['ephemeral-storage'] = q(resources.ephemeralStorage);
   }
   if (accelerator) {
     accelerator.validate(scope);
-    // Extended resources: the request defaults to the limit; set both for clarity.
-    limits[accelerator.resourceName] = k8s.Quantity.fromNumber(accelerator.count);
-    requests[accelerator.resourceName] = k8s.Quantity.fromNumber(accelerator.count);
+    // Extended resources: the request defaults to the limit; set both for clarity. A string,
+    // as stored (`"8"`, not the number 8).
+    limits[accelerator.resourceName] = q(accelerator.count);
+    requests[accelerator.resourceName] = q(accelerator.count);
   }
   return { requests, limits };
 }

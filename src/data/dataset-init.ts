@@ -1,11 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Duration, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { IPodContributor, PodContribution } from '../core/attach';
+import { renderInServerForm } from '../core/server-form';
+import { declareFlows, declareExternal, NetworkFlow } from '../core/app-model';
 import { kplusRestrictedSecurityContext } from '../core/kplus-security';
+import { IPlusWorkload, isPlusWorkload } from '../core/plus-workload';
 import { EnvMap, EnvSource, renderEnv } from '../core/env';
 import { fail, show } from '../core/errors';
 import { shortHash } from '../core/hash';
@@ -20,6 +23,7 @@ import { PERMANENT_FETCH_EXIT_CODES } from './exit-codes';
 import { DataSource, DataSourceConfig, Extract } from './source';
 import { DATASET_SYNC_WAVE, DatasetVolume, DatasetVolumeConfig, VolumeSpec, kplusVolume, renderVolume } from './volume';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Where the fetch script is mounted in the init container (run as `sh <dir>/fetch.sh`). */
 export const FETCH_SCRIPT_DIR = '/opt/cdk8s-ml';
@@ -195,10 +199,17 @@ export class DatasetInit extends Construct implements IPodContributor {
   private readonly fetcher?: FetcherSpec;
   private readonly security: PodSecurityOptions;
   private readonly contributions = new WeakMap<IConstruct, PodContribution>();
+  /** cdk8s-plus workloads attached to (rendered in server form too). */
+  private readonly attached: IPlusWorkload[] = [];
 
   constructor(scope: Construct, id: string, props: DatasetInitProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
+    // The cdk8s-plus workloads it attaches to are rendered as the API server stores them
+    // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...);
+    // our own objects are in that form at the source.
+    renderInServerForm(this, () => this.attached, false);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
     this.mountPath = this.validateMountPath(props.mountPath ?? `/data/${this.name}`);
@@ -290,18 +301,41 @@ export class DatasetInit extends Construct implements IPodContributor {
       env: this.pathEnv ? [{ name: this.pathEnv, value: this.mountPath }] : [],
       permanentExitCodes: [...this.permanentExitCodes],
       containerNames: this.initContainerName ? [this.initContainerName] : [],
+      flows: this.flows(),
+      references: [
+        ...(this.volume?.ref ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
+        ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
+        ...(this.fetcher ? (this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })) : []),
+      ],
     };
     this.contributions.set(consumer, contribution);
     return contribution;
+  }
+
+  /** The network flows a consuming pod needs for this dataset: the fetch to the source host. */
+  public flows(): NetworkFlow[] {
+    const endpoint = this.source.endpoint;
+    if (!this.fetcher || !endpoint) return [];
+    return [{
+      purpose: `fetch ${this.name}`,
+      direction: 'egress',
+      peer: { kind: 'external', host: endpoint.host },
+      ports: [{ port: endpoint.port, protocol: 'TCP' }],
+      construct: this.node.path,
+    }];
   }
 
   /**
    * Adds the dataset to a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…): volumes,
    * the fetch init container (restricted security context, writable /tmp and HOME) and a
    * read-only mount plus path env var in every main container. Add the main containers first.
+   *
+   * Any cdk8s-plus version from cdk8s-plus-28 to cdk8s-plus-33 works: the parameter is the
+   * structural {@link IPlusWorkload}, which every version's `Pod`, `Job`, `Deployment`,
+   * `StatefulSet` and `DaemonSet` satisfy.
    */
-  public attachTo(workload: kplus.AbstractPod): void {
-    if (!(workload instanceof kplus.AbstractPod)) fail(this, `attachTo needs a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…), got ${show(workload)}`);
+  public attachTo(workload: IPlusWorkload): void {
+    if (!isPlusWorkload(workload)) fail(this, `attachTo needs a cdk8s-plus workload (Pod, Job, Deployment, StatefulSet…), got ${show(workload)}`);
     const scopeId = `Attach-${shortHash(workload.node.path)}`;
     if (this.node.tryFindChild(scopeId)) fail(this, `already attached to ${workload.node.path}`);
     if (workload.containers.length === 0) fail(this, `attach datasets after adding containers: ${workload.node.path} has none to mount the data into`);
@@ -322,7 +356,12 @@ export class DatasetInit extends Construct implements IPodContributor {
     for (const n of scratchNames) if (existing.has(n)) fail(this, `${workload.node.path} already has a volume named ${show(n)}`);
     for (const s of specs) if (existing.has(s.name)) fail(this, `${workload.node.path} already has a volume named ${show(s.name)}`);
 
-    this.contributeTo(workload);
+    const contribution = this.contributeTo(workload);
+    // declarations for the whole-app check, on the workload's own object
+    declareFlows(ApiObject.of(workload), contribution.flows ?? []);
+    const externals = (contribution.references ?? []).filter((r) => r.ref.external).map((r) => ({ kind: r.ref.kind, name: r.ref.name }));
+    if (externals.length > 0) declareExternal(ApiObject.of(workload), externals);
+    this.attached.push(workload);
     const scope = new Construct(this, scopeId);
     const volumes = new Map<string, kplus.Volume>();
     for (const s of specs) {

@@ -1,7 +1,7 @@
 /**
  * Exit codes of the DatasetInit fetch program (`src/data/fetch.sh`).
  *
- * The table is the contract documented in `src/data/FETCH.md`; a test checks that the
+ * The table is the contract documented in `docs/FETCH.md`; a test checks that the
  * script, this module and the document agree. Retryable codes describe conditions that
  * may pass on their own (network, server, stall, a busy lock); permanent codes describe
  * conditions that will fail the same way on every retry (wrong checksum, missing object,

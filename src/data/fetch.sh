@@ -355,6 +355,17 @@ break_lock() {
   fi
 }
 
+# take_own_lock: takes over a lock left by an earlier run of this pod at once
+# (no waiting); returns 1 when the lock belongs to someone else.
+take_own_lock() {
+  read_first "$LOCK/owner"
+  [ "$_l" = "$POD_ID" ] || return 1
+  read_first "$LOCK/token"
+  _tok=$_l
+  read_first "$LOCK/heartbeat"
+  break_lock "$_tok|$_l" && try_lock
+}
+
 release_lock() {
   [ "$HAVE_LOCK" = 1 ] || return 0
   HAVE_LOCK=0
@@ -374,12 +385,23 @@ acquire_lock() {
   _seen=
   _start=
   _said=0
+  _stale_said=
+  _broke=
   while :; do
     if marker_matches; then
       log "completed by another pod (fingerprint matches); nothing to do"
       exit 0
     fi
-    try_lock && return 0
+    if try_lock; then
+      # Said only now: a waiter that broke a stale lock can still lose the
+      # following mkdir to another waiter.
+      [ -z "$_broke" ] || log "took over the lock of '$_broke'"
+      return 0
+    fi
+    if [ -n "$_broke" ]; then
+      _broke=
+      _said=0 # another pod took the lock first; say whom we wait for now
+    fi
     read_first "$LOCK/owner"
     _owner=$_l
     read_first "$LOCK/token"
@@ -396,11 +418,17 @@ acquire_lock() {
       _changed=$_t
     fi
     if [ "$_owner" = "$POD_ID" ]; then
-      log "lock left by an earlier run of this pod; taking it over"
-      break_lock "$_state" && continue
-    elif [ $((_t - _changed)) -ge "$LEASE" ]; then
-      log "lock held by '${_owner:-unknown}' is stale (no heartbeat for ${LEASE}s); taking it over"
+      [ "$_stale_said" = "$_state" ] || log "lock left by an earlier run of this pod"
+      _stale_said=$_state
       if break_lock "$_state"; then
+        _broke=$_owner
+        continue
+      fi
+    elif [ $((_t - _changed)) -ge "$LEASE" ]; then
+      [ "$_stale_said" = "$_state" ] || log "lock held by '${_owner:-unknown}' is stale (no heartbeat for ${LEASE}s)"
+      _stale_said=$_state
+      if break_lock "$_state"; then
+        _broke=${_owner:-unknown}
         _seen=
         continue
       fi
@@ -462,15 +490,68 @@ monitor_loop() {
   _last_t=$(now)
   _total=
   _last_tool=
+  _wd_key=
+  _wd_b=0
+  _wd_flow=0
+  _wd_still=0
+  _wd_sync=
+  # Half-second ticks where sleep takes fractions (coreutils, busybox), else 1 s.
+  _tps=1
+  _nap=1
+  if sleep 0.01 >/dev/null 2>&1; then
+    _tps=2
+    _nap=0.5
+  fi
   while kill -0 "$1" 2>/dev/null; do
-    sleep 1 >/dev/null 2>&1
+    sleep "$_nap" >/dev/null 2>&1
     _tick=$((_tick + 1))
-    if [ $((_tick % HB_INTERVAL)) -eq 0 ]; then
+    if [ $((_tick % (HB_INTERVAL * _tps))) -eq 0 ]; then
       _seq=$((_seq + 1))
       write_heartbeat "$_seq" || :
     fi
+    # Stall watchdog (http). curl's --speed-time averages the speed over its
+    # last ~5 s, so after fast data it fires only N + ~5 s into a stall. Here:
+    # once bytes flowed in this attempt, N s of ticks (each at least its length)
+    # without the staged file growing stop curl: a stall is caught after N to
+    # N + 0.5 s (N + 1 s with whole-second ticks), plus the ticks' own overhead.
+    # .child holds "attempt pid size-at-start" of the running curl.
+    if [ "$SOURCE" = http ]; then
+      read_first "$STAGE/.child"
+      if [ -n "$_l" ]; then
+        get_size "$PARTIAL"
+        if [ "$_l" != "$_wd_key" ]; then
+          _wd_key=$_l
+          _wd_flow=0
+          _wd_b=${_l##* }
+          _wd_still=0
+        fi
+        if [ "$_size" != "$_wd_b" ]; then
+          _wd_b=$_size
+          _wd_flow=1
+          _wd_still=0
+          # Early write-back of what the download wrote so far (no sha256:
+          # nothing else does it), so the flush before publishing is short.
+          if [ "$FSYNC" = 1 ] && [ -z "$SHA256" ] && { [ -z "$_wd_sync" ] || ! kill -0 "$_wd_sync" 2>/dev/null; }; then
+            sync "$PARTIAL" >/dev/null 2>&1 &
+            _wd_sync=$!
+          fi
+        elif [ "$_wd_flow" = 1 ]; then
+          _wd_still=$((_wd_still + 1))
+          if [ "$_wd_still" -ge $((STALL * _tps)) ]; then
+            _wd_flow=0
+            _pid=${_wd_key#* }
+            _pid=${_pid%% *}
+            read_first "$STAGE/.child"
+            if [ "$_l" = "$_wd_key" ]; then
+              printf '%s\n' "$_wd_key" >"$STAGE/.stalled" 2>/dev/null
+              kill "$_pid" 2>/dev/null || :
+            fi
+          fi
+        fi
+      fi
+    fi
     [ "$PROGRESS" -gt 0 ] || continue
-    [ $((_tick % PROGRESS)) -eq 0 ] || continue
+    [ $((_tick % (PROGRESS * _tps))) -eq 0 ] || continue
     read_first "$STAGE/.phase"
     _phase=$_l
     _t=$(now)
@@ -524,6 +605,10 @@ stop_children() {
     kill "$MON_PID" 2>/dev/null || :
     MON_PID=
   fi
+  if [ -n "$FEED_PID" ]; then
+    kill "$FEED_PID" "$HASH_PID" 2>/dev/null || :
+    FEED_PID=
+  fi
 }
 
 # shellcheck disable=SC2317 # the EXIT trap
@@ -551,10 +636,15 @@ fail_permanent() { # code message
 # Runs while holding the lock: every other pod's staging dir is a leftover of a
 # holder that died (only the holder stages). The newest-looking partial download
 # of the same fingerprint is adopted, so a new pod resumes a killed pod's work.
-prepare_staging() {
-  for _x in "$ROOT"/.lock.stale.* "$ROOT"/.lock.released.* "$ROOT"/.complete.tmp.*; do
+# clean_root: leftovers of killed runs next to data/ (holding the lock).
+clean_root() {
+  for _x in "$ROOT"/.lock.stale.* "$ROOT"/.lock.released.* "$ROOT"/.complete.tmp.* "$ROOT/.publishing"; do
     [ -e "$_x" ] && rm -rf "$_x"
   done
+}
+
+prepare_staging() {
+  clean_root
   read_first "$STAGE/.fingerprint"
   if [ -d "$STAGE" ] && [ "$_l" != "$FINGERPRINT" ]; then
     log "discarding own staging of another fingerprint"
@@ -565,7 +655,12 @@ prepare_staging() {
       [ -d "$_d" ] || continue
       [ "$_d" = "$STAGE" ] && continue
       read_first "$_d/.fingerprint"
-      if [ ! -d "$STAGE" ] && [ "$SOURCE" = http ] && [ "$_l" = "$FINGERPRINT" ] &&
+      _dfp=$_l
+      if [ ! -d "$STAGE" ] && [ "$_dfp" = "$FINGERPRINT" ] && staged_result "$_d" && mv "$_d" "$STAGE" 2>/dev/null; then
+        log "adopted the verified result staged by ${_d##*/}"
+        continue
+      fi
+      if [ ! -d "$STAGE" ] && [ "$SOURCE" = http ] && [ "$_dfp" = "$FINGERPRINT" ] &&
         [ -s "$_d/dl/$FILENAME" ] && mv "$_d" "$STAGE" 2>/dev/null; then
         get_size "$PARTIAL"
         log "adopted partial download of ${_d##*/} ($_size bytes)"
@@ -575,11 +670,19 @@ prepare_staging() {
       rm -rf "$_d"
     done
   fi
-  for _x in "$OUT" "$STAGE/old"; do
-    [ -e "$_x" ] && rm -rf "$_x"
-  done
-  [ -d "$DL" ] || mkdir -p "$DL" || die "$EX_CONFIG" "cannot create $DL (is the volume writable for this user?)"
+  if [ -e "$OUT" ] || [ -e "$STAGE/.verified" ] || [ -e "$STAGE/old" ]; then
+    staged_result "$STAGE" || rm -rf "$OUT" "$STAGE/.verified"
+    rm -rf "$STAGE/old"
+  fi
+  [ -d "$DL" ] || [ -d "$OUT" ] || mkdir -p "$DL" || die "$EX_CONFIG" "cannot create $DL (is the volume writable for this user?)"
   printf '%s\n' "$FINGERPRINT" >"$STAGE/.fingerprint" || die "$EX_SPACE" "cannot write to $STAGE"
+}
+
+# staged_result DIR: DIR (a staging dir) holds a complete, verified and flushed
+# result of this fingerprint in out/ (a run killed while publishing).
+staged_result() {
+  read_first "$1/.verified"
+  [ "$_l" = "$FINGERPRINT" ] && [ -d "$1/out" ]
 }
 
 check_space() {
@@ -625,16 +728,130 @@ retry_or_die() { # code progressed(0|1) message
   [ "$DELAY" -le "$BACKOFF_MAX" ] || DELAY=$BACKOFF_MAX
 }
 
+# --- streaming sha256 ---------------------------------------------------------------
+# The hash runs while curl downloads: a feeder reads the staged file from byte 0
+# through one open descriptor as it grows (page cache, in 1 MiB blocks) into a
+# fifo that openssl/sha256sum reads. A resumed file's kept prefix is read first,
+# then the new bytes, so nothing is hashed twice and nothing waits for the end.
+# The stream lives across resumed attempts; it restarts only when the staged
+# file is deleted (restart from zero). Reading the file rather than teeing
+# curl's output keeps curl writing straight to disk at full speed.
+CHUNK=1048576
+FEED_PID=
+HASH_PID=
+HASHER=sha256sum
+
+# shellcheck disable=SC2317 # runs in the background from hash_start
+feed_loop() { # stdin: the staged file at byte 0; stdout: the hasher's fifo
+  trap - EXIT INT TERM HUP
+  _off=0
+  _synced=0
+  _spid=
+  _poll=0.05
+  while :; do
+    get_size "$PARTIAL"
+    _n=$(((_size - _off) / CHUNK))
+    if [ "$_n" -gt 0 ]; then
+      [ "$_n" -le 64 ] || _n=64
+      dd bs="$CHUNK" count="$_n" 2>/dev/null || exit 1
+      _off=$((_off + _n * CHUNK))
+      # Early write-back of what is hashed, so the flush before publishing
+      # only has the tail left; one sync in flight at a time.
+      if [ "$FSYNC" = 1 ] && [ $((_off - _synced)) -ge $((32 * CHUNK)) ] &&
+        { [ -z "$_spid" ] || ! kill -0 "$_spid" 2>/dev/null; }; then
+        sync "$PARTIAL" >/dev/null 2>&1 &
+        _spid=$!
+        _synced=$_off
+      fi
+      continue
+    fi
+    # curl has exited for good: hash the rest up to the end of the file.
+    [ -e "$STAGE/hash.done" ] && exec cat
+    sleep "$_poll" >/dev/null 2>&1 || {
+      _poll=1 # POSIX sleep: whole seconds only
+      sleep 1
+    }
+  done
+}
+
+hash_start() {
+  hash_stop
+  command -v openssl >/dev/null 2>&1 && HASHER=openssl
+  rm -f "$STAGE/hash.fifo" "$STAGE/hash.sum" "$STAGE/hash.done"
+  mkfifo "$STAGE/hash.fifo" 2>/dev/null || return 0 # then the file is hashed after the download
+  : >>"$PARTIAL" || return 0
+  if [ "$HASHER" = openssl ]; then
+    openssl dgst -sha256 -r <"$STAGE/hash.fifo" >"$STAGE/hash.sum" 2>/dev/null &
+  else
+    sha256sum <"$STAGE/hash.fifo" >"$STAGE/hash.sum" 2>/dev/null &
+  fi
+  HASH_PID=$!
+  feed_loop <"$PARTIAL" >"$STAGE/hash.fifo" &
+  FEED_PID=$!
+}
+
+hash_stop() {
+  [ -n "$FEED_PID" ] || return 0
+  kill "$FEED_PID" "$HASH_PID" 2>/dev/null || :
+  wait "$FEED_PID" 2>/dev/null || :
+  wait "$HASH_PID" 2>/dev/null || :
+  FEED_PID=
+  HASH_PID=
+}
+
+# hash_finish: sets _sum to the sha256 of $PARTIAL: the streamed one, or (no
+# stream, or it failed) a full read of the file.
+hash_finish() {
+  _sum=
+  if [ -n "$FEED_PID" ]; then
+    : >"$STAGE/hash.done"
+    _frc=0
+    wait "$FEED_PID" || _frc=$?
+    wait "$HASH_PID" || _frc=1
+    FEED_PID=
+    HASH_PID=
+    if [ "$_frc" -eq 0 ]; then
+      read_first "$STAGE/hash.sum"
+      _sum=${_l%%[ *]*}
+      case $_sum in *[A-F]*) _sum=$(printf '%s' "$_sum" | tr 'A-F' 'a-f') ;; esac
+      case $_sum in *[!0-9a-f]*) _sum= ;; esac
+      [ "${#_sum}" -eq 64 ] || _sum=
+    fi
+    rm -f "$STAGE/hash.fifo" "$STAGE/hash.sum" "$STAGE/hash.done"
+  fi
+  if [ -z "$_sum" ]; then
+    set_phase verifying
+    sha256_of "$PARTIAL" || return 1
+  fi
+}
+
 # --- HTTP ------------------------------------------------------------------------------
 TRANSFERRED=0
 DL_SIZE=0
+HIGH=      # most bytes the staged file has held in this run: progress means passing it
+NO_RANGES=0 # the server ignored a Range request: later attempts start from zero
+
+# restart_from_zero REASON: drops the staged file (and its hash stream).
+restart_from_zero() {
+  hash_stop
+  rm -f "$PARTIAL"
+  log "$1; restarting from zero"
+}
+
 # http_download: leaves the complete file at $PARTIAL (size checked against the
 # server's total when it announced one).
 http_download() {
   while :; do
     ATTEMPT=$((ATTEMPT + 1))
     get_size "$PARTIAL"
+    if [ "$NO_RANGES" = 1 ] && [ "$_size" -gt 0 ]; then
+      hash_stop
+      rm -f "$PARTIAL"
+      _size=0
+    fi
     _before=$_size
+    [ -n "$HIGH" ] || HIGH=$_before
+    [ -n "$SHA256" ] && [ -z "$FEED_PID" ] && hash_start
     if [ "$_before" -gt 0 ]; then
       log "attempt $ATTEMPT: resuming at byte $_before"
     else
@@ -651,8 +868,12 @@ http_download() {
     set_phase download
     curl "$@" --url "$URL" >"$STAGE/curl.out" 2>"$STAGE/curl.err" &
     CHILD_PID=$!
+    printf '%s %s %s\n' "$ATTEMPT" "$CHILD_PID" "$_before" >"$STAGE/.child"
     _rc=0
-    wait "$CHILD_PID" || _rc=$?
+    wait "$CHILD_PID" 2>/dev/null || _rc=$? # no "Terminated" when the watchdog stops curl
+    read_first "$STAGE/.stalled" # the key includes the pid: an old file never matches
+    [ -n "$_l" ] && [ "$_l" = "$ATTEMPT $CHILD_PID $_before" ] && _rc=stall
+    : >"$STAGE/.child" # curl is gone: the watchdog rests (no fork, unlike rm)
     CHILD_PID=
     get_size "$PARTIAL"
     _after=$_size
@@ -666,34 +887,43 @@ http_download() {
     TRANSFERRED=$((TRANSFERRED + _got))
     _err=
     [ -s "$STAGE/curl.err" ] && _err=$(tr '\n' ' ' <"$STAGE/curl.err")
+    # Progress = the staged file got further than ever before in this run; an
+    # attempt that restarted from zero and was cut earlier made none.
     _progress=0
-    [ "$_after" -gt "$_before" ] && _progress=1
+    if [ "$_after" -gt "$HIGH" ]; then
+      _progress=1
+      HIGH=$_after
+    fi
     # 416 on a resume: curl returns 0 or 22 depending on its version.
-    if [ "$_code" = 416 ] && [ "$_before" -gt 0 ] && { [ "$_rc" -eq 0 ] || [ "$_rc" -eq 22 ]; }; then
+    if [ "$_code" = 416 ] && [ "$_before" -gt 0 ] && { [ "$_rc" = 0 ] || [ "$_rc" = 22 ]; }; then
       if [ -n "$_total" ] && [ "$_after" -eq "$_total" ]; then
         return 0 # already complete (e.g. killed after the transfer ended)
       fi
-      log "server rejected resume offset $_after (416, size ${_total:-unknown}); restarting from zero"
-      rm -f "$PARTIAL"
-      retry_or_die "$EX_NETWORK" 1 "HTTP 416"
+      restart_from_zero "server rejected resume offset $_after (416, size ${_total:-unknown})"
+      retry_or_die "$EX_NETWORK" 0 "HTTP 416"
       continue
     fi
     case $_rc in
       0)
         if [ -n "$_total" ] && [ "$_after" -ne "$_total" ]; then
-          [ "$_after" -gt "$_total" ] && rm -f "$PARTIAL"
+          if [ "$_after" -gt "$_total" ]; then
+            restart_from_zero "size $_after exceeds the announced $_total"
+            _progress=0
+          fi
           retry_or_die "$EX_NETWORK" "$_progress" "size $_after != announced $_total"
           continue
         fi
         return 0
         ;;
       33)
-        # Server ignored the Range header (200 instead of 206): start over.
-        log "server does not support ranges; restarting from zero"
-        rm -f "$PARTIAL"
-        retry_or_die "$EX_NETWORK" 1 "no range support"
+        # Server ignored the Range header (200 instead of 206): start over, and
+        # from now on without asking for a range. Restarts count as failures.
+        NO_RANGES=1
+        restart_from_zero "server does not support ranges"
+        retry_or_die "$EX_NETWORK" 0 "no range support"
         continue
         ;;
+      stall) retry_or_die "$EX_STALL" "$_progress" "stalled: no data for ${STALL}s" ;;
       22)
         case $_code in
           5?? | 408 | 429) retry_or_die "$EX_HTTP_5XX" "$_progress" "HTTP $_code" ;;
@@ -718,8 +948,7 @@ fetch_http() {
     http_download
     [ "$ATTEMPT" -gt 1 ] && _resumed=1
     [ -n "$SHA256" ] || return 0
-    set_phase verifying
-    sha256_of "$PARTIAL" || die "$EX_SPACE" "cannot read $PARTIAL"
+    hash_finish || die "$EX_SPACE" "cannot read $PARTIAL"
     [ "$_sum" = "$SHA256" ] && {
       log "sha256 ok"
       return 0
@@ -732,6 +961,7 @@ fetch_http() {
       _fresh=1
       ATTEMPT=0
       FAILS=0
+      HIGH=
       DELAY=$BACKOFF
       continue
     fi
@@ -876,13 +1106,18 @@ extract_archive() { # archive
   log "extracted $EXTRACT archive"
 }
 
-verify_manifest() {
+verify_manifest() { # dir [recheck: return 1 instead of failing]
   [ -n "$MANIFEST" ] || return 0
   set_phase verifying
-  case $MANIFEST in /*) _m=$MANIFEST ;; *) _m="$OUT/$MANIFEST" ;; esac
+  case $MANIFEST in /*) _m=$MANIFEST ;; *) _m="$1/$MANIFEST" ;; esac
+  if [ -n "${2:-}" ]; then
+    [ -r "$_m" ] && (cd "$1" && sha256sum -c "$_m") >/dev/null 2>&1 || return 1
+    log "manifest ok"
+    return 0
+  fi
   [ -r "$_m" ] || fail_permanent "$EX_CONFIG" "manifest $MANIFEST not found"
   grep -q -E '^[0-9a-fA-F]{64} [ *]?.' "$_m" || fail_permanent "$EX_CONFIG" "manifest $MANIFEST has no sha256 lines"
-  if (cd "$OUT" && sha256sum -c "$_m") >"$STAGE/manifest.log" 2>&1; then
+  if (cd "$1" && sha256sum -c "$_m") >"$STAGE/manifest.log" 2>&1; then
     log "manifest ok ($(grep -c -E '^[0-9a-fA-F]{64}' "$_m") files)"
     return 0
   fi
@@ -891,37 +1126,41 @@ verify_manifest() {
 }
 
 # --- publish --------------------------------------------------------------------------------
-# Order: marker out, old data aside, staged result in by rename (same
-# filesystem), then the marker via temp file + rename. At every instant data/
-# is absent or complete, and the marker only ever describes verified data.
-# fsync a single file (or directory); syncfs for a tree (cheaper than one
-# fsync per file); plain sync where neither is supported.
+# Order: flush the result, record it as verified in staging, marker out, a
+# .publishing record (fingerprint + inode of the result dir), old data aside,
+# staged result in by rename (same filesystem), then the marker via temp file +
+# rename. At every instant data/ is absent or complete, and the marker only ever
+# describes verified data. A run killed anywhere in between is finished by the
+# next one without a download: a verified staged result is published again, a
+# result already renamed into data/ (same inode as recorded) gets its marker.
+#
+# Durability (FETCH_FSYNC=1) flushes only what is published: every file and
+# directory of the result (file-level fsync through `sync FILE...`), the root
+# directory after each change of its entries, and the marker before its rename;
+# never the node's whole page cache unless the tools can do nothing narrower.
 fsync_paths() {
   [ "$FSYNC" = 1 ] || return 0
-  sync "$@" 2>/dev/null || sync
+  sync "$@" 2>/dev/null || sync -f "$@" 2>/dev/null || sync
 }
-sync_tree() {
+flush_tree() { # dir
   [ "$FSYNC" = 1 ] || return 0
-  sync -f "$1" 2>/dev/null || sync
+  if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ] && [ -f "$1/$FILENAME" ]; then
+    fsync_paths "$1/$FILENAME" "$1" # the one file and its directory
+    return 0
+  fi
+  find "$1" \( -type f -o -type d \) -exec sync {} + 2>/dev/null || fsync_paths "$1"
 }
 
-publish() {
-  set_phase publishing
-  read_first "$LOCK/token"
-  [ "$_l" = "$LOCK_TOKEN" ] || die "$EX_LOCK" "lost the lock before publishing (lease expired?)"
-  if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
-    fsync_paths "$OUT/$FILENAME"
-  else
-    sync_tree "$OUT"
-  fi
-  if [ -e "$MARKER" ]; then
-    rm -f "$MARKER" || die "$EX_CONFIG" "cannot remove $MARKER"
-  fi
-  if [ -e "$DATA" ] || [ -L "$DATA" ]; then
-    mv "$DATA" "$STAGE/old" || die "$EX_CONFIG" "cannot move the old $DATA aside"
-  fi
-  [ ! -e "$DATA" ] || die "$EX_CONFIG" "$DATA reappeared while publishing"
-  mv "$OUT" "$DATA" || die "$EX_CONFIG" "cannot rename staging to $DATA"
+# inode_of PATH: sets _v to the inode number of PATH ("" when unknown).
+inode_of() {
+  _v=$(stat -c %i "$1" 2>/dev/null) || _v=
+  is_uint "$_v" || _v=
+}
+
+# write_marker: the marker via a temp file + rename, both durable. The temp
+# file and the root directory (entries changed before, e.g. the data/ rename)
+# are flushed together before the rename, the root again after it.
+write_marker() {
   END_TIME=$(now)
   _tmp="$ROOT/.complete.tmp.$POD_ID"
   {
@@ -931,20 +1170,94 @@ publish() {
     printf 'completed=%s\n' "$END_TIME"
     printf 'pod=%s\n' "$POD_ID"
   } >"$_tmp" || die "$EX_SPACE" "cannot write the marker"
-  fsync_paths "$_tmp"
+  fsync_paths "$_tmp" "$ROOT"
   mv -f "$_tmp" "$MARKER" || die "$EX_CONFIG" "cannot rename the marker"
-  fsync_paths "$ROOT" # the directory: makes both renames durable
-  wipe_stage
+  fsync_paths "$ROOT"
+}
+
+# verify_result DIR: re-checks a result found after an interrupted run: the
+# sha256 of a single downloaded file, else the manifest; a result without any
+# checksum is trusted as recorded (it was flushed before it was recorded).
+verify_result() {
+  set_phase verifying
+  if [ -n "$SHA256" ] && [ "$EXTRACT" = none ]; then
+    _f=
+    for _x in "$1"/* "$1"/.[!.]*; do
+      [ -f "$_x" ] || continue
+      [ -z "$_f" ] || return 1
+      _f=$_x
+    done
+    [ -n "$_f" ] || return 1
+    sha256_of "$_f" || return 1
+    [ "$_sum" = "$SHA256" ] || return 1
+    log "sha256 ok"
+  elif [ -n "$MANIFEST" ]; then
+    verify_manifest "$1" recheck || return 1
+  fi
+  return 0
+}
+
+publish() {
+  set_phase publishing
+  read_first "$LOCK/token"
+  [ "$_l" = "$LOCK_TOKEN" ] || die "$EX_LOCK" "lost the lock before publishing (lease expired?)"
+  flush_tree "$OUT"
+  printf '%s\n' "$FINGERPRINT" >"$STAGE/.verified" || die "$EX_SPACE" "cannot write to $STAGE"
+  inode_of "$OUT"
+  printf 'fingerprint=%s\ninode=%s\n' "$FINGERPRINT" "$_v" >"$ROOT/.publishing" || die "$EX_SPACE" "cannot write to $ROOT"
+  if [ -e "$MARKER" ]; then
+    rm -f "$MARKER" || die "$EX_CONFIG" "cannot remove $MARKER"
+    fsync_paths "$ROOT" # the old marker is gone before data/ changes
+  fi
+  if [ -e "$DATA" ] || [ -L "$DATA" ]; then
+    mv "$DATA" "$STAGE/old" || die "$EX_CONFIG" "cannot move the old $DATA aside"
+  fi
+  [ ! -e "$DATA" ] || die "$EX_CONFIG" "$DATA reappeared while publishing"
+  mv "$OUT" "$DATA" || die "$EX_CONFIG" "cannot rename staging to $DATA"
+  write_marker # flushes the root (the data/ rename) before the marker's rename
+  rm -rf "$ROOT/.publishing" "$STAGE"
+  rmdir "$STAGING" 2>/dev/null || :
+}
+
+# finish_interrupted: holding the lock, with no marker of this fingerprint.
+# Exits 0 when a killed run had already renamed its verified result into
+# data/ (recorded in .publishing with the result's inode), after re-verifying
+# it and writing the marker.
+finish_interrupted() {
+  [ -f "$ROOT/.publishing" ] && [ -d "$DATA" ] || return 0
+  _pfp=
+  _pino=
+  while IFS= read -r _h; do
+    case $_h in
+      fingerprint=*) _pfp=${_h#fingerprint=} ;;
+      inode=*) _pino=${_h#inode=} ;;
+    esac
+  done <"$ROOT/.publishing"
+  [ "$_pfp" = "$FINGERPRINT" ] && [ -n "$_pino" ] || return 0
+  inode_of "$DATA"
+  [ "$_v" = "$_pino" ] || return 0
+  log "data/ was published by an interrupted run; re-verifying it instead of downloading"
+  if ! verify_result "$DATA"; then
+    log "the published data/ does not verify; fetching again"
+    rm -f "$ROOT/.publishing"
+    return 0
+  fi
+  write_marker
+  rm -rf "$STAGING"
+  clean_root
+  log "done: marker written for the data/ of an interrupted run"
+  exit 0
 }
 
 # --- main --------------------------------------------------------------------------------------
 if marker_matches; then
   # Warm start. Only a leftover staging dir (holder killed after publishing)
   # costs one non-blocking lock attempt to clean it.
-  if [ -d "$STAGING" ]; then
+  if [ -d "$STAGING" ] || [ -e "$ROOT/.publishing" ]; then
     START_TIME=$(now)
-    if try_lock; then
+    if try_lock || take_own_lock; then
       rm -rf "$STAGING"
+      clean_root
       release_lock
     fi
   fi
@@ -964,7 +1277,32 @@ if marker_matches; then
 fi
 log "source=$SOURCE url=${URL%%\?*} root=$ROOT pod=$POD_ID"
 start_monitor
+finish_interrupted
 prepare_staging
+
+# result_size DIR: sets RESULT_SIZE to the result's size for the final log line.
+result_size() {
+  if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
+    [ "$DL_SIZE" -gt 0 ] || get_size "$1/$FILENAME"
+    [ "$DL_SIZE" -gt 0 ] && _size=$DL_SIZE
+    RESULT_SIZE="$_size bytes"
+  else
+    RESULT_SIZE="$(du -sk "$1" 2>/dev/null | awk '{ print $1 }') KiB"
+  fi
+}
+
+if staged_result "$STAGE"; then
+  log "a verified result of an interrupted run is staged; re-verifying it instead of downloading"
+  if verify_result "$OUT"; then
+    result_size "$OUT"
+    publish
+    log "done: $RESULT_SIZE in $DATA, published from staging, 0 attempts, $((END_TIME - START_TIME))s"
+    exit 0
+  fi
+  log "the staged result does not verify; fetching again"
+  rm -rf "$OUT" "$STAGE/.verified"
+  mkdir -p "$DL" || die "$EX_CONFIG" "cannot create $DL"
+fi
 check_space
 
 case $SOURCE in
@@ -993,17 +1331,13 @@ if [ "$EXTRACT" != none ]; then
 else
   mv "$DL" "$OUT" || die "$EX_CONFIG" "cannot move $DL to $OUT"
 fi
-verify_manifest
-if [ "$SOURCE" = http ] && [ "$EXTRACT" = none ]; then
-  _size="$DL_SIZE bytes"
-else
-  _size="$(du -sk "$OUT" 2>/dev/null | awk '{ print $1 }') KiB"
-fi
+verify_manifest "$OUT"
+result_size "$OUT"
 publish
 _elapsed=$((END_TIME - START_TIME))
 if [ "$SOURCE" = http ]; then
-  log "done: $_size in $DATA, transferred=$TRANSFERRED bytes in $ATTEMPT attempts, ${_elapsed}s ($(mb_per_s "$TRANSFERRED" "$_elapsed") MB/s)"
+  log "done: $RESULT_SIZE in $DATA, transferred=$TRANSFERRED bytes in $ATTEMPT attempts, ${_elapsed}s ($(mb_per_s "$TRANSFERRED" "$_elapsed") MB/s)"
 else
-  log "done: $_size in $DATA, $ATTEMPT attempts, ${_elapsed}s"
+  log "done: $RESULT_SIZE in $DATA, $ATTEMPT attempts, ${_elapsed}s"
 fi
 exit 0

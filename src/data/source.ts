@@ -5,6 +5,10 @@ import { fail, show } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
 import { sizeToBytes } from '../core/resources';
 import { SecretKey } from './secret-key';
+import { IClaim, ResolvedReference } from '../core/refs';
+import { IPlusNamedResource } from '../core/plus-workload';
+import { claimOf, isClaim } from '../core/claim';
+import { HUGGING_FACE_HUB_HOST } from '../core/flows';
 
 /**
  * Default fetcher images, pinned. Each runs as an arbitrary non-root uid with a read-only
@@ -254,7 +258,36 @@ export interface DataSourceConfig {
   /** Default fetcher image. Empty for `pvc`. */
   readonly defaultImage: string;
   /** For `pvc`: the existing claim and subPath mounted read-only, without fetching. */
-  readonly claim?: { readonly claimName: string; readonly subPath?: string };
+  readonly claim?: { readonly claimName: string; readonly subPath?: string; readonly ref: ResolvedReference };
+  /**
+   * Where the fetcher connects (the network flow it needs); none for `pvc`.
+   * @default - none
+   */
+  readonly endpoint?: SourceEndpoint;
+  /**
+   * Secrets the fetcher uses that are declared `External` (recorded on each consumer).
+   * @default - none
+   */
+  readonly externalSecrets?: ResolvedReference[];
+}
+
+/** The External references among `keys` (after their `validate`). */
+function externalSecrets(keys: ReadonlyArray<SecretKey | undefined>): ResolvedReference[] {
+  return keys.flatMap((k) => (k?.externalRef ? [k.externalRef] : []));
+}
+
+/** A host and TCP port a fetcher connects to. */
+export interface SourceEndpoint {
+  /** DNS name (or address) of the host. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+}
+
+/** Host and port of an http(s) URL. */
+function urlEndpoint(u: URL): SourceEndpoint {
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { host, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
 }
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -293,11 +326,12 @@ export abstract class DataSource {
   }
 
   /**
-   * An existing PersistentVolumeClaim that already holds the data: mounted read-only,
-   * no copy, no init container.
+   * A claim that already holds the data: mounted read-only, no copy, no init container. A
+   * `VolumeClaim` or cdk8s-plus `PersistentVolumeClaim` of the app, or `External.claim(name)`
+   * for one managed elsewhere.
    */
-  public static pvc(claimName: string, options: PvcSourceOptions = {}): DataSource {
-    return new PvcSource(claimName, options);
+  public static pvc(claim: IClaim | IPlusNamedResource, options: PvcSourceOptions = {}): DataSource {
+    return new PvcSource(isClaim(claim) ? claim : claimOf(claim), options);
   }
 
   /** Validates the options (errors name `scope`) and resolves the fetcher config. */
@@ -387,7 +421,10 @@ class HttpSource extends DataSource {
     const identity = sha256
       ? { source: 'http', sha256, extract: extract.value, filename: o.filename ?? null, manifest: manifest ?? null }
       : { source: 'http', url: this.url, extract: extract.value, filename: o.filename ?? null, manifest: manifest ?? null };
-    return { kind: 'http', env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.http };
+    return {
+      kind: 'http', env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.http, endpoint: urlEndpoint(parsed),
+      externalSecrets: externalSecrets([o.headersFromSecret]),
+    };
   }
 }
 
@@ -460,7 +497,18 @@ class ObjectStoreSource extends DataSource {
       env.RCLONE_GCS_ENV_AUTH = gcs.credentials.kind === 'environment' ? 'true' : 'false';
       if (gcs.credentials.kind === 'anonymous') env.RCLONE_GCS_ANONYMOUS = 'true';
     }
-    return { kind: this.kind, env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.objectStore };
+    let endpoint: SourceEndpoint;
+    if (this.kind === 'gcs') {
+      endpoint = { host: 'storage.googleapis.com', port: 443 };
+    } else {
+      const s3 = o as S3SourceOptions;
+      // rclone addresses AWS buckets virtual-host style: <bucket>.s3[.<region>].amazonaws.com
+      endpoint = s3.endpoint !== undefined
+        ? urlEndpoint(new URL(s3.endpoint))
+        : { host: `${m[1]}.s3${s3.region ? `.${s3.region}` : ''}.amazonaws.com`, port: 443 };
+    }
+    const keys = this.kind === 's3' ? Object.values((o as S3SourceOptions).credentials.keys) : [(o as GcsSourceOptions).credentials.serviceAccountKey];
+    return { kind: this.kind, env, identity, extract, expectedBytes, secretFiles, defaultImage: DEFAULT_FETCH_IMAGES.objectStore, endpoint, externalSecrets: externalSecrets(keys) };
   }
 }
 
@@ -520,18 +568,25 @@ class HuggingFaceSource extends DataSource {
     // Only when set, so fingerprints of sources without include stay as they were;
     // sorted and deduplicated: the order of the patterns does not change the content.
     if (include) identity.include = [...new Set(include)].sort();
-    return { kind: 'hf', env, identity, extract: Extract.NONE, expectedBytes, secretFiles: [], defaultImage: DEFAULT_FETCH_IMAGES.huggingFace };
+    return {
+      kind: 'hf', env, identity, extract: Extract.NONE, expectedBytes, secretFiles: [], defaultImage: DEFAULT_FETCH_IMAGES.huggingFace,
+      endpoint: { host: HUGGING_FACE_HUB_HOST, port: 443 },
+      externalSecrets: externalSecrets([o.token]),
+    };
   }
 }
 
 class PvcSource extends DataSource {
-  constructor(private readonly claimName: string, private readonly options: PvcSourceOptions) {
+  constructor(private readonly claimSource: IClaim, private readonly options: PvcSourceOptions) {
     super();
   }
 
   public bind(scope: IConstruct): DataSourceConfig {
-    if (!isDnsSubdomain(this.claimName)) {
-      fail(scope, `source claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got ${show(this.claimName)}`);
+    if (!isClaim(this.claimSource)) fail(scope, `source claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claimSource)}`);
+    const ref = this.claimSource.claimRef(scope);
+    const claimName = ref.name;
+    if (!isDnsSubdomain(claimName)) {
+      fail(scope, `source claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got ${show(claimName)}`);
     }
     const subPath = this.options?.subPath;
     if (subPath !== undefined && (typeof subPath !== 'string' || subPath === '' || subPath.startsWith('/') || subPath.split('/').includes('..'))) {
@@ -540,11 +595,11 @@ class PvcSource extends DataSource {
     return {
       kind: 'pvc',
       env: {},
-      identity: { source: 'pvc', claimName: this.claimName, subPath: subPath ?? null },
+      identity: { source: 'pvc', claimName, subPath: subPath ?? null },
       extract: Extract.NONE,
       secretFiles: [],
       defaultImage: '',
-      claim: { claimName: this.claimName, subPath },
+      claim: { claimName, subPath, ref },
     };
   }
 }

@@ -1,11 +1,14 @@
-import { Size } from 'cdk8s';
+import { Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { fitName, isDnsSubdomain, validateDnsSubdomain } from '../core/names';
+import { IPlusNamedResource } from '../core/plus-workload';
 import { sizeToBytes, sizeToQuantity } from '../core/resources';
+import { ClaimAccessMode, IClaim, ResolvedReference } from '../core/refs';
+import { claimOf, isClaim } from '../core/claim';
 
 /** Argo CD sync wave of the config and volumes a dataset renders (before workloads, after namespaces). */
 export const DATASET_SYNC_WAVE = '-1';
@@ -110,6 +113,8 @@ export interface DatasetVolumeConfig {
   readonly claimName?: string;
   /** The rendered PVC (newPvc). */
   readonly claim?: k8s.KubePersistentVolumeClaim;
+  /** The claim as a reference (pvc, newPvc). */
+  readonly ref?: ResolvedReference;
 }
 
 /** The volume a dataset is fetched into. */
@@ -120,11 +125,12 @@ export abstract class DatasetVolume {
   }
 
   /**
-   * An existing PVC (name or cdk8s-plus claim) used as a cache: the first pod downloads,
-   * later pods (and restarts) find the completion marker and start at once.
+   * A claim used as a cache: the first pod downloads, later pods (and restarts) find the
+   * completion marker and start at once. A `VolumeClaim` or cdk8s-plus
+   * `PersistentVolumeClaim` (any version 28–33) of the app, or `External.claim(name)` for one managed elsewhere.
    */
-  public static pvc(claim: string | kplus.IPersistentVolumeClaim): DatasetVolume {
-    return new ExistingPvcVolume(typeof claim === 'string' ? claim : claim.name);
+  public static pvc(claim: IClaim | IPlusNamedResource): DatasetVolume {
+    return new ExistingPvcVolume(isClaim(claim) ? claim : claimOf(claim));
   }
 
   /** A PVC rendered by the dataset (sync wave -1, stable name) and used as a cache. */
@@ -160,16 +166,18 @@ class EmptyDirVolume extends DatasetVolume {
 }
 
 class ExistingPvcVolume extends DatasetVolume {
-  constructor(private readonly claimName: string) {
+  constructor(private readonly claimSource: IClaim) {
     super();
   }
 
   public bind(scope: Construct): DatasetVolumeConfig {
-    if (!isDnsSubdomain(this.claimName)) {
-      fail(scope, `volume claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got ${show(this.claimName)}`);
+    if (!isClaim(this.claimSource)) fail(scope, `volume claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claimSource)}`);
+    const ref = this.claimSource.claimRef(scope);
+    const claimName = ref.name;
+    if (!isDnsSubdomain(claimName)) {
+      fail(scope, `volume claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got ${show(claimName)}`);
     }
-    const claimName = this.claimName;
-    return { kind: 'pvc', claimName, spec: (name) => ({ name, kind: 'pvc', claimName, readOnly: false }) };
+    return { kind: 'pvc', claimName, ref, spec: (name) => ({ name, kind: 'pvc', claimName, readOnly: false }) };
   }
 }
 
@@ -200,6 +208,7 @@ class NewPvcVolume extends DatasetVolume {
         resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(o.storage)) } },
       },
     });
-    return { kind: 'newPvc', capacityBytes, claimName, claim, spec: (name) => ({ name, kind: 'pvc', claimName, readOnly: false }) };
+    const ref: ResolvedReference = { kind: 'PersistentVolumeClaim', name: claimName, namespace: Chart.of(scope).namespace, external: false, path: claim.node.path, accessModes: [accessMode as string as ClaimAccessMode] };
+    return { kind: 'newPvc', capacityBytes, claimName, claim, ref, spec: (name) => ({ name, kind: 'pvc', claimName, readOnly: false }) };
   }
 }

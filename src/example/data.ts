@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Accelerator, buildMlPodSpec, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
+import { Accelerator, External, buildMlPodSpec, declareFlows, declareUsedReferences, dnsFlow, useContributedReferences, kplusRestrictedSecurityContext, shortHash, standardLabels } from '../core';
 import { DataSource, DatasetAccessMode, DatasetInit, DatasetVolume, Extract, HuggingFaceRepoType, SecretKey } from '../data';
 
 /**
@@ -21,7 +21,7 @@ export function dataChart(app: App): Chart {
       sha256: '4f1a7a4b0e5c2d6e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e',
       extract: Extract.TAR_GZ,
       expectedSize: Size.gibibytes(140),
-      headersFromSecret: SecretKey.of('imagenet-download', 'headers'),
+      headersFromSecret: SecretKey.of(External.secret('imagenet-download'), 'headers'),
     }),
     volume: DatasetVolume.newPvc({ storage: Size.gibibytes(400), storageClassName: 'shared-rwx', accessMode: DatasetAccessMode.READ_WRITE_MANY }),
   });
@@ -48,22 +48,25 @@ export function dataChart(app: App): Chart {
     ],
   });
   const template = { metadata: { labels }, spec: podSpec };
-  new k8s.KubeJob(train, 'Resource', {
+  const job = new k8s.KubeJob(train, 'Resource', {
     metadata: { name: `resnet-train-${shortHash(template)}`, labels },
     spec: {
       backoffLimit: 4,
       activeDeadlineSeconds: 24 * 3600,
       podFailurePolicy: {
-        rules: data.containerNames.map((containerName) => ({
-          action: 'FailJob',
-          onExitCodes: { containerName, operator: 'In', values: data.permanentExitCodes },
-          // Required by the 1.28 schema even when empty.
-          onPodConditions: [],
-        })),
+        // onPodConditions is optional in the API (required only in the 1.28 OpenAPI and the
+        // cdk8s-plus-28 typings); an empty list is not stored by the API server.
+        rules: data.containerNames.map(
+          (containerName) => ({ action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: data.permanentExitCodes } }) as k8s.PodFailurePolicyRule,
+        ),
       },
       template,
     },
   });
+  // what the pod needs, for the whole-app check: DNS, the dataset's fetch, its external secret
+  declareFlows(job, [dnsFlow(train.node.path), ...(data.flows ?? [])]);
+  useContributedReferences(train, [data], 1, 'one pod');
+  declareUsedReferences(train, job);
 
   // A cdk8s-plus consumer: the dataset attaches itself.
   const model = new DatasetInit(chart, 'qwen', {
@@ -71,7 +74,7 @@ export function dataChart(app: App): Chart {
       // Pin the commit you tested; a branch name works but its content can move.
       revision: '7ae557604adf67be50417f59c2c2f167def9a775',
       repoType: HuggingFaceRepoType.MODEL,
-      token: SecretKey.of('hf-token', 'token'),
+      token: SecretKey.of(External.secret('hf-token'), 'token'),
     }),
     volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(4) }),
     mountPath: '/models/qwen',

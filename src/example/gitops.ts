@@ -1,7 +1,8 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { Accelerator, EnvSource } from '../core';
+import { Accelerator, EnvSource, External } from '../core';
 import { ArgoCdApplication, ArgoSyncPolicy, DeliveryMode, GitOps } from '../gitops';
 import { MlNamespace, ScheduledTraining, TrainingTemplate } from '../platform';
+import { Queue } from '../training';
 
 /** Name of the Argo CD chart; its file (`argocd.k8s.yaml`) is excluded from the Application's own source. */
 export const ARGOCD_CHART = 'argocd';
@@ -28,13 +29,16 @@ export function nightlyRetrainingChart(app: App, namespace: MlNamespace): Chart 
   new ScheduledTraining(chart, 'ranker-nightly', {
     schedule: '0 2 * * *',
     timeZone: 'Europe/Berlin',
-    queue: namespace.localQueueName,
+    queue: Queue.kueue(namespace),
     partOf: 'ml-platform',
     job: TrainingTemplate.singleNode({
       image: 'ghcr.io/acme/ranker-trainer:3.4.1',
       // the script derives "yesterday" from JOB_NAME (see the README section on ScheduledTraining)
       command: ['python', '-m', 'ranker.train', '--data-window', '1d'],
-      env: { WANDB_API_KEY: EnvSource.fromSecret('wandb', 'api-key') },
+      // the W&B key lives in a Secret the platform team syncs from its vault
+      env: { WANDB_API_KEY: EnvSource.fromSecret(External.secret('wandb'), 'api-key') },
+      // the namespace denies egress by default: declare (and allow) the tracking server
+      egressTo: [{ host: 'api.wandb.ai' }],
       resources: { cpu: '16', memory: '128Gi' },
       accelerator: Accelerator.nvidiaGpu({ count: 2, product: 'NVIDIA-H100-80GB-HBM3' }),
       shmSize: Size.gibibytes(16),
@@ -61,10 +65,11 @@ export function argoCdChart(app: App): Chart {
 /**
  * Example: the team platform (namespace, nightly retraining, Argo CD Application) with the
  * GitOps rules applied to the WHOLE app (every chart, including ones added before or after).
+ * Returns the rules and the team namespace (the other charts' workloads use its queue).
  */
-export function gitopsExample(app: App, mode: DeliveryMode = DeliveryMode.GITOPS): GitOps {
+export function gitopsExample(app: App, mode: DeliveryMode = DeliveryMode.GITOPS): { gitops: GitOps; namespace: MlNamespace } {
   const { namespace } = teamNamespaceChart(app);
   nightlyRetrainingChart(app, namespace);
   argoCdChart(app);
-  return GitOps.apply(app, { mode });
+  return { gitops: GitOps.apply(app, { mode }), namespace };
 }

@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { Accelerator, KubernetesVersion, setTargetKubernetesVersion } from '../core';
+import { Accelerator, External, KubernetesVersion, setTargetKubernetesVersion } from '../core';
 import { DataSource, DatasetInit, Extract } from '../data';
 import { TrainingPipeline, Workspace } from '../pipeline';
 import { Framework } from '../training';
@@ -25,7 +25,8 @@ export function pipelineChart(app: App): Chart {
   });
 
   const nightly = new TrainingPipeline(chart, 'nightly', {
-    workspace: Workspace.pvc('shared-nfs'),
+    // the platform team's NFS share, managed in another repository
+    workspace: Workspace.pvc(External.claim('shared-nfs', { accessModes: ['ReadWriteMany'] })),
     schedule: '0 3 * * *',
     timeZone: 'Europe/Berlin',
     timeout: Duration.hours(12),

@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { Accelerator } from '../core';
+import { Accelerator, External } from '../core';
 import { DataSource, DatasetInit, DatasetVolume, HuggingFaceRepoType, SecretKey } from '../data';
 import { Autoscaling, Expose, Metrics, ModelServing, ServingClient, ServingRuntime } from '../serving';
 
@@ -18,7 +18,7 @@ export function servingChart(app: App): Chart {
     source: DataSource.huggingFace('Qwen/Qwen2.5-0.5B-Instruct', {
       revision: '7ae557604adf67be50417f59c2c2f167def9a775',
       repoType: HuggingFaceRepoType.MODEL,
-      token: SecretKey.of('hf-token', 'token'),
+      token: SecretKey.of(External.secret('hf-token'), 'token'),
     }),
     volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(4) }),
     mountPath: '/models/qwen',

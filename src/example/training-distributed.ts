@@ -1,14 +1,22 @@
-import { App, Chart, Duration } from 'cdk8s';
-import { Accelerator } from '../core';
+import { App, Chart, Duration, Size } from 'cdk8s';
+import { Accelerator, VolumeClaim } from '../core';
+import { MlNamespace } from '../platform';
 import { DataSource, DatasetInit, Extract } from '../data';
 import { CheckpointVolume, DistributedTrainingJob, Framework, Queue } from '../training';
 
 /**
- * Example: a 2-node × 8-GPU PyTorch fine-tune on a plain Indexed Job, admitted by Kueue,
- * with an ImageNet DatasetInit, a hashed config and a shared checkpoint volume.
+ * Example: a 2-node × 8-GPU PyTorch fine-tune on a plain Indexed Job, admitted by the team
+ * namespace's Kueue LocalQueue, with an ImageNet DatasetInit, a hashed config and a
+ * ReadWriteMany checkpoint claim rendered beside it.
  */
-export function distributedTrainingChart(app: App): Chart {
-  const chart = new Chart(app, 'training-distributed', { namespace: 'team-a' });
+export function distributedTrainingChart(app: App, team: MlNamespace): Chart {
+  const chart = new Chart(app, 'training-distributed', { namespace: team.name });
+  // every node mounts the checkpoints: the claim must be ReadWriteMany
+  const checkpoints = new VolumeClaim(chart, 'llama-ft-checkpoints', {
+    storage: Size.tebibytes(2),
+    accessModes: ['ReadWriteMany'],
+    storageClassName: 'shared-rwx',
+  });
   const imagenet = new DatasetInit(chart, 'imagenet', {
     source: DataSource.http('https://data.example.com/imagenet-1k.tar.gz', {
       sha256: '9f6c3c5e0d1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4',
@@ -24,8 +32,8 @@ export function distributedTrainingChart(app: App): Chart {
     resources: { cpu: '32', memory: '512Gi' },
     datasets: [imagenet],
     config: { lr: 3e-4, epochs: 3, model: 'llama-3-8b' },
-    checkpoints: CheckpointVolume.pvc('llama-ft-checkpoints'),
-    queue: Queue.kueue('team-a'),
+    checkpoints: CheckpointVolume.claim(checkpoints),
+    queue: Queue.kueue(team),
     maxRestarts: 3,
     deadline: Duration.hours(48),
   });

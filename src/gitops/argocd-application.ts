@@ -4,6 +4,7 @@ import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../core/names';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Where the Application deploys. */
 export interface ArgoCdDestination {
@@ -83,13 +84,20 @@ export const DEFAULT_SYNC_OPTIONS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Fields Kueue changes on admitted Jobs (it unsuspends them and injects the flavor's node
- * selector and tolerations into the still-suspended template); without this, self-heal would
- * suspend running training again.
+ * Fields Kueue changes in admitted workloads that we also render: on admission it injects the
+ * ResourceFlavor's node labels and tolerations into the pod templates (`tolerations` is an
+ * atomic list: the whole list differs). `suspend` is not listed: queued workloads are rendered
+ * without it (Kueue's webhook suspends them on create and Kueue alone owns the field), so Argo
+ * CD sees no difference there and never writes it; with RespectIgnoreDifferences a sync keeps
+ * the live values of the fields listed here.
  */
 export const KUEUE_IGNORE_DIFFERENCES: readonly ApplicationSpecIgnoreDifferences[] = Object.freeze([
-  { group: 'batch', kind: 'Job', jsonPointers: ['/spec/suspend', '/spec/template/spec/nodeSelector', '/spec/template/spec/tolerations'] },
-  { group: 'jobset.x-k8s.io', kind: 'JobSet', jsonPointers: ['/spec/suspend'] },
+  { group: 'batch', kind: 'Job', jsonPointers: ['/spec/template/spec/nodeSelector', '/spec/template/spec/tolerations'] },
+  {
+    group: 'jobset.x-k8s.io',
+    kind: 'JobSet',
+    jqPathExpressions: ['.spec.replicatedJobs[].template.spec.template.spec.nodeSelector', '.spec.replicatedJobs[].template.spec.template.spec.tolerations'],
+  },
 ]);
 
 /** Props of {@link ArgoCdApplication}. */
@@ -134,10 +142,19 @@ export interface ArgoCdApplicationProps {
   readonly recurse?: boolean;
   /**
    * Glob of files in `path` that are not part of the Application, e.g. the file holding this
-   * Application itself (`{argocd.k8s.yaml}`), so that it does not manage itself.
-   * @default - none
+   * Application itself (`{argocd.k8s.yaml}`), so that it does not manage itself. The files
+   * `cdk8s synth` writes that are not manifests are excluded as well unless
+   * `excludeSynthMetadata` is false: the rendered glob is then `{<your globs>,construct-metadata.json}`.
+   * @default - only the synth metadata files (SYNTH_METADATA_FILES)
    */
   readonly exclude?: string;
+  /**
+   * Exclude the files `cdk8s synth` writes beside the manifests that are not Kubernetes
+   * objects (SYNTH_METADATA_FILES: `construct-metadata.json`, written when a validation plugin
+   * such as `CdkMlValidation` is configured in `cdk8s.yaml`), so Argo CD does not try to sync them.
+   * @default true
+   */
+  readonly excludeSynthMetadata?: boolean;
   /**
    * Ignore the fields Kueue mutates on admitted Jobs and JobSets (KUEUE_IGNORE_DIFFERENCES).
    * @default true
@@ -158,6 +175,23 @@ export interface ArgoCdApplicationProps {
 
 const SYNC_OPTION = /^[A-Za-z]+=[-A-Za-z0-9_.]+$/;
 
+/**
+ * Files `cdk8s synth` writes into the output folder that are not Kubernetes manifests:
+ * `construct-metadata.json` (with a validation plugin in `cdk8s.yaml`).
+ */
+export const SYNTH_METADATA_FILES: readonly string[] = Object.freeze(['construct-metadata.json']);
+
+/** The directory `exclude` glob: the user's glob and the synth metadata files as one `{a,b}` alternation. */
+function excludeGlob(user: string | undefined, metadata: boolean): string | undefined {
+  const extra = metadata ? [...SYNTH_METADATA_FILES] : [];
+  if (extra.length === 0) return user;
+  if (user === undefined || user === '') return `{${extra.join(',')}}`;
+  // A plain `{a,b}` alternation takes the extra names inside; anything else becomes one alternative.
+  const inner = /^\{([^{}]*)\}$/.exec(user)?.[1];
+  const alternatives = inner !== undefined ? inner.split(',') : [user];
+  return `{${[...alternatives, ...extra.filter((e) => !alternatives.includes(e))].join(',')}}`;
+}
+
 /** An Argo CD `Application` syncing the rendered folder of this repository into a cluster. */
 export class ArgoCdApplication extends Construct {
   /** The Application name. */
@@ -168,6 +202,7 @@ export class ArgoCdApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
     if (typeof props.repoURL !== 'string' || !/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(props.repoURL)) {
       fail(this, `repoURL must be an https://, ssh:// or git@ repository URL, got ${show(props.repoURL)}`);
     }
@@ -197,6 +232,8 @@ export class ArgoCdApplication extends Construct {
     const retryLimit = props.retryLimit ?? 5;
     if (!Number.isInteger(retryLimit) || retryLimit < 0) fail(this, `retryLimit must be a non-negative integer, got ${show(retryLimit)}`);
     const automated = (props.syncPolicy ?? ArgoSyncPolicy.manual()).automated;
+    if (props.exclude !== undefined && (typeof props.exclude !== 'string' || /[\s]/.test(props.exclude))) fail(this, `exclude must be a glob without spaces, got ${show(props.exclude)}`);
+    const exclude = excludeGlob(props.exclude, props.excludeSynthMetadata ?? true);
 
     this.resource = new Application(this, 'Resource', {
       metadata: {
@@ -211,7 +248,7 @@ export class ArgoCdApplication extends Construct {
           repoUrl: props.repoURL,
           path: props.path,
           targetRevision: props.targetRevision,
-          directory: props.recurse || props.exclude !== undefined ? { recurse: props.recurse ?? false, exclude: props.exclude } : undefined,
+          directory: props.recurse || exclude !== undefined ? { recurse: props.recurse ?? false, exclude } : undefined,
         },
         destination: {
           server: destination.name === undefined ? destination.server ?? 'https://kubernetes.default.svc' : undefined,

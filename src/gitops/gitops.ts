@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { registerAppDefault } from '../core/app-defaults';
 import { fail, show } from '../core/errors';
 import { setRenderTransform, withAnnotation } from '../core/render';
 import { SYNC_WAVE_ANNOTATION, kindKey, syncWaveOf } from './sync-wave';
@@ -53,25 +54,68 @@ export interface GitOpsOptions {
 }
 
 const SETTINGS = new WeakMap<IConstruct, GitOps>();
+/** Apps whose settings were applied automatically (the default), not by GitOps.apply. */
+const AUTOMATIC = new WeakSet<IConstruct>();
+/** Apps that opted out of the automatic default (GitOps.disableDefaults). */
+const DEFAULTS_OFF = new WeakSet<IConstruct>();
 
 /**
  * The GitOps rules applied at synth to every API object under a scope (an App or a Chart),
  * whichever construct made it (cdk8s-ml, cdk8s-plus, raw `k8s.*`, imported CRDs). A setting
  * on a Chart overrides the App's for the objects of that Chart.
  *
+ * **Default**: an App that holds at least one cdk8s-ml construct gets the rules of
+ * `GitOps.apply(app)` (GITOPS mode, default sync waves, the Job TTL and `generateName` rules)
+ * automatically when the whole app is rendered — `app.synth()`, which `cdk8s synth` runs, and
+ * `app.synthYaml()` — without any call. Call `GitOps.apply(app, options)` to choose a mode or
+ * options (the automatic default then does nothing, so calling it as well is harmless), or
+ * `GitOps.disableDefaults(app)` to opt out. Rendering a single chart (`Testing.synth(chart)`)
+ * applies only explicit settings: call `GitOps.apply(app)` in tests that check waves that way.
+ *
  * ```ts
  * const app = new App();
- * GitOps.apply(app, { mode: DeliveryMode.GITOPS });
+ * GitOps.apply(app, { mode: DeliveryMode.KUBECTL }); // or nothing: GITOPS mode by default
  * ```
  */
 export class GitOps {
   /** Applies the rules to every object under `scope` at synth. Returns the settings. */
   public static apply(scope: App | Chart, options: GitOpsOptions = {}): GitOps {
-    if (SETTINGS.has(scope)) fail(scope, 'GitOps.apply was already called on this scope');
+    if (SETTINGS.has(scope) && !AUTOMATIC.has(scope)) fail(scope, 'GitOps.apply was already called on this scope');
+    AUTOMATIC.delete(scope);
     const gitops = new GitOps(scope, options);
     SETTINGS.set(scope, gitops);
     scope.node.addValidation({ validate: () => { gitops.run(); return []; } });
     return gitops;
+  }
+
+  /**
+   * Opts `app` out of the automatic default: unless `GitOps.apply` is called, no GitOps rule
+   * runs at synth (no sync-wave annotations added, no Job TTL or `generateName` checks).
+   * cdk8s-ml's own constructs still annotate the waves they set themselves and still name
+   * their Jobs by content hash.
+   */
+  public static disableDefaults(app: App): void {
+    if (AUTOMATIC.has(app)) {
+      fail(app, 'GitOps.disableDefaults must be called before the first synth of the app');
+    }
+    DEFAULTS_OFF.add(app);
+  }
+
+  /** True when `app` gets the GitOps rules automatically at synth (see {@link GitOps}). */
+  public static defaultsApplyTo(app: App): boolean {
+    return !DEFAULTS_OFF.has(app) && (!SETTINGS.has(app) || AUTOMATIC.has(app));
+  }
+
+  /** The automatic default, run at synth for Apps holding cdk8s-ml constructs. @internal */
+  public static runDefault(app: App): void {
+    if (!GitOps.defaultsApplyTo(app)) return;
+    let gitops = SETTINGS.get(app);
+    if (!gitops) {
+      gitops = new GitOps(app, {});
+      SETTINGS.set(app, gitops);
+      AUTOMATIC.add(app);
+    }
+    gitops.run();
   }
 
   /** The settings in force at `scope` (the nearest App or Chart they were applied to), if any. */
@@ -199,3 +243,5 @@ export class GitOpsChart extends Chart {
     this.gitops = GitOps.apply(this, props.gitops);
   }
 }
+
+registerAppDefault('cdk8s-ml:gitops', (app) => GitOps.runDefault(app));

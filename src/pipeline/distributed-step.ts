@@ -18,7 +18,7 @@ export interface DistributedTrainingStepOptions
   Pick<
   TrainingPodTemplateOptions,
   'image' | 'command' | 'args' | 'env' | 'nodes' | 'procsPerNode' | 'accelerator' | 'resources' | 'framework'
-  | 'nonRetryableExitCodes' | 'shmSize' | 'priorityClassName' | 'nodeSelector' | 'tolerations'
+  | 'nonRetryableExitCodes' | 'shmSize' | 'priorityClass' | 'nodeSelector' | 'tolerations'
   >,
   Pick<IndexedJobSpecOptions, 'maxRestarts'> {
   /** External inputs (DatasetInit...) added to every node. @default - none */
@@ -71,7 +71,7 @@ export function distributedTrainingJob(
     labels: ctx.labels,
     subdomain: serviceName,
     nonRetryableExitCodes: options.nonRetryableExitCodes,
-    priorityClassName: options.priorityClassName,
+    priorityClass: options.priorityClass,
     nodeSelector: options.nodeSelector,
     tolerations: options.tolerations,
   });
@@ -125,6 +125,6 @@ export function renderDistributedStepNetworkPolicy(
     podSelector: labels,
     ports: options.framework.ports,
     network: options.network,
-    hasDatasets: (options.inputs ?? []).length > 0,
+    datasetFlows: (options.inputs ?? []).flatMap((i) => i.contributeTo(step).flows ?? []),
   });
 }

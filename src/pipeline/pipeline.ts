@@ -1,7 +1,12 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { NetworkFlow, declareFlows } from '../core/app-model';
+import { IPodContributor, useContributedReferences } from '../core/attach';
 import { fail, show } from '../core/errors';
+import { dnsFlow, externalEgressRule } from '../core/flows';
+import { ResolvedReference, checkClaimSharing, declareUsedReferences, useReference } from '../core/refs';
+import { trainingFlows } from '../training/network';
 import { standardLabels } from '../core/labels';
 import { fitName, toDnsLabel, validateDnsLabel, validateLabels } from '../core/names';
 import { PodSecurityOptions, validatePodSecurity } from '../core/security';
@@ -9,7 +14,7 @@ import { stableStringify } from '../core/hash';
 import { KubernetesVersion, requireKubernetesVersion } from '../core/version';
 import { ARGO_API_VERSION, ArgoCronWorkflowSpec, ArgoDagTask, ArgoTemplate, ArgoWorkflowSpec } from './argo-types';
 import { validateCronSchedule, validateTimeZone } from '../core/schedule';
-import { ContainerStepOptions, JobStepOptions, PipelineStep, RenderedStep, durationSeconds, stepLabels } from './step';
+import { ContainerStepOptions, JobStepOptions, PipelineStep, RenderedStep, durationSeconds, stepLabels, toPlainJson } from './step';
 import { Workspace } from './workspace';
 import {
   DistributedTrainingStepOptions,
@@ -18,6 +23,7 @@ import {
   validateRuntimeJobName,
 } from './distributed-step';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Name of the DAG (entrypoint) template; no step may use it. */
 export const PIPELINE_ENTRYPOINT = 'pipeline';
@@ -166,11 +172,14 @@ export class TrainingPipeline extends Construct {
   private readonly stepsByName = new Map<string, PipelineStep>();
   private readonly labels: Record<string, string>;
   private readonly namespace?: string;
+  private readonly inputFlows: NetworkFlow[] = [];
+  private workspaceClaim?: ResolvedReference;
   private rendered?: { spec: ArgoWorkflowSpec; steps: RenderedStep[] };
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);
     requireKubernetesVersion(this, 'TrainingPipeline (Argo Workflows)', KubernetesVersion.V1_31,
@@ -224,35 +233,72 @@ export class TrainingPipeline extends Construct {
       });
     }
 
+    // declarations for the whole-app check: the workspace claim and the flows every step pod needs
+    const workspaceClaim = props.workspace._claimRef(this);
+    if (workspaceClaim) this.workspaceClaim = useReference(this, 'workspace', workspaceClaim, this.namespace);
+    declareUsedReferences(this, this.workflowTemplate);
+    declareFlows(this.workflowTemplate, [dnsFlow(this.node.path), ...this.apiServerFlows()]);
+
     if (managedSa) this.renderRbac();
     if (props.networkPolicy !== false) this.renderNetworkPolicy();
     else if (props.extraEgress !== undefined) fail(this, 'extraEgress needs networkPolicy enabled');
   }
 
+  /** The Argo executor of every step pod reports to the API server (443 through the Service, 6443 on the hosts). */
+  private apiServerFlows(): NetworkFlow[] {
+    return [{
+      purpose: 'argo executor to the API server',
+      direction: 'egress',
+      peer: { kind: 'cidr', cidr: '0.0.0.0/0' },
+      ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }],
+      construct: this.node.path,
+    }];
+  }
+
+  /** Records what the inputs of `step` need: their flows and claims (declared on the WorkflowTemplate). */
+  private declareInputs(step: PipelineStep, inputs: readonly IPodContributor[], pods: number): void {
+    const contributions = inputs.map((i) => i.contributeTo(step));
+    useContributedReferences(step, contributions, pods, `the step runs ${pods} pods that may land on different nodes`, this.namespace);
+    declareUsedReferences(step, this.workflowTemplate);
+    const flows = contributions.flatMap((c) => c.flows ?? []);
+    this.inputFlows.push(...flows);
+    declareFlows(this.workflowTemplate, flows);
+  }
+
   private renderNetworkPolicy(): void {
-    const port = (p: number, protocol = 'TCP'): k8s.NetworkPolicyPort => ({ protocol, port: k8s.IntOrString.fromNumber(p) });
-    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    const port = (p: number, protocol = 'TCP') => ({ protocol, port: p });
+    new ApiObject(this, 'NetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
       metadata: { name: fitName(`${this.name}-steps`, 63), labels: this.labels },
       spec: {
         // Every pod of every run (Argo adds podMetadata labels to all step pods).
         podSelector: { matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name } },
+        // Ingress listed with no rule: none allowed (no `ingress: []`, which the server drops).
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-            ports: [port(53, 'UDP'), port(53)],
-          },
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [port(443), port(6443)] },
-          ...(this.props.extraEgress ?? []),
-        ],
+        egress: Lazy.any({
+          produce: () => [
+            {
+              to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+              ports: [port(53, 'UDP'), port(53)],
+            },
+            // the API server, plus exactly the ports the steps' inputs fetch from
+            toPlainJson(k8s.toJson_NetworkPolicyEgressRule(externalEgressRule([
+              ...this.inputFlows,
+              { ...this.apiServerFlows()[0], peer: { kind: 'external', host: '*' } },
+            ])!)),
+            ...(this.props.extraEgress ?? []).map((r) => toPlainJson(k8s.toJson_NetworkPolicyEgressRule(r))),
+          ],
+        }),
       },
     });
   }
 
   /** Adds a container step. Its name is the DAG task name (DNS label). */
   public addStep(name: string, options: ContainerStepOptions): PipelineStep {
-    return this.add(name, { kind: 'container', ...options });
+    const step = this.add(name, { kind: 'container', ...options });
+    this.declareInputs(step, options.inputs ?? [], 1);
+    return step;
   }
 
   /**
@@ -278,7 +324,12 @@ export class TrainingPipeline extends Construct {
       job: (ctx) => distributedTrainingJob(step, options, this.props.security, ctx),
     });
     validateRuntimeJobName(step, this.name, name, options.nodes);
-    renderDistributedStepNetworkPolicy(step, fitName(`${this.name}-${name}-peers`, 63), stepLabels(this.labels, name), options);
+    this.declareInputs(step, options.inputs ?? [], options.nodes);
+    if (this.workspaceClaim) checkClaimSharing(step, 'workspace', this.workspaceClaim, false, options.nodes, `the step runs ${options.nodes} pods, one per node`);
+    const labels = stepLabels(this.labels, name);
+    renderDistributedStepNetworkPolicy(step, fitName(`${this.name}-${name}-peers`, 63), labels, options);
+    const peers = trainingFlows(step, { podSelector: labels, ports: options.framework.ports, nodes: options.nodes, network: options.network, datasetFlows: [] });
+    declareFlows(this.workflowTemplate, peers.filter((f) => f.purpose !== 'dns'));
     return step;
   }
 

@@ -277,7 +277,7 @@ export class PipelineStep extends Construct {
       writableDirs: o.writableDirs,
       nodeSelector: o.nodeSelector,
       tolerations: o.tolerations,
-      priorityClassName: o.priorityClassName,
+      priorityClass: o.priorityClass,
     });
     const json = k8s.toJson_PodSpec(pod)!;
     const template: ArgoTemplate = {

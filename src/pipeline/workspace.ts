@@ -4,6 +4,9 @@ import { IConstruct } from 'constructs';
 import { fail, show } from '../core/errors';
 import { validateDnsSubdomain } from '../core/names';
 import { sizeToQuantity } from '../core/resources';
+import { IClaim, ResolvedReference } from '../core/refs';
+import { IPlusNamedResource } from '../core/plus-workload';
+import { claimOf, isClaim } from '../core/claim';
 import { ArgoWorkflowSpec } from './argo-types';
 
 /** Name of the workspace volume in every step pod. */
@@ -86,12 +89,13 @@ export interface WorkspaceRendering {
  */
 export abstract class Workspace {
   /**
-   * An existing ReadWriteMany claim (NFS, CephFS, EFS, Filestore...) shared by all runs:
+   * A ReadWriteMany claim (NFS, CephFS, EFS, Filestore...) shared by all runs — a
+   * `VolumeClaim` or cdk8s-plus `PersistentVolumeClaim` of the app, or `External.claim(name)`:
    * each step mounts `<prefix>/{{workflow.name}}` of it via `subPath` (the "NFS pattern";
    * Argo substitutes workflow variables in every field of a template, `subPath` included).
    */
-  public static pvc(claimName: string, options: PvcWorkspaceOptions = {}): Workspace {
-    return new PvcWorkspace(claimName, options);
+  public static pvc(claim: IClaim | IPlusNamedResource, options: PvcWorkspaceOptions = {}): Workspace {
+    return new PvcWorkspace(isClaim(claim) ? claim : claimOf(claim), options);
   }
 
   /**
@@ -104,6 +108,11 @@ export abstract class Workspace {
 
   /** @internal */
   public abstract _render(scope: IConstruct): WorkspaceRendering;
+
+  /** The claim the workspace mounts, when it is a claim of the app or external. @internal */
+  public _claimRef(_scope: IConstruct): ResolvedReference | undefined {
+    return undefined;
+  }
 }
 
 function validateMountPath(scope: IConstruct, path: string): string {
@@ -115,12 +124,18 @@ function validateMountPath(scope: IConstruct, path: string): string {
 }
 
 class PvcWorkspace extends Workspace {
-  constructor(private readonly claimName: string, private readonly options: PvcWorkspaceOptions) {
+  constructor(private readonly claim: IClaim, private readonly options: PvcWorkspaceOptions) {
     super();
   }
 
+  public _claimRef(scope: IConstruct): ResolvedReference {
+    if (!isClaim(this.claim)) fail(scope, `workspace claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claim)}`);
+    return this.claim.claimRef(scope);
+  }
+
   public _render(scope: IConstruct): WorkspaceRendering {
-    validateDnsSubdomain(scope, 'workspace claim name', this.claimName);
+    const claimName = this._claimRef(scope).name;
+    validateDnsSubdomain(scope, 'workspace claim name', claimName);
     const prefix = this.options.prefix ?? 'runs';
     if (typeof prefix !== 'string' || prefix.startsWith('/') || prefix.split('/').some((p) => p === '..' || p === '.') || /[{}]/.test(prefix)) {
       fail(scope, `workspace prefix must be a relative path without "..", "." or braces, got ${show(prefix)}`);
@@ -128,14 +143,14 @@ class PvcWorkspace extends Workspace {
     const run = this.options.runDirectory ?? RunDirectory.WORKFLOW_NAME;
     const subPath = prefix === '' ? run : `${prefix.replace(/\/+$/, '')}/${run}`;
     const mountPath = validateMountPath(scope, this.options.mountPath ?? DEFAULT_WORKSPACE_PATH);
-    const volume: k8s.Volume = { name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName: this.claimName } };
+    const volume: k8s.Volume = { name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName } };
     return {
       spec: { volumes: [k8s.toJson_Volume(volume)!] },
       volume,
       jobVolume: volume,
       mount: { name: WORKSPACE_VOLUME, mountPath, subPath },
       mountPath,
-      runPath: `${this.claimName}:/${subPath}`,
+      runPath: `${claimName}:/${subPath}`,
     };
   }
 }

@@ -1,12 +1,14 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { ILocalQueue, ResolvedReference } from '../core/refs';
 import { k8s } from 'cdk8s-plus-28';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateLabels } from '../core/names';
-import { validateQuantity } from '../core/quantity';
+import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { QUEUE_NAME_LABEL, TeamQueue, TeamQueueOptions, clusterScoped } from './team-queue';
 import { WorkloadRequests, appWorkloadRequests, formatAmount } from './workload-requests';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Default requests and limits for containers that declare none (LimitRange). */
 export interface ContainerDefaults {
@@ -78,21 +80,19 @@ export function podSecurityLabels(version = 'latest'): Record<string, string> {
  * whose requests at full parallelism exceed the quota (or the largest Kueue flavor, without
  * a cohort) could never run, and is an error.
  */
-export class MlNamespace extends Construct {
+export class MlNamespace extends Construct implements ILocalQueue {
   /** The namespace name. */
   public readonly name: string;
-  /** The Kueue objects, when `queue` is set. */
-  public readonly queue?: TeamQueue;
-  /** The LocalQueue name workloads use (`kueue.x-k8s.io/queue-name`), when `queue` is set. */
-  public readonly localQueueName?: string;
   /** The quota, by ResourceQuota key. */
   public readonly hardQuota: Readonly<Record<string, string>>;
   /** Extended resource name of the GPUs. */
   public readonly gpuResourceName: string;
+  private readonly teamQueue?: TeamQueue;
 
   constructor(scope: Construct, id: string, props: MlNamespaceProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
     this.name = validateDnsLabel(this, 'name', props.name);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
@@ -148,7 +148,7 @@ export class MlNamespace extends Construct {
     if (Object.keys(hard).length > 0) {
       new k8s.KubeResourceQuota(this, 'Quota', {
         metadata: { name: 'ml-quota', namespace: this.name, labels },
-        spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) },
+        spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(canonicalQuantityOf(v))])) },
       });
     }
     new k8s.KubeLimitRange(this, 'Defaults', {
@@ -157,8 +157,8 @@ export class MlNamespace extends Construct {
         limits: [
           {
             type: 'Container',
-            defaultRequest: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-            default: { cpu: k8s.Quantity.fromString(cpuLimit), memory: k8s.Quantity.fromString(memoryLimit) },
+            defaultRequest: { cpu: k8s.Quantity.fromString(canonicalQuantityOf(cpu)), memory: k8s.Quantity.fromString(canonicalQuantityOf(memory)) },
+            default: { cpu: k8s.Quantity.fromString(canonicalQuantityOf(cpuLimit)), memory: k8s.Quantity.fromString(canonicalQuantityOf(memoryLimit)) },
           },
         ],
       },
@@ -190,10 +190,31 @@ export class MlNamespace extends Construct {
     });
 
     if (props.queue) {
-      this.queue = new TeamQueue(this, 'Queue', { ...props.queue, namespace: this.name, gpuResourceName: props.queue.gpuResourceName ?? gpu });
-      this.localQueueName = this.queue.localQueueName;
+      this.teamQueue = new TeamQueue(this, 'Queue', { ...props.queue, namespace: this.name, gpuResourceName: props.queue.gpuResourceName ?? gpu });
     }
     this.node.addValidation({ validate: () => { this.checkWorkloads(); return []; } });
+  }
+
+  /** True when the namespace has Kueue queues (`queue` set). */
+  public get hasQueue(): boolean {
+    return this.teamQueue !== undefined;
+  }
+
+  /**
+   * The team's Kueue objects; pass it (or the namespace itself) to `Queue.kueue`. Reading it
+   * on a namespace without `queue` is an error naming the namespace.
+   */
+  public get queue(): TeamQueue {
+    if (!this.teamQueue) fail(this, 'has no Kueue queue (the queue prop is not set), so it has no LocalQueue to submit workloads to; set queue: { flavors: [...] } or use External.localQueue(name) for a queue managed elsewhere');
+    return this.teamQueue;
+  }
+
+  /** The namespace's LocalQueue (`Queue.kueue(namespace)`); an error when the namespace has no queue. */
+  public localQueueRef(consumer: IConstruct): ResolvedReference {
+    if (!this.teamQueue) {
+      fail(consumer, `queue: MlNamespace ${this.node.path} (namespace ${show(this.name)}) has no Kueue queue, so nothing would admit the workload; set the namespace's queue prop or use External.localQueue(name)`);
+    }
+    return this.teamQueue.localQueueRef(consumer);
   }
 
   /** Refuses workloads in this namespace that the quota (or the queue) could never admit. */
@@ -216,7 +237,7 @@ export class MlNamespace extends Construct {
   }
 
   private checkQueue(w: WorkloadRequests): void {
-    const q = this.queue;
+    const q = this.teamQueue;
     if (!q || q.cohort !== undefined) return;
     const queueName = w.labels[QUEUE_NAME_LABEL] ?? w.podLabels[QUEUE_NAME_LABEL];
     if (queueName !== q.localQueueName) return;

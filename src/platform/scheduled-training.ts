@@ -21,7 +21,17 @@ import {
   requireKubernetesVersion,
   toDnsLabel,
   validateDnsLabel,
-  validateDnsSubdomain,
+  namespaceOf,
+  NetworkFlow,
+  declareFlows,
+  declareUsedReferences,
+  dnsFlow,
+  endpointFlows,
+  externalEgressRule,
+  ExternalEndpoint,
+  KUBE_DNS_POD_LABELS,
+  KUBE_SYSTEM_NAMESPACE_LABELS,
+  useContributedReferences,
   validateCronSchedule,
   validateTimeZone,
 } from '../core';
@@ -35,9 +45,11 @@ import {
   renderIndexedJobSpec,
   renderPeerNetworkPolicy,
   renderRendezvousService,
+  trainingFlows,
   validateNodes,
 } from '../training';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Longest CronJob name: the controller names Jobs `<cronjob>-<scheduled minutes since epoch>` (11 more characters) and Job names must stay ≤ 63. */
 export const CRONJOB_NAME_MAX = 52;
@@ -83,6 +95,13 @@ export interface SingleNodeTrainingOptions extends PodSchedulingProps, PodSecuri
   readonly activeDeadline?: Duration;
   /** Trainer container name. @default 'trainer' */
   readonly containerName?: string;
+  /**
+   * Hosts outside the cluster the trainer connects to (experiment tracking, package
+   * mirrors). With these or with fetching datasets, a NetworkPolicy for the run's pods allows
+   * exactly DNS, the datasets' fetches and these (no ingress).
+   * @default - none (no NetworkPolicy unless datasets fetch)
+   */
+  readonly egressTo?: ExternalEndpoint[];
 }
 
 /** Everything a CronJob needs from a training template. @internal */
@@ -91,6 +110,8 @@ export interface RenderedTrainingJob {
   readonly jobSpec: k8s.JobSpec;
   /** Extra labels of the jobTemplate (e.g. the Kueue queue of a distributed job). */
   readonly jobLabels?: Record<string, string>;
+  /** Network flows the pods need (declared on the CronJob). @default - DNS only */
+  readonly flows?: NetworkFlow[];
 }
 
 /** Context given to a template when it renders into a ScheduledTraining. */
@@ -149,7 +170,9 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
   for (const reserved of [SCHEDULED_JOB_NAME_ENV, CRONJOB_NAME_ENV]) {
     if (o.env && reserved in o.env) fail(scope, `job.env: ${reserved} is set by ScheduledTraining`);
   }
-  const data = mergeContributions((o.datasets ?? []).map((d) => d.contributeTo(scope)));
+  const contributions = (o.datasets ?? []).map((d) => d.contributeTo(scope));
+  useContributedReferences(scope, contributions, 1, 'one pod', ctx.namespace ?? namespaceOf(scope));
+  const data = mergeContributions(contributions);
   const spec = buildMlPodSpec(scope, {
     restartPolicy: 'Never',
     containers: [
@@ -170,7 +193,7 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
     security: o.security,
     writableDirs: o.writableDirs,
     serviceAccountName: o.serviceAccountName,
-    priorityClassName: o.priorityClassName,
+    priorityClass: o.priorityClass,
     nodeSelector: o.nodeSelector,
     tolerations: o.tolerations,
   });
@@ -185,7 +208,27 @@ function renderSingleNode(ctx: TrainingTemplateContext, o: SingleNodeTrainingOpt
     }
   }
   if (rules.length > 20) fail(scope, `the podFailurePolicy would need ${rules.length} rules (one per dataset init container), over the Kubernetes limit of 20`);
+  const flows = [dnsFlow(scope.node.path), ...(data.flows ?? []), ...endpointFlows(scope, 'job.egressTo', o.egressTo)];
+  const external = externalEgressRule(flows);
+  if (external) {
+    new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
+      metadata: { name: ctx.name, namespace: ctx.namespace, labels: ctx.podLabels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels({ name: ctx.name }) },
+        // Ingress listed with no rule: none allowed (no `ingress: []`, which the server drops).
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { ...KUBE_SYSTEM_NAMESPACE_LABELS } }, podSelector: { matchLabels: { ...KUBE_DNS_POD_LABELS } } }],
+            ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+          },
+          external,
+        ],
+      },
+    });
+  }
   return {
+    flows,
     jobSpec: {
       backoffLimit,
       activeDeadlineSeconds: deadline,
@@ -210,9 +253,10 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
   if (ctx.name.length > max) fail(scope, `name ${show(ctx.name)} is too long for ${nodes} nodes: pod hostnames <cronjob>-<8-digit minutes>-<index> need a CronJob name of at most ${max} characters`);
   if (props.backoffLimitPerIndex !== undefined) requireKubernetesVersion(scope, 'backoffLimitPerIndex', KubernetesVersion.V1_29);
   const queue = props.queue ?? Queue.none();
-  queue.validate(scope);
+  queue.validate(scope, ctx.namespace ?? namespaceOf(scope));
   const framework = props.framework ?? Framework.pytorch();
   const contributions = (props.datasets ?? []).map((d) => d.contributeTo(scope));
+  useContributedReferences(scope, contributions, nodes, `the job runs ${nodes} pods${props.onePodPerNode === false ? ' that may land on different nodes' : ', one per node'}`, ctx.namespace ?? namespaceOf(scope));
   const labels = { ...ctx.podLabels, ...(props.labels ?? {}) };
   const selector = selectorLabels({ name: ctx.name });
   const pod = buildTrainingPodTemplate(scope, {
@@ -228,13 +272,16 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
     addressing: RendezvousAddressing.indexedJobFromLabel(ctx.name),
     contributions,
     checkpoints: props.checkpoints,
+    // one folder per run below <subPath or the CronJob name>: nightly runs never overwrite each other
+    checkpointsPerRun: { env: 'JOB_NAME', base: ctx.name },
+    namespace: ctx.namespace ?? namespaceOf(scope),
     shmSize: props.shmSize,
     security: props.security,
     writableDirs: props.writableDirs,
     labels,
     annotations: queue.podAnnotations(),
     subdomain: ctx.name,
-    priorityClassName: props.priorityClassName,
+    priorityClass: props.priorityClass,
     nodeSelector: props.nodeSelector,
     tolerations: props.tolerations,
     serviceAccountName: props.serviceAccountName,
@@ -257,12 +304,13 @@ function renderDistributed(ctx: TrainingTemplateContext, props: DistributedTrain
     podSelector: selector,
     ports: pod.ports,
     network: props.network,
-    hasDatasets: contributions.length > 0,
+    datasetFlows: contributions.flatMap((c) => c.flows ?? []),
   });
   if (ctx.namespace !== undefined) {
     for (const obj of [service, policy]) obj?.addJsonPatch(JsonPatch.add('/metadata/namespace', ctx.namespace));
   }
-  return { jobSpec, jobLabels: queue.workloadLabels() };
+  const flows = trainingFlows(scope, { podSelector: selector, ports: pod.ports, nodes, network: props.network, datasetFlows: contributions.flatMap((c) => c.flows ?? []) });
+  return { jobSpec, jobLabels: queue.workloadLabels(), flows };
 }
 
 function deadlineSeconds(scope: IConstruct, d: Duration): number {
@@ -290,11 +338,13 @@ export interface ScheduledTrainingProps {
   /** Namespace. @default - the chart's */
   readonly namespace?: string;
   /**
-   * Kueue LocalQueue (`kueue.x-k8s.io/queue-name`); Jobs are then created suspended and
-   * Kueue starts them when quota is free.
-   * @default - no queue
+   * Admission queue of every run: `Queue.kueue(namespace)` with the team's `MlNamespace` (or
+   * its `TeamQueue`, or `External.localQueue(name)`); Jobs are then created suspended
+   * (`kueue.x-k8s.io/queue-name`) and Kueue starts them when quota is free. The LocalQueue
+   * must live in the CronJob's namespace.
+   * @default Queue.none()
    */
-  readonly queue?: string;
+  readonly queue?: Queue;
   /**
    * A run that could not start within this delay after its scheduled time (controller
    * down, previous run still going) is skipped rather than started late.
@@ -332,6 +382,7 @@ export class ScheduledTraining extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledTrainingProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
     this.name = props.name ?? fitName(toDnsLabel(this, id), CRONJOB_NAME_MAX);
     validateDnsLabel(this, 'name', this.name, CRONJOB_NAME_MAX);
     if (props.namespace !== undefined) validateDnsLabel(this, 'namespace', props.namespace);
@@ -348,7 +399,10 @@ export class ScheduledTraining extends Construct {
     for (const [key, v] of Object.entries(limits)) {
       if (!Number.isInteger(v) || v < 0) fail(this, `${key} must be a non-negative integer, got ${show(v)}`);
     }
-    if (props.queue !== undefined) validateDnsSubdomain(this, 'queue', props.queue);
+    const namespace = props.namespace ?? namespaceOf(this);
+    if (props.queue !== undefined && !(props.queue instanceof Queue)) fail(this, `queue must be a Queue (Queue.kueue(namespace) or Queue.none()), got ${show(props.queue)}`);
+    const queue = props.queue ?? Queue.none();
+    queue.validate(this, namespace);
 
     const labels = standardLabels({ name: this.name, component: 'training', partOf: props.partOf });
     const rendered = props.job._render({
@@ -358,14 +412,14 @@ export class ScheduledTraining extends Construct {
       podLabels: labels,
       env: [
         { name: CRONJOB_NAME_ENV, value: this.name },
-        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
+        { name: SCHEDULED_JOB_NAME_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
       ],
     });
-    if (props.queue !== undefined && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {
-      fail(this, `queue is set both on ScheduledTraining (${show(props.queue)}) and on the distributed job (${show(rendered.jobLabels[QUEUE_LABEL])})`);
+    if (queue.isKueue && rendered.jobLabels?.[QUEUE_LABEL] !== undefined) {
+      fail(this, `queue is set both on ScheduledTraining (${show(queue.workloadLabels()[QUEUE_LABEL])}) and on the distributed job (${show(rendered.jobLabels[QUEUE_LABEL])})`);
     }
-    const jobLabels = { ...labels, ...(rendered.jobLabels ?? {}), ...(props.queue !== undefined ? { [QUEUE_LABEL]: props.queue } : {}) };
-    const jobSpec: k8s.JobSpec = props.queue !== undefined ? { ...rendered.jobSpec, suspend: true } : rendered.jobSpec;
+    const jobLabels = { ...labels, ...(rendered.jobLabels ?? {}), ...queue.workloadLabels() };
+    const jobSpec: k8s.JobSpec = queue.isKueue ? { ...rendered.jobSpec, suspend: true } : rendered.jobSpec;
     this.resource = new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {
@@ -378,5 +432,8 @@ export class ScheduledTraining extends Construct {
         jobTemplate: { metadata: { labels: jobLabels }, spec: jobSpec },
       },
     });
+    // declarations for the whole-app check, on the CronJob's own metadata
+    declareFlows(this.resource, rendered.flows ?? [dnsFlow(this.node.path)]);
+    declareUsedReferences(this, this.resource);
   }
 }

@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   ClusterQueueV1Beta2 as ClusterQueue,
   ClusterQueueV1Beta2SpecQueueingStrategy as ClusterQueueSpecQueueingStrategy,
@@ -8,11 +8,13 @@ import {
 import { LocalQueueV1Beta2 as LocalQueue } from '../../imports/kueue.x-k8s.io_localqueues';
 import { ResourceFlavorV1Beta2 as ResourceFlavor } from '../../imports/kueue.x-k8s.io_resourceflavors';
 import { fail, show } from '../core/errors';
+import { ILocalQueue, ResolvedReference } from '../core/refs';
 import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
-import { validateQuantity } from '../core/quantity';
+import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { setRenderTransform } from '../core/render';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -103,7 +105,9 @@ export function clusterScoped(obj: ApiObject): void {
  * Rendered as `kueue.x-k8s.io/v1beta2` (v1beta1 is deprecated; its ClusterQueue
  * `spec.cohort` is `spec.cohortName` in v1beta2).
  */
-export class TeamQueue extends Construct {
+export class TeamQueue extends Construct implements ILocalQueue {
+  /** The team namespace (where the LocalQueue lives). */
+  public readonly namespace: string;
   /** LocalQueue name (the `kueue.x-k8s.io/queue-name` value). */
   public readonly localQueueName: string;
   /** ClusterQueue name. */
@@ -116,6 +120,8 @@ export class TeamQueue extends Construct {
   constructor(scope: Construct, id: string, props: TeamQueueProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
+    this.namespace = props.namespace;
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);
@@ -163,9 +169,11 @@ export class TeamQueue extends Construct {
             flavors: props.flavors.map((f) => ({
               name: f.name,
               resources: [
-                { name: 'cpu', nominalQuota: NominalQuota.fromString(f.cpu) },
-                { name: 'memory', nominalQuota: NominalQuota.fromString(f.memory) },
-                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromNumber(f.gpu ?? 0) }] : []),
+                // Canonical strings: Kueue's webhook stores them so (an integer 32 becomes "32"), and
+                // a re-apply of another form conflicts with the kueue manager on resourceGroups.
+                { name: 'cpu', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.cpu)) },
+                { name: 'memory', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.memory)) },
+                ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.gpu ?? 0)) }] : []),
               ],
             })),
           },
@@ -178,5 +186,10 @@ export class TeamQueue extends Construct {
       spec: { clusterQueue: this.clusterQueueName },
     });
     validateDnsLabel(this, 'namespace', props.namespace);
+  }
+
+  /** The LocalQueue, for workloads of {@link namespace} (`Queue.kueue(teamQueue)`). */
+  public localQueueRef(_consumer: IConstruct): ResolvedReference {
+    return { kind: 'LocalQueue', name: this.localQueueName, namespace: this.namespace, external: false, path: `${this.node.path}/LocalQueue` };
   }
 }

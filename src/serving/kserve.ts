@@ -16,6 +16,8 @@ export interface InferenceServiceInput {
   readonly rollout: Required<RolloutOptions>;
   readonly maxUnavailable: number | string;
   readonly allowFrom: ServingClient[];
+  /** Egress rules of the predictor pods (DNS, the declared fetches). */
+  readonly egress: k8s.NetworkPolicyEgressRule[];
   readonly apiPorts: ServingPort[];
 }
 
@@ -103,10 +105,11 @@ export function renderInferenceService(scope: Construct, input: InferenceService
       metadata: { name: track.name, labels: track.labels },
       spec: {
         podSelector: { matchLabels: track.selector },
-        policyTypes: ['Ingress'],
+        policyTypes: ['Ingress', 'Egress'],
         ingress: input.allowFrom.length > 0
           ? [{ from: input.allowFrom.map((c) => c.peer), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.model ? 8080 : port) }] }]
           : [],
+        egress: input.egress,
       },
     });
   }

@@ -10,17 +10,22 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { buildMlPodSpec, PodSchedulingProps, PodSecurityProps } from '../core/pod';
 import { Accelerator, ComputeResources } from '../core/resources';
 import { KubernetesVersion, requireKubernetesVersion, targetKubernetesVersion } from '../core/version';
+import { NetworkFlow, declareFlows } from '../core/app-model';
+import { useContributedReferences } from '../core/attach';
+import { declareUsedReferences } from '../core/refs';
 import { Autoscaling } from './autoscaling';
 import { ServingBackend } from './backend';
 import { ServingClient } from './clients';
 import { Drain } from './drain';
 import { Expose } from './expose';
+import { serverEgress, serverFlows, storageUriFlows } from './flows';
 import { renderInferenceService } from './kserve';
 import { Metrics } from './metrics';
 import { ModelInput, modelContribution } from './model-source';
 import { ServingPort, ServingPortRole, ServingRuntime } from './runtime';
 import { ServingTrack, intOrString, kserveSelector, namespacePeer, wholeSeconds } from './util';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** A port added to the server container besides the runtime's. */
 export interface ExtraServingPort {
@@ -228,10 +233,13 @@ export class ModelServing extends Construct {
   public readonly port: number;
   /** The primary object: the Deployment, or the InferenceService with the KServe backend. */
   public readonly resource: ApiObject;
+  /** The network flows the server pods need (declared on each workload object as `ml.cdk8s.io/flows`). */
+  public readonly flows: NetworkFlow[];
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
     const runtime = props.runtime;
     if (!(runtime instanceof ServingRuntime)) fail(this, `runtime must be a ServingRuntime (ServingRuntime.vllm(...) etc.), got ${show(runtime)}`);
     this.name = validateDnsLabel(this, 'name', props.name ?? toDnsLabel(this, id), 63 - '-canary'.length);
@@ -270,6 +278,13 @@ export class ModelServing extends Construct {
       kserve: backend.kind === 'kserve',
     };
     const stable = this.buildTrack(this, this.name, runtime, props, common);
+    const modelContrib = stable.contribution;
+    const pods = autoscaling.max + (props.canary ? props.canary.replicas ?? 1 : 0);
+    useContributedReferences(this, modelContrib ? [modelContrib] : [], pods, `the server runs up to ${pods} replicas that may land on different nodes`);
+    const storageFlows = backend.kind === 'kserve' ? storageUriFlows(backend.kserveOptions?.model?.storageUri, this.node.path) : [];
+    const declared = serverFlows(this.node.path, runtime, [...(modelContrib?.flows ?? []), ...storageFlows], expose, metrics, servicePorts, apiPort);
+    this.flows = declared;
+    const egress = serverEgress(declared);
 
     if (backend.kind === 'kserve') {
       this.serviceName = `${this.name}-predictor`;
@@ -281,13 +296,18 @@ export class ModelServing extends Construct {
         maxUnavailable,
         allowFrom: props.allowFrom ?? [ServingClient.sameNamespace()],
         apiPorts: servicePorts.filter((p) => p.role === ServingPortRole.API),
+        egress,
       });
+      declareFlows(this.resource, declared);
+      declareUsedReferences(this, this.resource);
       return;
     }
 
     this.serviceName = this.name;
     const tracks = [stable];
     this.resource = this.renderDeployment(this, stable, autoscaling.ownsReplicas ? undefined : autoscaling.min, rollout, loadSeconds);
+    declareFlows(this.resource, declared);
+    declareUsedReferences(this, this.resource);
     this.renderService(this, stable, servicePorts);
     let canaryTrack: ServingTrack | undefined;
     if (props.canary) {
@@ -297,7 +317,9 @@ export class ModelServing extends Construct {
         ...common,
         ports: containerPorts(canaryScope, canaryRuntime, props.extraPorts),
       });
-      this.renderDeployment(canaryScope, canaryTrack, props.canary.replicas ?? 1, rollout, loadSeconds);
+      const canaryDeployment = this.renderDeployment(canaryScope, canaryTrack, props.canary.replicas ?? 1, rollout, loadSeconds);
+      declareFlows(canaryDeployment, declared);
+      declareUsedReferences(this, canaryDeployment);
       this.renderService(canaryScope, canaryTrack, servicePorts);
       tracks.push(canaryTrack);
     }
@@ -312,7 +334,7 @@ export class ModelServing extends Construct {
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
-    this.renderNetworkPolicy(tracks, servicePorts, expose, metrics, props.allowFrom ?? [ServingClient.sameNamespace()], apiPort);
+    this.renderNetworkPolicy(tracks, servicePorts, expose, metrics, props.allowFrom ?? [ServingClient.sameNamespace()], apiPort, egress);
     if (expose.kind === 'ingress') this.renderIngress(expose, stable, canaryTrack, props.canary?.weight);
     if (expose.kind === 'httpRoute') this.renderHttpRoute(expose, servicePorts, stable, canaryTrack, props.canary?.weight);
     if (metrics.kind === 'serviceMonitor') this.renderServiceMonitor(metrics, tracks, runtime);
@@ -341,7 +363,8 @@ export class ModelServing extends Construct {
           name: 'server',
           image: runtime.image,
           command: runtime.command,
-          args: runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0),
+          // no `args: []` (the server drops an empty list; a re-apply would differ)
+          args: nonEmpty(runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0)),
           env,
           resources: props.resources,
           accelerator: props.accelerator,
@@ -376,7 +399,7 @@ export class ModelServing extends Construct {
       security: props.security,
       writableDirs: props.writableDirs,
       serviceAccountName: props.serviceAccountName,
-      priorityClassName: props.priorityClassName,
+      priorityClass: props.priorityClass,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       terminationGracePeriodSeconds: input.graceSeconds,
@@ -395,7 +418,7 @@ export class ModelServing extends Construct {
       podAnnotations['prometheus.io/port'] = String(metricsPort.port);
       podAnnotations['prometheus.io/path'] = runtime.metrics.path;
     }
-    return { name, labels, selector, podAnnotations, podSpec, sleepSeconds, runtime };
+    return { name, labels, selector, podAnnotations, podSpec, sleepSeconds, runtime, contribution };
   }
 
   private renderDeployment(scope: Construct, track: ServingTrack, replicas: number | undefined, rollout: Required<RolloutOptions>, loadSeconds: number): ApiObject {
@@ -467,6 +490,7 @@ export class ModelServing extends Construct {
     metrics: Metrics,
     clients: ServingClient[],
     apiPort: ServingPort,
+    egress: k8s.NetworkPolicyEgressRule[],
   ): void {
     const rules: k8s.NetworkPolicyIngressRule[] = [];
     const tcp = (ports: ServingPort[]) => ports.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
@@ -486,7 +510,9 @@ export class ModelServing extends Construct {
     }
     new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.name, labels: tracks[0].labels },
-      spec: { podSelector: this.allTracksSelector(tracks), policyTypes: ['Ingress'], ingress: rules },
+      // Egress too: in a default-deny namespace the model fetch (init container) and a runtime
+      // downloading from the Hub need it; DNS plus exactly the declared fetch ports.
+      spec: { podSelector: this.allTracksSelector(tracks), policyTypes: ['Ingress', 'Egress'], ingress: rules, egress },
     });
   }
 
@@ -530,9 +556,10 @@ export class ModelServing extends Construct {
     const parentRef: Record<string, string> = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: o.gateway.name };
     if (o.gateway.namespace) parentRef.namespace = o.gateway.namespace;
     if (o.gateway.sectionName) parentRef.sectionName = o.gateway.sectionName;
-    const backendRefs = canary
-      ? [{ name: stable.name, port, weight: 100 - weight! }, { name: canary.name, port, weight: weight! }]
-      : [{ name: stable.name, port }];
+    // With the values the Gateway API CRD defaults (group "", kind Service, weight 1) spelled out:
+    // `rules` is replaced whole by a client-side re-apply, so a defaulted field would differ.
+    const ref = (name: string, w: number) => ({ group: '', kind: 'Service', name, port, weight: w });
+    const backendRefs = canary ? [ref(stable.name, 100 - weight!), ref(canary.name, weight!)] : [ref(stable.name, 1)];
     new ApiObject(this, 'HttpRoute', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
@@ -729,4 +756,8 @@ function preStop(scope: Construct, drain: Drain, seconds: number, port: k8s.IntO
       if (!/^\/\S*$/.test(drain.path ?? '')) fail(scope, `drain: path must start with "/", got ${show(drain.path)}`);
       return { lifecycle: { preStop: { httpGet: { path: drain.path!, port } } } };
   }
+}
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
 }

@@ -1,6 +1,7 @@
 // Internal helpers of the serving constructs (not part of the public API).
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { PodContribution } from '../core/attach';
 import { ServingRuntime } from './runtime';
 
 /** Everything about one track (stable or canary) that the renderers need. @internal */
@@ -13,6 +14,8 @@ export interface ServingTrack {
   /** Seconds of the `lifecycle.preStop.sleep` action to patch in (not in the 1.28 typed bindings). */
   readonly sleepSeconds?: number;
   readonly runtime: ServingRuntime;
+  /** What the model source contributed to the pod, if any. */
+  readonly contribution?: PodContribution;
 }
 
 /** Pod labels KServe puts on predictor pods (used by the PDB, NetworkPolicy and spread). @internal */

@@ -9,6 +9,10 @@ import {
   PodSchedulingProps,
   PodSecurityProps,
   NotPlainJsonError,
+  NetworkFlow,
+  declareFlows,
+  declareUsedReferences,
+  useContributedReferences,
   PlainApiObject,
   JsonHole,
   L1Json,
@@ -27,7 +31,7 @@ import {
 } from '../core';
 import { TrainingBackend, TrainingBackendKind } from './backend';
 import { Framework, FrameworkKind, FrameworkPort, JOB_NAME_LABEL } from './framework';
-import { TrainingNetworkOptions, renderPeerNetworkPolicy, renderRendezvousService } from './network';
+import { TrainingNetworkOptions, renderPeerNetworkPolicy, renderRendezvousService, trainingFlows } from './network';
 import {
   DistributedTrainerProps,
   RendezvousAddressing,
@@ -40,6 +44,7 @@ import {
 } from './pod-template';
 import { Gang, Queue } from './scheduling';
 import { AppCheck } from '../core/app-check';
+import { enrollInAppDefaults } from '../core/app-defaults';
 
 /** JSON config value rendered into the training ConfigMap. */
 export type TrainingConfigValue = string | number | boolean | null | TrainingConfigValue[] | { readonly [key: string]: TrainingConfigValue };
@@ -173,10 +178,13 @@ export class DistributedTrainingJob extends Construct {
   public readonly configMap?: ApiObject;
   /** Ports the nodes use among themselves. */
   public readonly ports: FrameworkPort[];
+  /** The network flows the pods need (declared on {@link resource} as `ml.cdk8s.io/flows`). */
+  public readonly flows: NetworkFlow[];
 
   constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
     AppCheck.register(this);
+    enrollInAppDefaults(this);
     const backend = props.backend ?? TrainingBackend.indexedJob();
     const framework = props.framework ?? Framework.pytorch();
     const queue = props.queue ?? Queue.none();
@@ -198,6 +206,7 @@ export class DistributedTrainingJob extends Construct {
     const labels = { ...standardLabels({ name, component: 'training' }), ...(props.labels ?? {}) };
     const selector = selectorLabels({ name });
     const contributions: PodContribution[] = (props.datasets ?? []).map((d) => d.contributeTo(this));
+    useContributedReferences(this, contributions, nodes, `the job runs ${nodes} pods${props.onePodPerNode === false ? ' that may land on different nodes' : ', one per node'}`);
 
     let configMapName: string | undefined;
     if (props.config !== undefined) {
@@ -249,7 +258,7 @@ export class DistributedTrainingJob extends Construct {
       containerName,
       restartPolicy: kind === TrainingBackendKind.PYTORCHJOB ? 'OnFailure' : 'Never',
       schedulerName: kind === TrainingBackendKind.PYTORCHJOB ? undefined : props.gang?.schedulerName,
-      priorityClassName: props.priorityClassName,
+      priorityClass: props.priorityClass,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       serviceAccountName: props.serviceAccountName,
@@ -266,7 +275,11 @@ export class DistributedTrainingJob extends Construct {
           nodes,
           maxRestarts: restarts,
           deadline: props.deadline,
-          suspend: queue.isKueue,
+          // Never `suspend` in the queued workloads Argo CD syncs (Job, JobSet, TrainJob,
+          // PyTorchJob): Kueue's mutating webhook (failurePolicy Fail, on create) suspends any
+          // workload carrying the queue-name label, then Kueue owns the field and unsuspends it
+          // on admission. Rendering it made Argo CD own it too: a re-sync conflicted with the
+          // kueue manager, or with force suspended the running job again.
           backoffLimitPerIndex: props.backoffLimitPerIndex,
         });
         const withSuccessPolicy: JobSpecJson = { ...spec, successPolicy: props.successWhenLeaderSucceeds ? { rules: [{ succeededIndexes: '0' }] } : undefined };
@@ -280,7 +293,7 @@ export class DistributedTrainingJob extends Construct {
         break;
       }
       case TrainingBackendKind.JOBSET: {
-        const spec = this.jobSetSpec(pod, nodes, restarts, deadline, queue.isKueue, rjob, props);
+        const spec = this.jobSetSpec(pod, nodes, restarts, deadline, rjob, props);
         const hashed = hashSpec(spec);
         this.jobName = this.nameWithHash(name, hashed, (js) => `${js}-${rjob}-0-${nodes - 1}`);
         this.resource = this.workloadObject('Resource', 'jobset.x-k8s.io/v1alpha2', 'JobSet', { ...labels, ...queue.workloadLabels() }, hashed);
@@ -302,7 +315,6 @@ export class DistributedTrainingJob extends Construct {
             runtimeRef: { apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime', name: this.jobName },
             trainer,
             activeDeadlineSeconds: deadline,
-            suspend: queue.isKueue ? true : undefined,
           },
         });
         this.serviceName = this.jobName;
@@ -310,7 +322,7 @@ export class DistributedTrainingJob extends Construct {
         break;
       }
       case TrainingBackendKind.PYTORCHJOB: {
-        const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, queue.isKueue, props);
+        const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, props);
         const hashed = hashSpec(spec);
         this.jobName = this.nameWithHash(name, hashed, (pj) => `${pj}-worker-${Math.max(0, nodes - 1)}`);
         this.resource = this.workloadObject('Resource', 'kubeflow.org/v1', 'PyTorchJob', { ...labels, ...queue.workloadLabels() }, hashed);
@@ -336,17 +348,22 @@ export class DistributedTrainingJob extends Construct {
         apiVersion: props.gang.apiVersion,
         kind: 'PodGroup',
         metadata: { name: this.jobName, labels },
-        spec: props.gang.podGroupSpec(nodes, props.priorityClassName),
+        spec: props.gang.podGroupSpec(nodes, pod.template.spec?.priorityClassName),
       });
     }
+    const datasetFlows = contributions.flatMap((c) => c.flows ?? []);
     this.networkPolicy = renderPeerNetworkPolicy(this, 'NetworkPolicy', {
       name,
       labels,
       podSelector,
       ports: pod.ports,
       network: props.network,
-      hasDatasets: contributions.some((c) => c.initContainers.length > 0),
+      datasetFlows,
     });
+    // declarations for the whole-app check (on the workload object, never on its pod template)
+    this.flows = trainingFlows(this, { podSelector, ports: pod.ports, nodes, network: props.network, datasetFlows });
+    declareFlows(this.resource, this.flows);
+    declareUsedReferences(this, this.resource);
   }
 
   /**
@@ -431,13 +448,13 @@ export class DistributedTrainingJob extends Construct {
   }
 
   private jobSetSpec(
-    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, suspend: boolean, rjob: string, props: DistributedTrainingJobProps,
+    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, rjob: string, props: DistributedTrainingJobProps,
   ): Record<string, unknown> {
     return {
       network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
       failurePolicy: this.jobSetFailurePolicy(pod, restarts),
-      suspend: suspend ? true : undefined,
-      replicatedJobs: [{ name: rjob, replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
+      // groupName: the JobSet CRD's default, spelled out (a re-apply replaces the list whole).
+      replicatedJobs: [{ name: rjob, groupName: 'default', replicas: 1, template: { spec: this.childJobSpec(pod, nodes, deadline, props) } }],
     };
   }
 
@@ -462,6 +479,7 @@ export class DistributedTrainingJob extends Construct {
           failurePolicy: this.jobSetFailurePolicy(pod, restarts),
           replicatedJobs: [{
             name: 'node',
+            groupName: 'default',
             replicas: 1,
             template: { metadata: { labels: { [TRAINER_ANCESTOR_LABEL]: 'trainer' } }, spec: this.childJobSpec(pod, nodes, undefined, props) },
           }],
@@ -471,7 +489,7 @@ export class DistributedTrainingJob extends Construct {
   }
 
   private pytorchJobSpec(
-    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, framework: Framework, suspend: boolean, props: DistributedTrainingJobProps,
+    pod: TrainingPodTemplate, nodes: number, restarts: number, deadline: number | undefined, framework: Framework, props: DistributedTrainingJobProps,
   ): Record<string, unknown> {
     const template = l1Json(pod.template, k8s.toJson_PodTemplateSpec).json;
     const replica = (replicas: number) => ({ replicas, restartPolicy: 'OnFailure', template });
@@ -492,7 +510,6 @@ export class DistributedTrainingJob extends Construct {
       runPolicy: {
         backoffLimit: restarts * nodes,
         activeDeadlineSeconds: deadline,
-        suspend: suspend ? true : undefined,
         schedulingPolicy: props.gang ? { minAvailable: nodes, queue: props.gang.queue } : undefined,
       },
     };

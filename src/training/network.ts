@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import { PlainApiObject, fail, l1Json, show } from '../core';
+import { ExternalEndpoint, NetworkFlow, PlainApiObject, dnsFlow, endpointFlows, externalEgressRule, fail, l1Json, show } from '../core';
 import { FrameworkPort } from './framework';
 
 /** A TCP port range. */
@@ -33,9 +33,17 @@ export interface TrainingNetworkOptions {
    */
   readonly extraEgress?: k8s.NetworkPolicyEgressRule[];
   /**
-   * Allow HTTPS (TCP 443) egress to anywhere, needed by dataset init containers that fetch
-   * from object storage or model hubs.
-   * @default - true when datasets are attached, otherwise false
+   * Hosts outside the cluster the trainer connects to (experiment tracking, package
+   * mirrors): declared as flows and allowed (any address on their ports).
+   * @default - none
+   */
+  readonly egressTo?: ExternalEndpoint[];
+  /**
+   * Egress to any address for the datasets' fetches: `undefined` allows exactly the ports
+   * of the declared fetch flows (443 for HTTPS, object storage and the Hugging Face Hub; the
+   * URL's port for `http(s)://host:port` sources); `true` also allows TCP 443; `false`
+   * allows none (the fetches then need `extraEgress`).
+   * @default - the ports of the datasets' fetch flows
    */
   readonly allowHttpsEgress?: boolean;
 }
@@ -60,8 +68,8 @@ export interface PeerNetworkPolicyOptions {
   readonly ports: FrameworkPort[];
   /** Network options. */
   readonly network?: TrainingNetworkOptions;
-  /** Whether datasets are attached (default HTTPS egress). */
-  readonly hasDatasets: boolean;
+  /** Flows of the attached datasets (their fetch egress is allowed). */
+  readonly datasetFlows: readonly NetworkFlow[];
 }
 
 /**
@@ -89,9 +97,12 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
       ],
     },
   ];
-  if (network.allowHttpsEgress ?? options.hasDatasets) {
-    egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] });
-  }
+  const https: NetworkFlow[] = network.allowHttpsEgress === true
+    ? [{ purpose: 'https', direction: 'egress', peer: { kind: 'external', host: '*' }, ports: [{ port: 443, protocol: 'TCP' }], construct: scope.node.path }]
+    : [];
+  const fetches = network.allowHttpsEgress === false ? [] : options.datasetFlows;
+  const rule = externalEgressRule([...fetches, ...https, ...endpointFlows(scope, 'network.egressTo', network.egressTo)]);
+  if (rule) egress.push(rule);
   egress.push(...(network.extraEgress ?? []));
   const spec: k8s.NetworkPolicySpec = {
     podSelector: { matchLabels: options.podSelector },
@@ -137,4 +148,46 @@ export function renderRendezvousService(scope: Construct, id: string, options: R
       ports: options.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })),
     },
   });
+}
+
+/** Inputs of {@link trainingFlows}. */
+export interface TrainingFlowsOptions {
+  /** Labels selecting exactly the job's pods. */
+  readonly podSelector: Record<string, string>;
+  /** Framework ports (rendezvous). */
+  readonly ports: FrameworkPort[];
+  /** Number of nodes (no peer flows for one node). */
+  readonly nodes: number;
+  /** Network options (the collective port range). */
+  readonly network?: TrainingNetworkOptions;
+  /** Flows of the attached datasets. */
+  readonly datasetFlows: readonly NetworkFlow[];
+}
+
+/**
+ * The flows the pods of a training job need: DNS, the datasets' fetches and, with more than
+ * one node, the rendezvous (framework ports) and collectives (the collective port range)
+ * between the job's own pods, in both directions.
+ */
+export function trainingFlows(scope: Construct, options: TrainingFlowsOptions): NetworkFlow[] {
+  const construct = scope.node.path;
+  const flows: NetworkFlow[] = [dnsFlow(construct), ...options.datasetFlows, ...endpointFlows(scope, 'network.egressTo', options.network?.egressTo)];
+  if (options.nodes > 1) {
+    const peer = { kind: 'pods' as const, podLabels: { ...options.podSelector } };
+    const rendezvous = options.ports.map((p) => ({ port: p.port, protocol: 'TCP' as const }));
+    const collective = options.network?.collectivePorts === undefined ? { from: 1024, to: 65535 } : options.network.collectivePorts;
+    for (const direction of ['egress', 'ingress'] as const) {
+      if (rendezvous.length > 0) flows.push({ purpose: 'rendezvous', direction, peer, ports: rendezvous, construct });
+      if (collective !== false) {
+        flows.push({
+          purpose: 'collectives',
+          direction,
+          peer,
+          ports: [{ port: collective.from, ...(collective.to > collective.from ? { endPort: collective.to } : {}), protocol: 'TCP' }],
+          construct,
+        });
+      }
+    }
+  }
+  return flows;
 }

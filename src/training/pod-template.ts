@@ -53,7 +53,7 @@ export class RendezvousAddressing {
   public static indexedJobFromLabel(serviceName: string): RendezvousAddressing {
     return new RendezvousAddressing(
       (i) => `$(${JOB_NAME_ENV})-${i}.${serviceName}`,
-      [{ name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } }],
+      [{ name: JOB_NAME_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } }],
       `$(${JOB_NAME_ENV})`,
       undefined,
     );
@@ -154,6 +154,13 @@ export interface TrainingPodTemplateOptions
    * @default - no anti-affinity
    */
   readonly onePodPerNode?: Record<string, string>;
+  /**
+   * One checkpoint folder per run (a CronJob's Jobs): `subPathExpr: <subPath or base>/$(<env>)`.
+   * @default - a fixed checkpoint subPath
+   */
+  readonly checkpointsPerRun?: { readonly env: string; readonly base: string };
+  /** Namespace of the workload (references must live there). @default - the chart's */
+  readonly namespace?: string;
   /** Ignore pod failures caused by disruptions (preemption, drain). @default true */
   readonly ignoreDisruptions?: boolean;
 }
@@ -239,7 +246,7 @@ export function buildTrainingPodTemplate(scope: IConstruct, options: TrainingPod
   let hostfile: string | undefined;
   const addressing = options.addressing;
   if (addressing) {
-    const rankSource: k8s.EnvVarSource = { fieldRef: { fieldPath: COMPLETION_INDEX_FIELD_PATH } };
+    const rankSource: k8s.EnvVarSource = { fieldRef: { apiVersion: 'v1', fieldPath: COMPLETION_INDEX_FIELD_PATH } };
     const peers: PeerAddresses = {
       nodes,
       procsPerNode: framework.processesPerNode(procs),
@@ -265,10 +272,17 @@ export function buildTrainingPodTemplate(scope: IConstruct, options: TrainingPod
     env.push({ name: 'TRAINING_CONFIG', value: `${dir}/config.json` });
   }
   if (options.checkpoints) {
-    volumes.push(options.checkpoints.volume);
-    const mount = options.checkpoints.mount(scope);
-    mounts.push(mount);
-    env.push({ name: 'CHECKPOINT_DIR', value: mount.mountPath });
+    if (!(options.checkpoints instanceof CheckpointVolume)) fail(scope, `checkpoints must be a CheckpointVolume (CheckpointVolume.claim(...)), got ${show(options.checkpoints)}`);
+    const bound = options.checkpoints.bind(scope, {
+      pods: nodes,
+      spread: `the job runs ${nodes} pods${options.onePodPerNode ? ', one per node' : ' that may land on different nodes'}`,
+      perRunEnv: options.checkpointsPerRun?.env,
+      runBase: options.checkpointsPerRun?.base,
+      namespace: options.namespace,
+    });
+    volumes.push(bound.volume);
+    mounts.push(bound.mount);
+    env.push({ name: 'CHECKPOINT_DIR', value: bound.mount.mountPath });
   }
   if (hostfile !== undefined) {
     if (!options.hostfileConfigMapName) fail(scope, 'Framework.mpi needs a hostfile ConfigMap name');
@@ -318,7 +332,7 @@ export function buildTrainingPodTemplate(scope: IConstruct, options: TrainingPod
     restartPolicy: options.restartPolicy ?? 'Never',
     subdomain: options.subdomain,
     schedulerName: options.schedulerName,
-    priorityClassName: options.priorityClassName,
+    priorityClass: options.priorityClass,
     nodeSelector: options.nodeSelector,
     tolerations: options.tolerations,
     serviceAccountName: options.serviceAccountName,
@@ -342,11 +356,11 @@ export function buildTrainingPodTemplate(scope: IConstruct, options: TrainingPod
     const codes = validateExitCodes(scope, 'dataset permanentExitCodes', c.permanentExitCodes);
     if (codes.length === 0) continue;
     for (const name of c.containerNames) {
-      rules.push({ action: 'FailJob', onExitCodes: { containerName: name, operator: 'In', values: codes }, onPodConditions: [] });
+      rules.push({ action: 'FailJob', onExitCodes: { containerName: name, operator: 'In', values: codes } } as k8s.PodFailurePolicyRule);
     }
   }
   const userCodes = validateExitCodes(scope, 'nonRetryableExitCodes', options.nonRetryableExitCodes ?? []);
-  if (userCodes.length > 0) rules.push({ action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: userCodes }, onPodConditions: [] });
+  if (userCodes.length > 0) rules.push({ action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: userCodes } } as k8s.PodFailurePolicyRule);
   if (rules.length > MAX_POD_FAILURE_RULES) {
     fail(scope, `the podFailurePolicy would need ${rules.length} rules (one per dataset init container), over the Kubernetes limit of ${MAX_POD_FAILURE_RULES}`);
   }

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { fail, isDnsLabel, isDnsSubdomain, isLabelKey, show } from '../core';
+import { ILocalQueue, IWorkloadPriorityClass, fail, isDnsLabel, isDnsSubdomain, isLabelKey, namespaceOf, show, useReference } from '../core';
 
 /** Label Kueue reads to find a workload's LocalQueue. */
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -13,10 +13,11 @@ export const KUEUE_PREFERRED_TOPOLOGY = 'kueue.x-k8s.io/podset-preferred-topolog
 /** Options of {@link Queue.kueue}. */
 export interface KueueQueueOptions {
   /**
-   * Kueue `WorkloadPriorityClass` (label `kueue.x-k8s.io/priority-class`).
+   * Kueue `WorkloadPriorityClass` (label `kueue.x-k8s.io/priority-class`): a
+   * `WorkloadPriorityClass` construct of the app or `External.workloadPriorityClass(name)`.
    * @default - the queue's default priority
    */
-  readonly priorityClass?: string;
+  readonly priorityClass?: IWorkloadPriorityClass;
   /**
    * Topology-Aware Scheduling: node label of the domain (e.g. a rack or block label) that
    * must hold every pod (`kueue.x-k8s.io/podset-required-topology`).
@@ -34,10 +35,16 @@ export interface KueueQueueOptions {
 /** Admission queue of a training job. */
 export class Queue {
   /**
-   * A Kueue LocalQueue: the workload carries `kueue.x-k8s.io/queue-name` and is created
-   * suspended; Kueue admits (unsuspends) it when quota allows, all pods at once.
+   * A Kueue LocalQueue: the workload carries `kueue.x-k8s.io/queue-name`; Kueue's webhook
+   * suspends it on create and Kueue admits (unsuspends) it when quota allows, all pods at once.
+   * `suspend` is not rendered (Kueue owns it; a re-sync must not suspend a running job), except
+   * in a CronJob's jobTemplate, which no one re-applies onto the Jobs it creates.
+   *
+   * Pass the queue object, not its name: the team's `MlNamespace` (or its `TeamQueue`),
+   * or `External.localQueue(name)` for a LocalQueue another repository manages. The
+   * LocalQueue must live in the workload's namespace (Kueue reads no other).
    */
-  public static kueue(localQueue: string, options: KueueQueueOptions = {}): Queue {
+  public static kueue(localQueue: ILocalQueue, options: KueueQueueOptions = {}): Queue {
     return new Queue('kueue', localQueue, options);
   }
 
@@ -46,22 +53,14 @@ export class Queue {
     return new Queue('none', undefined, {});
   }
 
-  /**
-   * Parses `"kueue:<local-queue>"` or `"none"` (for queues read from configuration files).
-   * Unknown syntax is reported when the job is constructed.
-   */
-  public static fromString(spec: string): Queue {
-    const m = /^kueue:(.*)$/.exec(String(spec));
-    if (m) return Queue.kueue(m[1]);
-    if (spec === 'none') return Queue.none();
-    return new Queue('invalid', spec, {});
-  }
+  private resolvedName?: string;
+  private resolvedPriority?: string;
 
   private constructor(
     /** `kueue` or `none`. */
     public readonly kind: string,
-    /** LocalQueue name. */
-    public readonly name: string | undefined,
+    /** The LocalQueue. */
+    public readonly localQueue: ILocalQueue | undefined,
     /** Kueue options. */
     public readonly options: KueueQueueOptions,
   ) {}
@@ -71,14 +70,28 @@ export class Queue {
     return this.kind === 'kueue';
   }
 
-  /** Throws unless the queue is well-formed. @internal */
-  public validate(scope: IConstruct): void {
-    if (this.kind === 'invalid') fail(scope, `unknown queue syntax ${show(this.name)}; use "kueue:<local-queue>" or "none"`);
+  /**
+   * Resolves the queue for the workload `scope` in `namespace` (recording the references,
+   * see `useReference`) and throws unless it is well-formed. @internal
+   */
+  public validate(scope: IConstruct, namespace: string | undefined = namespaceOf(scope)): void {
     if (this.kind !== 'kueue') return;
-    if (!isDnsSubdomain(this.name!)) fail(scope, `kueue queue name must be a DNS-1123 subdomain, got ${show(this.name)}`);
-    if (this.name!.length > 63) fail(scope, `kueue queue name must be at most 63 characters (it is a label value), got ${show(this.name)}`);
+    if (typeof this.localQueue?.localQueueRef !== 'function') {
+      fail(scope, `queue: Queue.kueue needs a LocalQueue object (an MlNamespace with a queue, its TeamQueue, or External.localQueue(name)), got ${show(this.localQueue)}`);
+    }
+    const ref = useReference(scope, 'queue', this.localQueue.localQueueRef(scope), namespace);
+    if (!isDnsSubdomain(ref.name)) fail(scope, `kueue queue name must be a DNS-1123 subdomain, got ${show(ref.name)}`);
+    if (ref.name.length > 63) fail(scope, `kueue queue name must be at most 63 characters (it is a label value), got ${show(ref.name)}`);
+    this.resolvedName = ref.name;
     const pc = this.options.priorityClass;
-    if (pc !== undefined && (!isDnsSubdomain(pc) || pc.length > 63)) fail(scope, `kueue priorityClass must be a DNS-1123 name of at most 63 characters, got ${show(pc)}`);
+    if (pc !== undefined) {
+      if (typeof pc?.workloadPriorityClassRef !== 'function') {
+        fail(scope, `kueue priorityClass must be a WorkloadPriorityClass or External.workloadPriorityClass(name), got ${show(pc)}`);
+      }
+      const pref = useReference(scope, 'queue priorityClass', pc.workloadPriorityClassRef(scope), namespace);
+      if (!isDnsSubdomain(pref.name) || pref.name.length > 63) fail(scope, `kueue priorityClass must be a DNS-1123 name of at most 63 characters, got ${show(pref.name)}`);
+      this.resolvedPriority = pref.name;
+    }
     for (const key of ['requiredTopology', 'preferredTopology'] as const) {
       const v = this.options[key];
       if (v !== undefined && !isLabelKey(v)) fail(scope, `kueue ${key} must be a node label key, got ${show(v)}`);
@@ -86,11 +99,11 @@ export class Queue {
     if (this.options.requiredTopology && this.options.preferredTopology) fail(scope, 'kueue requiredTopology and preferredTopology are mutually exclusive');
   }
 
-  /** Labels for the workload object. @internal */
+  /** Labels for the workload object (after {@link validate}). @internal */
   public workloadLabels(): Record<string, string> {
     if (!this.isKueue) return {};
-    const labels: Record<string, string> = { [KUEUE_QUEUE_LABEL]: this.name! };
-    if (this.options.priorityClass) labels[KUEUE_PRIORITY_LABEL] = this.options.priorityClass;
+    const labels: Record<string, string> = { [KUEUE_QUEUE_LABEL]: this.resolvedName! };
+    if (this.resolvedPriority) labels[KUEUE_PRIORITY_LABEL] = this.resolvedPriority;
     return labels;
   }
 

@@ -15,3 +15,17 @@ export function manifestFiles(paths: readonly string[]): string[] {
   for (const p of paths) visit(p);
   return out;
 }
+
+/**
+ * Why parsed documents are not Kubernetes manifests, or undefined when they are: a file whose
+ * documents are all objects without `apiVersion` and `kind` (such as the
+ * `construct-metadata.json` that `cdk8s synth` writes beside the manifests when a validation
+ * plugin is configured) is not one. A file with at least one document carrying either field
+ * is a manifest file and is checked in full; an empty file holds no objects.
+ */
+export function notManifestReason(documents: readonly unknown[]): string | undefined {
+  if (documents.length === 0) return undefined;
+  const looksLikeObject = (d: unknown) => typeof d === 'object' && d !== null && !Array.isArray(d) && ('apiVersion' in d || 'kind' in d);
+  if (documents.some(looksLikeObject)) return undefined;
+  return 'not a Kubernetes manifest (no document has apiVersion or kind)';
+}

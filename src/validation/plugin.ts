@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import { appRuleDescription } from './app';
 import { CheckFinding, CheckOptions, checkManifests } from './check';
+import { notManifestReason } from './files';
 import { POLICY_ANNOTATION_RULE, POLICY_RULES, PolicyRuleSetting } from './policies';
 import { SUPPORTED_KUBERNETES_VERSIONS, SupportedKubernetesVersion } from './schemas';
 import { describeObject, toManifests } from './validate';
@@ -127,9 +128,16 @@ export class CdkMlValidation {
     const manifests: any[] = [];
     const origin = new Map<string, { name: string; file: string }>();
     const parseErrors: PluginViolatingResource[] = [];
+    let skipped = 0;
     for (const file of context.manifests) {
       try {
-        for (const obj of toManifests(fs.readFileSync(file, 'utf8'))) {
+        const objects = toManifests(fs.readFileSync(file, 'utf8'));
+        // The same rule as `cdk8s-ml validate`: files that are not Kubernetes manifests are skipped.
+        if (notManifestReason(objects) !== undefined) {
+          skipped++;
+          continue;
+        }
+        for (const obj of objects) {
           manifests.push(obj);
           const label = describeObject(obj);
           if (!origin.has(label)) origin.set(label, { name: String(obj?.metadata?.name ?? label), file });
@@ -149,6 +157,7 @@ export class CdkMlValidation {
       objects: String(result.objectCount),
       errors: String(result.errorCount + parseErrors.length),
       warnings: String(result.warningCount),
+      ...(skipped > 0 ? { skippedFiles: String(skipped) } : {}),
     });
   }
 }

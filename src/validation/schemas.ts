@@ -61,6 +61,18 @@ export function strictify(schema: Json, docId: string): Json {
   return out;
 }
 
+/**
+ * Fields an OpenAPI document marks required although the API server accepts them absent, and
+ * itself drops them when empty: the server's behaviour wins, so that the form it stores
+ * validates. `PodFailurePolicyRule.onPodConditions` is required in the 1.28 OpenAPI, but the
+ * Go type is `json:"onPodConditions,omitempty"` (k8s.io/api v0.28 batch/v1), validation accepts
+ * a rule with `onExitCodes` alone, and `onPodConditions: []` is stored as absent; 1.31 made it
+ * optional in the OpenAPI too.
+ */
+export const SERVER_OPTIONAL: Readonly<Record<string, readonly string[]>> = {
+  'io.k8s.api.batch.v1.PodFailurePolicyRule': ['onPodConditions'],
+};
+
 /** Loads `schemas/kubernetes/v<version>.0/_definitions.json` as a strict schema document. */
 export function loadKubernetesDefinitions(version: SupportedKubernetesVersion, docId: string): Json {
   const file = path.join(schemasDir(), 'kubernetes', `v${version}.0`, '_definitions.json');
@@ -69,6 +81,10 @@ export function loadKubernetesDefinitions(version: SupportedKubernetesVersion, d
   // Quantity: a string in the quantity grammar (ajv format "quantity") or a number.
   defs['io.k8s.apimachinery.pkg.api.resource.Quantity'] = { type: ['string', 'number'], format: 'quantity' };
   defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { type: ['integer', 'string'] };
+  for (const [name, props] of Object.entries(SERVER_OPTIONAL)) {
+    const def = defs[name];
+    if (def?.required) def.required = def.required.filter((p: string) => !props.includes(p));
+  }
   const strict = strictify({ definitions: defs }, docId);
   return { $id: docId, definitions: strict.definitions };
 }

@@ -108,6 +108,32 @@ describe('cdk8s-ml validate', () => {
     expect(run('validate', '--rule', 'app-reference=off', temp.dir()).code).toBe(0);
   });
 
+  test('skips files that are not Kubernetes manifests and says so (construct-metadata.json)', () => {
+    write('training.k8s.yaml', [job(), networkPolicy(), namespace()]);
+    const meta = path.join(temp.dir(), 'construct-metadata.json');
+    // What cdk8s synth writes beside the manifests when a validation plugin is configured.
+    fs.writeFileSync(meta, JSON.stringify({ version: '1.0.0', resources: { 'train-1a2b3c4d': { path: 'training/o0' } } }));
+    const { code, out } = run('validate', temp.dir());
+    expect(out).toBe([
+      `skipped ${meta}: not a Kubernetes manifest (no document has apiVersion or kind)`,
+      'OK: 1 file(s), 1 skipped, 3 object(s), 0 error(s), 0 warning(s) [schema + policies + app, Kubernetes 1.28]',
+      '',
+    ].join('\n'));
+    expect(code).toBe(0);
+    const json = JSON.parse(run('validate', '--json', temp.dir()).out);
+    expect(json).toMatchObject({ files: 1, skipped: [{ file: meta, reason: 'not a Kubernetes manifest (no document has apiVersion or kind)' }], objects: 3, valid: true });
+  });
+
+  test('fails a manifest file in which one document lacks kind (only files without any apiVersion or kind are skipped)', () => {
+    const noKind = job();
+    delete noKind.kind;
+    write('mixed.yaml', [noKind, networkPolicy()]);
+    const { code, out } = run('validate', temp.dir());
+    expect(code).toBe(1);
+    expect(out).not.toMatch(/skipped/);
+    expect(out).toMatch(/FAILED: 1 file\(s\), 2 object\(s\)/);
+  });
+
   test('fails a file that is not valid YAML', () => {
     fs.writeFileSync(path.join(temp.dir(), 'broken.yaml'), 'kind: [unclosed\n');
     const { code, out } = run('validate', temp.dir());

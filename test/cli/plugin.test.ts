@@ -5,6 +5,7 @@ import * as path from 'path';
 import { ValidationContext } from 'cdk8s-cli/plugins';
 import * as ts from 'typescript';
 import { stringify } from 'yaml';
+import { runCli } from '../../src/cli/main';
 import { CdkMlValidation } from '../../src/validation/plugin';
 import { job, namespace, networkPolicy, specOf } from '../policies/manifests';
 import { useTempDir } from './temp-dir';
@@ -95,7 +96,7 @@ describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
   // transpiled (no type check, milliseconds) into .cache/ inside the repo, where the package
   // root and its schemas/ are found as from lib/. Both synths run in parallel: the cdk8s CLI
   // takes seconds to start.
-  interface SynthResult { readonly status: number | null; readonly stdout: string; readonly stderr: string }
+  interface SynthResult { readonly status: number | null; readonly stdout: string; readonly stderr: string; readonly project: string }
   const results: Record<string, SynthResult> = {};
   const projects: string[] = [];
   const compiled = path.join(ROOT, '.cache', `plugin-test-${process.pid}`);
@@ -152,7 +153,7 @@ describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
       child.stdout.on('data', (d) => { stdout += d; });
       child.stderr.on('data', (d) => { stderr += d; });
       child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
+      child.on('close', (status) => resolve({ status, stdout, stderr, project }));
     });
   }
 
@@ -173,6 +174,19 @@ describe('cdk8s synth with the plugin in cdk8s.yaml', () => {
     expect(stdout).toMatch(/Status\s+│ success/);
     expect(stdout).toMatch(/Validations ended succesfully/);
     expect(status).toBe(0);
+  });
+
+  test('the CLI agrees on the same output: it skips the construct-metadata.json synth wrote, and says so', () => {
+    const dist = path.join(results.good.project, 'dist');
+    expect(fs.readdirSync(dist).sort()).toEqual(['construct-metadata.json', 'training.k8s.yaml']);
+    let out = '';
+    const code = runCli(['validate', '--gitops', dist], (s) => { out += s; });
+    expect(out).toBe([
+      `skipped ${path.join(dist, 'construct-metadata.json')}: not a Kubernetes manifest (no document has apiVersion or kind)`,
+      'OK: 1 file(s), 1 skipped, 2 object(s), 0 error(s), 0 warning(s) [schema + policies, Kubernetes 1.28]',
+      '',
+    ].join('\n'));
+    expect(code).toBe(0);
   });
 
   test('fails the synth of an app with violations, naming rule, construct and location', () => {

@@ -6,21 +6,34 @@
 # and runs etcd + kube-apiserver + kube-controller-manager on 127.0.0.1 (free ports, state
 # in a temporary directory). There is no scheduler and no kubelet: pods stay Pending.
 #
+# With --e2e (the e2e tier, test/e2e; GitHub issue 14) `build` also builds kube-scheduler,
+# kubectl, Kueue, JobSet and kwok (versions pinned below, each from its Go module, cached by
+# version), and `start` also runs kube-scheduler, Kueue and JobSet (their webhooks served on
+# 127.0.0.1 with certificates made here, registered with clientConfig.url + caBundle) and
+# kwok with simulated GPU nodes whose pods run through the stages in test/e2e/kwok-stages.yaml.
+#
 # Usage:
-#   provision.sh build                        build or reuse the cached binaries; prints their folder
-#   provision.sh start [DIR] [--owner-pid P]  start a control plane with its state in DIR (default:
+#   provision.sh build [--e2e]                build or reuse the cached binaries; prints their folder
+#   provision.sh start [DIR] [--owner-pid P] [--e2e]
+#                                             start a control plane with its state in DIR (default:
 #                                             a new temporary folder); prints the kubeconfig path.
 #                                             With --owner-pid, everything is stopped when process P
 #                                             exits (guards against orphans if the caller crashes).
 #   provision.sh stop DIR                     stop everything `start DIR` started, remove DIR
 #   provision.sh run -- CMD [ARGS...]         start, run CMD with KUBECONFIG (and CDK8S_ML_CLUSTER_KUBECONFIG,
 #                                             CDK8S_ML_CLUSTER_DIR) set, stop (trap on exit)
+#   provision.sh up                           `start --e2e` in a fixed folder ($CDK8S_ML_E2E_DIR, default
+#                                             ${TMPDIR:-/tmp}/cdk8s-ml-e2e-<uid>), stopped after
+#                                             $CDK8S_ML_E2E_LIFETIME seconds (default 14400) at the latest;
+#                                             last line KUBECONFIG=<path> (npm run cluster:up)
+#   provision.sh down                         stop what `up` started (npm run cluster:down)
 #
 # Environment:
 #   CDK8S_ML_CLUSTER_CACHE  binary cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-ml-cluster)
 #   GO                      go command (default: go on PATH, else /usr/local/go/bin/go)
 #   ETCD                    etcd binary (default: etcd on PATH; Debian: apt-get install -y etcd-server)
 #   KEEP_CLUSTER_DIR=1      `stop` keeps DIR (logs) instead of removing it
+#   CDK8S_ML_E2E_GPU_NODES  simulated GPU nodes for --e2e (default 8; 8 x nvidia.com/gpu each)
 #   CDK8S_ML_CLUSTER_K8S    another Kubernetes minor with a module in test/cluster/kube-<minor>
 #                           (1.33); default: test/cluster/kube (1.28)
 #
@@ -31,6 +44,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # Default: Kubernetes 1.28 (test/cluster/kube). CDK8S_ML_CLUSTER_K8S=1.33 selects test/cluster/kube-1.33.
 KUBE_MOD="$HERE/kube${CDK8S_ML_CLUSTER_K8S:+-$CDK8S_ML_CLUSTER_K8S}"
 SERVICE_CIDR=10.96.0.0/16
+# Controllers of the e2e tier (--e2e), each built from its Go module at this version.
+KUEUE_VERSION=v0.17.0
+JOBSET_VERSION=v0.11.1
+KWOK_VERSION=v0.8.0
 SERVICE_IP=10.96.0.1
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
@@ -44,8 +61,12 @@ k8s_version() {
   printf '%s\n' "$v"
 }
 
+cache_root() {
+  printf '%s\n' "${CDK8S_ML_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-ml-cluster}"
+}
+
 cache_dir() {
-  printf '%s/%s\n' "${CDK8S_ML_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-ml-cluster}" "$(k8s_version)"
+  printf '%s/%s\n' "$(cache_root)" "$(k8s_version)"
 }
 
 go_cmd() {
@@ -78,18 +99,19 @@ cmd_build() {
   # The cache key: the Kubernetes version (folder) plus a stamp of everything that shapes the
   # binaries (go.mod, go.sum, Go toolchain, flags); a stale stamp triggers a rebuild.
   stamp="$(cat "$KUBE_MOD/go.mod" "$KUBE_MOD/go.sum" | sha256sum | cut -c1-16) $("$go" env GOVERSION) CGO_ENABLED=0 -trimpath $ldflags"
-  if [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ] &&
+  if [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kube-scheduler" ] && [ -x "$out/kubectl" ] &&
     [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
     log "using cached Kubernetes v$version binaries in $out"
     printf '%s\n' "$out"
     return 0
   fi
-  log "building kube-apiserver and kube-controller-manager v$version with $("$go" env GOVERSION) (first run: 10-30 minutes on 2 cores)"
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl v$version with $("$go" env GOVERSION) (first run: 10-30 minutes on 2 cores)"
   mkdir -p "$(dirname "$out")"
   tmp=$(mktemp -d "$(dirname "$out")/.build.XXXXXX")
   start=$(date +%s)
   if ! (cd "$KUBE_MOD" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" "$go" build -trimpath -ldflags="$ldflags" -o "$tmp/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager); then
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl); then
     rm -rf "$tmp"
     die "go build failed"
   fi
@@ -98,6 +120,57 @@ cmd_build() {
   mv "$tmp" "$out"
   log "built in $(($(date +%s) - start))s into $out"
   printf '%s\n' "$out"
+}
+
+# ---------------------------------------------------------------------------------------
+# build --e2e: Kueue, JobSet, kwok
+
+# module_dir MODULE@VERSION: download (or find) the module in the Go module cache, print its folder
+module_dir() {
+  (cd "${TMPDIR:-/tmp}" && GO111MODULE=on GOFLAGS=-mod=mod "$(go_cmd)" mod download -json "$1") |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p'
+}
+
+# build_controller NAME MODULE VERSION PACKAGE: build NAME from MODULE@VERSION into
+# $(cache_root)/NAME-VERSION/NAME unless a binary with the same stamp is there; prints the binary.
+# The module is downloaded from the proxy and built in its own folder of the module cache with
+# its own go.mod/go.sum (what `go install MODULE/PACKAGE@VERSION` does; JobSet's version list
+# is refused by the proxy, so `go install` cannot resolve it and this path serves all three).
+build_controller() {
+  name=$1 module=$2 cversion=$3 pkg=$4
+  go=$(go_cmd)
+  out="$(cache_root)/$name-$cversion"
+  # Default build flags, as `go install MODULE/PACKAGE@VERSION` uses them (a warm Go build
+  # cache from such an install is reused).
+  stamp="$module@$cversion $pkg $("$go" env GOVERSION) CGO_ENABLED=$("$go" env CGO_ENABLED)"
+  if [ -x "$out/$name" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
+    log "using cached $name $cversion in $out"
+    printf '%s\n' "$out/$name"
+    return 0
+  fi
+  src=$(module_dir "$module@$cversion")
+  if [ -z "$src" ] || [ ! -d "$src" ]; then die "go mod download $module@$cversion failed"; fi
+  log "building $name $cversion from $module with $("$go" env GOVERSION)"
+  mkdir -p "$(dirname "$out")"
+  tmp=$(mktemp -d "$(dirname "$out")/.build.XXXXXX")
+  start=$(date +%s)
+  if ! (cd "$src" && GOFLAGS="-mod=readonly -buildvcs=false" "$go" build -o "$tmp/$name" "$pkg"); then
+    rm -rf "$tmp"
+    die "go build of $name failed"
+  fi
+  printf '%s\n' "$stamp" >"$tmp/.stamp"
+  rm -rf "$out"
+  mv "$tmp" "$out"
+  log "built $name in $(($(date +%s) - start))s into $out"
+  printf '%s\n' "$out/$name"
+}
+
+cmd_build_e2e() {
+  cmd_build >/dev/null
+  build_controller kueue sigs.k8s.io/kueue "$KUEUE_VERSION" ./cmd/kueue >/dev/null
+  build_controller jobset sigs.k8s.io/jobset "$JOBSET_VERSION" . >/dev/null
+  build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok >/dev/null
+  cache_root
 }
 
 # ---------------------------------------------------------------------------------------
@@ -153,6 +226,8 @@ apiserver /CN=kube-apiserver serverAuth IP:127.0.0.1,IP:$SERVICE_IP,DNS:localhos
 admin /O=system:masters/CN=cdk8s-ml-test clientAuth -
 controller-manager /CN=system:kube-controller-manager clientAuth -
 front-proxy-client /CN=front-proxy-client clientAuth -
+scheduler /CN=system:kube-scheduler clientAuth -
+webhook /CN=cdk8s-ml-test-webhooks serverAuth IP:127.0.0.1,DNS:localhost
 EOF
     # service-account token signing key pair
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key 2>/dev/null
@@ -222,12 +297,217 @@ api_get() { # path
 }
 
 # ---------------------------------------------------------------------------------------
+# start --e2e: kube-scheduler, Kueue, JobSet, kwok and simulated GPU nodes
+
+kubectl_() { "$bin/kubectl" --kubeconfig="$DIR/kubeconfig" "$@"; }
+
+# install_manifests NAME SRC_DIR PORT: `kubectl kustomize` a controller's component folder
+# (crd or webhook) from its module source, point its webhooks at https://127.0.0.1:PORT,
+# and apply the result server-side
+install_manifests() {
+  iname=$1 isrc=$2 iport=$3
+  out="$DIR/$iname/$(basename "$isrc").yaml"
+  "$bin/kubectl" kustomize "$isrc" |
+    node "$HERE/../e2e/support/webhook-config.js" --url "https://127.0.0.1:$iport" --ca "$DIR/pki/ca.crt" --prefix "$iname-" >"$out" ||
+    return 1
+  kubectl_ apply --server-side --field-manager=cdk8s-ml-e2e -f "$out" >>"$DIR/logs/$iname-install.log" 2>&1
+}
+
+# Controller config files, in the projects' own Configuration APIs (config.kueue.x-k8s.io/v1beta2,
+# config.jobset.x-k8s.io/v1alpha1): webhooks on 127.0.0.1 with our certificate, health on a
+# loopback port, metrics off, no leader election, no internal cert management.
+write_kueue_config() {
+  cat >"$DIR/kueue/config.yaml" <<EOF
+apiVersion: config.kueue.x-k8s.io/v1beta2
+kind: Configuration
+namespace: kueue-system
+health:
+  healthProbeBindAddress: 127.0.0.1:$KUEUE_HEALTH_PORT
+metrics:
+  bindAddress: "0"
+webhook:
+  host: 127.0.0.1
+  port: $KUEUE_WEBHOOK_PORT
+  certDir: $DIR/pki/webhook-serving
+leaderElection:
+  leaderElect: false
+internalCertManagement:
+  enable: false
+integrations:
+  frameworks:
+  - batch/job
+  - jobset.x-k8s.io/jobset
+EOF
+}
+
+write_jobset_config() {
+  cat >"$DIR/jobset/config.yaml" <<EOF
+apiVersion: config.jobset.x-k8s.io/v1alpha1
+kind: Configuration
+health:
+  healthProbeBindAddress: 127.0.0.1:$JOBSET_HEALTH_PORT
+metrics:
+  bindAddress: "0"
+webhook:
+  host: 127.0.0.1
+  port: $JOBSET_WEBHOOK_PORT
+  certDir: $DIR/pki/webhook-serving
+leaderElection:
+  leaderElect: false
+internalCertManagement:
+  enable: false
+EOF
+}
+
+# Simulated nodes: GPU nodes with the labels and taint our pod templates select and tolerate
+# (nvidia.com/gpu.product, the nvidia.com/gpu NoSchedule taint), and two CPU-only nodes.
+# kwok manages the nodes labelled type=kwok.
+write_nodes() {
+  i=0
+  while [ "$i" -lt "$GPU_NODES" ]; do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: gpu-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+  labels:
+    type: kwok
+    kubernetes.io/hostname: gpu-$i
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    nvidia.com/gpu.present: "true"
+    nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3
+    nvidia.com/gpu.count: "8"
+spec:
+  taints:
+  - key: nvidia.com/gpu
+    value: present
+    effect: NoSchedule
+status:
+  allocatable: {cpu: "96", memory: 1536Gi, ephemeral-storage: 2Ti, pods: "110", nvidia.com/gpu: "8"}
+  capacity: {cpu: "96", memory: 1536Gi, ephemeral-storage: 2Ti, pods: "110", nvidia.com/gpu: "8"}
+EOF
+    i=$((i + 1))
+  done
+  for i in 0 1; do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: cpu-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+  labels:
+    type: kwok
+    kubernetes.io/hostname: cpu-$i
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+status:
+  allocatable: {cpu: "32", memory: 128Gi, ephemeral-storage: 1Ti, pods: "110"}
+  capacity: {cpu: "32", memory: 128Gi, ephemeral-storage: 1Ti, pods: "110"}
+EOF
+  done
+}
+
+nodes_ready() {
+  [ "$(kubectl_ get nodes -l type=kwok -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^True$')" -eq "$((GPU_NODES + 2))" ]
+}
+
+readyz() { curl -sSf --max-time 2 "http://127.0.0.1:$1/readyz"; }
+
+start_e2e() {
+  GPU_NODES=${CDK8S_ML_E2E_GPU_NODES:-8}
+  mkdir -p "$DIR/kueue" "$DIR/jobset" "$DIR/kwok" "$DIR/pki/webhook-serving"
+  # controller-runtime's webhook server reads tls.crt/tls.key from its certDir
+  cp "$DIR/pki/webhook.crt" "$DIR/pki/webhook-serving/tls.crt"
+  cp "$DIR/pki/webhook.key" "$DIR/pki/webhook-serving/tls.key"
+  write_kubeconfig "$DIR/scheduler.kubeconfig" "$server" scheduler
+
+  attempt=1
+  while :; do
+    SCHED_PORT=$(free_port)
+    launch kube-scheduler "$bin/kube-scheduler" \
+      --kubeconfig="$DIR/scheduler.kubeconfig" \
+      --authentication-kubeconfig="$DIR/scheduler.kubeconfig" --authorization-kubeconfig="$DIR/scheduler.kubeconfig" \
+      --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --cert-dir="$DIR/pki/scheduler-generated" \
+      --leader-elect=false --profiling=false
+    # shellcheck disable=SC2154
+    if wait_until kube-scheduler "$PID_kube_scheduler" 120 curl -sSfk --max-time 2 "https://127.0.0.1:$SCHED_PORT/healthz"; then break; fi
+    if [ $attempt -ge 3 ] || ! grep -q 'address already in use' "$DIR/logs/kube-scheduler.log"; then die "kube-scheduler did not become healthy"; fi
+    attempt=$((attempt + 1))
+  done
+  log "kube-scheduler ready"
+
+  kueue_src=$(module_dir "sigs.k8s.io/kueue@$KUEUE_VERSION")
+  jobset_src=$(module_dir "sigs.k8s.io/jobset@$JOBSET_VERSION")
+  KUEUE_WEBHOOK_PORT=$(free_port) KUEUE_HEALTH_PORT=$(free_port)
+  JOBSET_WEBHOOK_PORT=$(free_port) JOBSET_HEALTH_PORT=$(free_port)
+  kubectl_ create namespace kueue-system >/dev/null
+
+  # CRDs from the controllers' own modules (the exact versions that run), their conversion
+  # webhooks pointed at the controllers.
+  install_manifests kueue "$kueue_src/config/components/crd" "$KUEUE_WEBHOOK_PORT" ||
+    { tail -n 20 "$DIR/logs/kueue-install.log" >&2; die "installing the Kueue CRDs failed"; }
+  JOBSET_RUNNING=0
+  if install_manifests jobset "$jobset_src/config/components/crd" "$JOBSET_WEBHOOK_PORT"; then
+    JOBSET_RUNNING=1
+  else
+    log "the JobSet $JOBSET_VERSION CRD does not install on Kubernetes v$(k8s_version) (see $DIR/logs/jobset-install.log); JobSet is not started"
+  fi
+  kubectl_ wait --for=condition=Established --timeout=60s crd --all >/dev/null
+
+  write_kueue_config
+  # With internalCertManagement off, Kueue v0.17 loads a metrics serving certificate from the
+  # fixed path /etc/kueue/metrics/certs (a Secret mount in a real install) even when metrics
+  # are off. It gets that path in a private mount namespace with an overlay of /etc whose
+  # writable layer is in DIR: the host's /etc is untouched (needs root, as CI has).
+  mkdir -p "$DIR/kueue/etc/upper/kueue/metrics/certs" "$DIR/kueue/etc/work"
+  cp "$DIR/pki/webhook-serving/tls.crt" "$DIR/pki/webhook-serving/tls.key" "$DIR/kueue/etc/upper/kueue/metrics/certs/"
+  command -v unshare >/dev/null 2>&1 || die "unshare not found (util-linux)"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  launch kueue unshare --mount --propagation private sh -c \
+    'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc && shift && exec "$@"' \
+    kueue-etc "$DIR/kueue/etc" "$KUEUE_BIN" --config="$DIR/kueue/config.yaml" --kubeconfig="$DIR/kubeconfig" \
+    --feature-gates=VisibilityOnDemand=false --zap-log-level=2
+  # shellcheck disable=SC2154
+  wait_until kueue "$PID_kueue" 120 readyz "$KUEUE_HEALTH_PORT" || die "Kueue did not become ready"
+  install_manifests kueue "$kueue_src/config/components/webhook" "$KUEUE_WEBHOOK_PORT" ||
+    { tail -n 20 "$DIR/logs/kueue-install.log" >&2; die "registering the Kueue webhooks failed"; }
+  log "Kueue $KUEUE_VERSION ready (webhooks on 127.0.0.1:$KUEUE_WEBHOOK_PORT)"
+
+  if [ "$JOBSET_RUNNING" = 1 ]; then
+    write_jobset_config
+    launch jobset "$JOBSET_BIN" --config="$DIR/jobset/config.yaml" --kubeconfig="$DIR/kubeconfig"
+    # shellcheck disable=SC2154
+    wait_until jobset "$PID_jobset" 120 readyz "$JOBSET_HEALTH_PORT" || die "JobSet did not become ready"
+    install_manifests jobset "$jobset_src/config/components/webhook" "$JOBSET_WEBHOOK_PORT" ||
+      { tail -n 20 "$DIR/logs/jobset-install.log" >&2; die "registering the JobSet webhooks failed"; }
+    log "JobSet $JOBSET_VERSION ready (webhooks on 127.0.0.1:$JOBSET_WEBHOOK_PORT)"
+  fi
+
+  launch kwok "$KWOK_BIN" --kubeconfig="$DIR/kubeconfig" --config="$HERE/../e2e/kwok-stages.yaml" \
+    --manage-nodes-with-label-selector=type=kwok --cidr=10.244.0.0/16 --node-ip=10.244.255.254 \
+    --node-lease-duration-seconds=40
+  write_nodes >"$DIR/kwok/nodes.yaml"
+  kubectl_ create -f "$DIR/kwok/nodes.yaml" >/dev/null
+  # shellcheck disable=SC2154
+  wait_until kwok "$PID_kwok" 120 nodes_ready || die "the simulated nodes did not become Ready"
+  log "kwok $KWOK_VERSION ready: $GPU_NODES GPU nodes (8 x nvidia.com/gpu each), 2 CPU nodes"
+}
+
+# ---------------------------------------------------------------------------------------
 # start / stop
 
 cmd_start() {
-  DIR="" OWNER=""
+  DIR="" OWNER="" E2E=0 LIFETIME=""
   while [ $# -gt 0 ]; do
     case $1 in
+      --e2e) E2E=1; shift ;;
+      --lifetime) LIFETIME=$2; shift 2 ;;
       --owner-pid) OWNER=$2; shift 2 ;;
       --owner-pid=*) OWNER=${1#*=}; shift ;;
       -*) die "unknown option $1" ;;
@@ -238,6 +518,12 @@ cmd_start() {
   command -v curl >/dev/null 2>&1 || die "curl not found (apt-get install -y curl)"
   etcd=$(etcd_cmd)
   bin=$(cmd_build)
+  if [ "$E2E" = 1 ]; then
+    command -v node >/dev/null 2>&1 || die "node not found (the e2e tier rewrites webhook manifests with node)"
+    KUEUE_BIN=$(build_controller kueue sigs.k8s.io/kueue "$KUEUE_VERSION" ./cmd/kueue)
+    JOBSET_BIN=$(build_controller jobset sigs.k8s.io/jobset "$JOBSET_VERSION" .)
+    KWOK_BIN=$(build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok)
+  fi
   if [ -z "$DIR" ]; then DIR=$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-ml-cluster.XXXXXX"); fi
   mkdir -p "$DIR"
   DIR=$(cd "$DIR" && pwd)
@@ -321,12 +607,22 @@ cmd_start() {
   wait_until kube-controller-manager "$PID_kube_controller_manager" 60 \
     api_get /api/v1/namespaces/default/serviceaccounts/default || die "controllers did not create the default service account"
   log "kube-controller-manager ready (controllers=*)"
+  if [ "$E2E" = 1 ]; then start_e2e; fi
 
   {
     echo "KUBECONFIG=$DIR/kubeconfig"
     echo "KUBE_APISERVER=$server"
     echo "KUBE_VERSION=v$(k8s_version)"
     echo "ETCD_ENDPOINT=http://127.0.0.1:$ETCD_PORT"
+    echo "KUBECTL=$bin/kubectl"
+    if [ "$E2E" = 1 ]; then
+      echo "E2E=1"
+      echo "KUEUE_VERSION=$KUEUE_VERSION"
+      echo "JOBSET_VERSION=$JOBSET_VERSION"
+      echo "JOBSET_RUNNING=$JOBSET_RUNNING"
+      echo "KWOK_VERSION=$KWOK_VERSION"
+      echo "GPU_NODES=$GPU_NODES"
+    fi
   } >"$DIR/env"
 
   if [ -n "$OWNER" ]; then
@@ -334,6 +630,12 @@ cmd_start() {
     # shellcheck disable=SC2016 # the inner script expands its own positional parameters
     nohup sh -c 'while kill -0 "$1" 2>/dev/null && [ -s "$3/pids" ]; do sleep 1; done; [ -s "$3/pids" ] && exec "$2" stop "$3"' \
       watchdog "$OWNER" "$HERE/provision.sh" "$DIR" >"$DIR/logs/watchdog.log" 2>&1 </dev/null &
+  fi
+  if [ -n "$LIFETIME" ]; then
+    # Watchdog for a control plane without an owner (`up`): stopped after LIFETIME seconds.
+    # shellcheck disable=SC2016
+    nohup sh -c 'end=$(($(date +%s) + $1)); while [ "$(date +%s)" -lt "$end" ] && [ -s "$3/pids" ]; do sleep 5; done; [ -s "$3/pids" ] && exec "$2" stop "$3"' \
+      lifetime "$LIFETIME" "$HERE/provision.sh" "$DIR" >"$DIR/logs/lifetime.log" 2>&1 </dev/null &
   fi
   trap - EXIT INT TERM
   log "control plane up in $(($(date +%s) - t0))s; state in $DIR"
@@ -388,8 +690,25 @@ cmd_run() {
   return $status
 }
 
+e2e_dir() { printf '%s\n' "${CDK8S_ML_E2E_DIR:-${TMPDIR:-/tmp}/cdk8s-ml-e2e-$(id -u)}"; }
+
+cmd_up() {
+  dir=$(e2e_dir)
+  if [ -s "$dir/pids" ]; then die "a control plane already runs in $dir (npm run cluster:down)"; fi
+  rm -rf "$dir"
+  kubeconfig=$(cmd_start "$dir" --e2e --lifetime "${CDK8S_ML_E2E_LIFETIME:-14400}")
+  log "stop it with: npm run cluster:down (or $HERE/provision.sh stop $dir)"
+  printf 'KUBECONFIG=%s\n' "$kubeconfig"
+}
+
+cmd_down() { cmd_stop "$(e2e_dir)"; }
+
 case ${1:-} in
-  build) shift; cmd_build "$@" ;;
+  build)
+    shift
+    if [ "${1:-}" = --e2e ]; then cmd_build_e2e; else cmd_build "$@"; fi ;;
+  up) shift; cmd_up ;;
+  down) shift; cmd_down ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   run) shift; cmd_run "$@" ;;

@@ -73,8 +73,8 @@ describe('quantities and resources', () => {
     const r = renderResources(chart(), { cpu: '8', memory: '64Gi' }, Accelerator.nvidiaGpu({ count: 2 }));
     const json = k8s.toJson_ResourceRequirements(r);
     expect(json).toEqual({
-      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': 2 },
-      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': 2 },
+      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '2' },
+      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '2' },
     });
   });
 
@@ -115,7 +115,7 @@ describe('env', () => {
     expect(env).toEqual([
       { name: 'A', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } },
       { name: 'B', value: '1' },
-      { name: 'C', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'C', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
     ]);
   });
   test.each([
@@ -160,7 +160,7 @@ describe('buildMlPodSpec', () => {
     expect(json.containers[0].env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['HOME', 'HF_HOME', 'XDG_CACHE_HOME', 'TORCH_HOME']));
     expect(json.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' });
     expect(json.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
-    expect(json.containers[0].resources.limits['nvidia.com/gpu']).toBe(4);
+    expect(json.containers[0].resources.limits['nvidia.com/gpu']).toBe('4');
     expectValidManifests(c);
   });
 

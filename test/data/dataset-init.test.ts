@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -271,7 +272,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
 
   test('DataSource.pvc mounts the claim read-only without an init container', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'eval', { source: DataSource.pvc('curated', { subPath: 'v3' }), mountPath: '/data/eval' });
+    const ds = new DatasetInit(c, 'eval', { source: DataSource.pvc(External.claim('curated'), { subPath: 'v3' }), mountPath: '/data/eval' });
     consumerJob(c, 'train', [ds]);
     const m = objects(c);
     const spec = find(m, 'Job').spec.template.spec;
@@ -298,7 +299,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
     expect(find(m, 'Job').spec.template.spec.volumes).toContainEqual({ name: 'ds-imagenet', persistentVolumeClaim: { claimName: 'imagenet-data' } });
     expectValidEverywhere(m);
 
-    const shared = new DatasetInit(chart(), 'other', { ...http(), volume: DatasetVolume.pvc('cache-claim'), root: 'datasets/other' });
+    const shared = new DatasetInit(chart(), 'other', { ...http(), volume: DatasetVolume.pvc(External.claim('cache-claim')), root: 'datasets/other' });
     const contribution = shared.contributeTo(new Construct(Chart.of(shared), 'o'));
     expect(contribution.volumes).toEqual([
       { name: 'ds-other', persistentVolumeClaim: { claimName: 'cache-claim' } },
@@ -348,7 +349,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
 });
 
 test('every FETCH_* variable the construct renders is part of the FETCH.md contract and read by fetch.sh', () => {
-  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'data', 'FETCH.md'), 'utf8');
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'FETCH.md'), 'utf8');
   const names = new Set<string>();
   const collect = (m: any[]) => {
     for (const spec of podSpecs(m)) for (const c of spec.initContainers ?? []) for (const e of c.env ?? []) if (e.name.startsWith('FETCH_')) names.add(e.name);
@@ -420,7 +421,7 @@ describe('DatasetInit.attachTo cdk8s-plus workloads', () => {
 
   test('fails attaching a PVC dataset to a workload without fsGroup', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'd', http({ volume: DatasetVolume.pvc('cache') }));
+    const ds = new DatasetInit(c, 'd', http({ volume: DatasetVolume.pvc(External.claim('cache')) }));
     expect(() => ds.attachTo(new kplus.Job(c, 'j', { containers: [kplusMain('a')] }))).toThrow(
       'ml/d: ml/j must set securityContext.fsGroup so the non-root fetcher can write PVC "cache"',
     );
@@ -473,9 +474,9 @@ describe('DatasetInit validation', () => {
     ['fails on too many hugging face include patterns', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: Array.from({ length: 65 }, (_, i) => `f${i}.bin`) }) }), 'ml/d: source include must have at most 64 patterns, got 65'],
     ['fails on an empty hugging face include list', () => ({ source: DataSource.huggingFace('org/model', { revision: 'main', include: [] }) }), 'ml/d: source include must be a non-empty list of glob patterns (omit it to download every file), got []'],
     ['fails on a bad hugging face repo id', () => ({ source: DataSource.huggingFace('org/team/model', { revision: 'main' }) }), 'ml/d: source repo must be a Hugging Face repo id like "org/name", got "org/team/model"'],
-    ['fails on an invalid source claim name', () => ({ source: DataSource.pvc('Cache_Claim') }), 'ml/d: source claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got "Cache_Claim"'],
-    ['fails on an invalid volume claim name', () => ({ ...http(), volume: DatasetVolume.pvc('cache claim') }), 'ml/d: volume claim name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and "."), got "cache claim"'],
-    ['fails on a volume with DataSource.pvc', () => ({ source: DataSource.pvc('c'), volume: DatasetVolume.emptyDir() }), 'ml/d: volume must not be set with DataSource.pvc'],
+    ['fails on an invalid source claim name', () => ({ source: DataSource.pvc(External.claim('Cache_Claim')) }), 'ml/d: External.claim name must be a DNS-1123 subdomain, got "Cache_Claim"'],
+    ['fails on an invalid volume claim name', () => ({ ...http(), volume: DatasetVolume.pvc(External.claim('cache claim')) }), 'ml/d: External.claim name must be a DNS-1123 subdomain, got "cache claim"'],
+    ['fails on a volume with DataSource.pvc', () => ({ source: DataSource.pvc(External.claim('c')), volume: DatasetVolume.emptyDir() }), 'ml/d: volume must not be set with DataSource.pvc'],
     ['fails on an unpinned image', () => ({ ...http(), image: 'curlimages/curl:latest' }), 'ml/d: image must not use the "latest" tag (pin a version or digest), got "curlimages/curl:latest"'],
     ['fails on a bad secret key name', () => ({ source: DataSource.http('https://x.example.com/a', { headersFromSecret: SecretKey.of('auth', 'a/b') }) }), 'ml/d: source headersFromSecret: secret key must be non-empty and use only letters, digits, "-", "_" and ".", got "a/b"'],
     ['fails on a root that climbs out', () => ({ ...http(), root: '../x' }), 'ml/d: root must be a relative directory of letters, digits, ".", "_" and "-" (no ".."), got "../x"'],

@@ -35,6 +35,8 @@ export interface RouteOptions {
   readonly otherwise?: Fault;
   /** Honour Range requests. @default true */
   readonly ranges?: boolean;
+  /** Answer every Range request with 416 (a server that refuses any resume). @default false */
+  readonly rejectRanges?: boolean;
   /** A header the request must carry (name lowercase), else 401. */
   readonly requireHeader?: readonly [string, string];
 }
@@ -119,6 +121,11 @@ export class FaultServer {
     }
 
     const total = route.body.length;
+    if (range && route.rejectRanges) {
+      this.record(path, req, fault.kind, 416, asked);
+      res.writeHead(416, { 'content-range': `bytes */${total}` }).end();
+      return;
+    }
     let start = 0;
     let status = 200;
     if (range && route.ranges !== false) {

@@ -138,6 +138,17 @@ function seedStaging(c: Case, pod: string, content: Buffer): void {
   fs.writeFileSync(path.join(c.root, '.staging', pod, '.fingerprint'), `${FP}\n`);
 }
 
+/** A lock left by a dead pod ('pod-dead', heartbeat never moving) plus a .lock.break; returns the lock dir. */
+function seedDeadLockAndBreaker(c: Case): string {
+  const lock = path.join(c.root, '.lock');
+  fs.mkdirSync(lock, { recursive: true });
+  fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
+  fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
+  fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
+  fs.mkdirSync(path.join(c.root, '.lock.break'));
+  return lock;
+}
+
 // --- fake rclone / huggingface-cli: write files like the real tools ---------------------
 const FAKE_BIN = path.join(WORK, 'fake-bin');
 fs.mkdirSync(FAKE_BIN, { recursive: true });
@@ -205,7 +216,7 @@ test('exit codes agree between fetch.sh, exit-codes.ts and FETCH.md', () => {
   expect([...PERMANENT_FETCH_EXIT_CODES, ...RETRYABLE_FETCH_EXIT_CODES].sort((a, b) => a - b)).toEqual(inModule);
   expect(PERMANENT_FETCH_EXIT_CODES.every((c) => c >= 20)).toBe(true);
   expect(RETRYABLE_FETCH_EXIT_CODES.every((c) => c >= 10 && c < 20)).toBe(true);
-  const doc = fs.readFileSync(path.resolve(__dirname, '../../src/data/FETCH.md'), 'utf8');
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/FETCH.md'), 'utf8');
   const rows = [...doc.matchAll(/^\| (\d+) \| `([A-Z_]+)` \| (retryable|permanent|success) \|/gm)];
   const docCodes = Object.fromEntries(rows.map((m) => [m[2], Number(m[1])]));
   expect(docCodes).toEqual(FetchExitCodes);
@@ -218,7 +229,7 @@ test('exit codes agree between fetch.sh, exit-codes.ts and FETCH.md', () => {
 
 test('every FETCH_ variable the script reads is documented in FETCH.md', () => {
   const script = fs.readFileSync(SCRIPT, 'utf8');
-  const doc = fs.readFileSync(path.resolve(__dirname, '../../src/data/FETCH.md'), 'utf8');
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/FETCH.md'), 'utf8');
   const vars = new Set([...script.matchAll(/\$\{?(FETCH_[A-Z0-9_]+)/g)].map((m) => m[1]));
   expect(vars.size).toBeGreaterThan(15);
   for (const v of vars) expect(`${v}: ${doc.includes(`\`${v}\``)}`).toBe(`${v}: true`);
@@ -389,14 +400,44 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'stall', at: 30_000 }] });
     const r = await run(shell, env(c, url, { FETCH_STALL_SECONDS: '1' }));
     expectPublished(c, r);
-    expect(r.stdout).toMatch(/stalled/);
-    expect(server.requests(c.route)[1]).toMatchObject({ range: 'bytes=30000-', start: 30_000 });
+    expect(r.stdout).toMatch(/stalled: no data for 1s/);
+    // The resume starts where the staged file ends. When the watchdog (not curl's own
+    // timer) stops curl, the bytes curl still held in its write buffer (< 4 KiB) are
+    // not in the file and are fetched again.
+    const resumed = server.requests(c.route)[1];
+    expect(resumed.start).toBeGreaterThan(30_000 - 4096);
+    expect(resumed.start).toBeLessThanOrEqual(30_000);
+    expect(resumed.range).toBe(`bytes=${resumed.start}-`);
 
     const c2 = newCase('stall-forever');
     const url2 = server.route(c2.route, { body: PAYLOAD, otherwise: { kind: 'stall', at: 0 } });
     const r2 = await run(shell, env(c2, url2, { FETCH_STALL_SECONDS: '1', FETCH_RETRIES: '1' }));
     expectNothingPublished(c2, r2, FetchExitCodes.STALLED);
     expect(server.requests(c2.route)).toHaveLength(2);
+  });
+
+  // Restarts from zero count against FETCH_RETRIES: a1 is cut (progress), a2 is refused
+  // (200 to a Range request, or 416), and every later attempt starts from zero and is cut
+  // at the same point, getting no further than a1 did. Exit after FETCH_RETRIES + 1
+  // failures without progress, i.e. FETCH_RETRIES + 2 requests, not FETCH_MAX_ATTEMPTS.
+  tc('fails with the retry budget when a server ignores Range and cuts every transfer', async () => {
+    const c = newCase('norange-cut-forever');
+    const url = server.route(c.route, { body: PAYLOAD, ranges: false, otherwise: { kind: 'cut', at: SIZE / 2 } });
+    const r = await run(shell, env(c, url, { FETCH_RETRIES: '3', FETCH_PROGRESS_SECONDS: '0' }));
+    expectNothingPublished(c, r, FetchExitCodes.NETWORK_ERROR);
+    expect(r.stderr).toMatch(/giving up after 5 attempts/);
+    const reqs = server.requests(c.route);
+    expect(reqs).toHaveLength(5);
+    // Once the server showed that it ignores Range, no later request asks for one.
+    expect(reqs.map((q) => q.range)).toEqual([undefined, `bytes=${SIZE / 2}-`, undefined, undefined, undefined]);
+  });
+
+  tc('fails with the retry budget when a server answers 416 to every resume and cuts every transfer', async () => {
+    const c = newCase('416-cut-forever');
+    const url = server.route(c.route, { body: PAYLOAD, rejectRanges: true, otherwise: { kind: 'cut', at: SIZE / 2 } });
+    const r = await run(shell, env(c, url, { FETCH_RETRIES: '3', FETCH_PROGRESS_SECONDS: '0' }));
+    expectNothingPublished(c, r, FetchExitCodes.NETWORK_ERROR);
+    expect(server.requests(c.route).map((q) => q.status)).toEqual([200, 416, 200, 416, 200]);
   });
 
   tc('200 with a truncated body (Content-Length larger than sent) is resumed', async () => {
@@ -540,6 +581,28 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     expect(server.requests(c.route)[1]).toMatchObject({ range: `bytes=${kept}-`, start: kept });
   });
 
+  tc('the sha256 is computed while the download runs (a hash stream follows the staged file), also across a resume', async () => {
+    const c = newCase('hash-stream');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'cut', at: 100_000 }, { kind: 'hold', at: 50_000, release: held }] });
+    await ready;
+    const f = startFetch(shell, env(c, url, { FETCH_POD_ID: 'pod-a', FETCH_STALL_SECONDS: '60' }));
+    const stage = path.join(c.root, '.staging', 'pod-a');
+    try {
+      // Mid-transfer of the resumed attempt, the hasher is already reading its fifo.
+      await until(() => server.requests(c.route).length === 2 && fileSize(stagedFile(c, 'pod-a')) > 140_000, 20_000, 'the resumed transfer');
+      expect(fs.statSync(path.join(stage, 'hash.fifo')).isFIFO()).toBe(true);
+    } finally {
+      release();
+    }
+    const r = await f.done;
+    expectCode(r, 0);
+    expect(r.stdout).toMatch(/sha256 ok/);
+    expect(r.stdout).not.toMatch(/verifying/);
+    expect(server.requests(c.route).map((q) => q.range)).toEqual([undefined, 'bytes=100000-']);
+  });
+
   tc('SIGTERM mid-download: exits 143, releases the lock, keeps the partial for a resume', async () => {
     const c = newCase('sigterm');
     const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: HELD_AT, release: NEVER }] });
@@ -581,16 +644,157 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
   tc('a dead lock holder plus a leftover .lock.break from a killed breaker: both are cleared after the lease', async () => {
     const c = newCase('lock-break-leftover');
     const url = server.route(c.route, { body: PAYLOAD });
-    const lock = path.join(c.root, '.lock');
-    fs.mkdirSync(lock, { recursive: true });
-    fs.writeFileSync(path.join(lock, 'owner'), 'pod-dead\n');
-    fs.writeFileSync(path.join(lock, 'token'), 'pod-dead:1:1\n');
-    fs.writeFileSync(path.join(lock, 'heartbeat'), '1 7\n');
-    fs.mkdirSync(path.join(c.root, '.lock.break'));
+    seedDeadLockAndBreaker(c);
     const r = await run(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '1' }));
     expectPublished(c, r);
     expect(r.stdout).toMatch(/removing a leftover .*\.lock\.break/);
     expect(r.stdout).toMatch(/lock held by 'pod-dead' is stale/);
+    expect(r.stdout).toMatch(/took over the lock of 'pod-dead'/);
+  });
+
+  tc('a waiter that loses the race to break a stale lock never says it takes the lock over', async () => {
+    const c = newCase('lock-break-lost');
+    const url = server.route(c.route, { body: PAYLOAD });
+    // A dead holder, and another waiter breaking its stale lock right now (it holds .lock.break) ...
+    const lock = seedDeadLockAndBreaker(c);
+    await ready;
+    // A lease of 5 s: the stale lock is noticed after 5 s, and a .lock.break is only
+    // treated as a killed breaker's leftover after 5 more, long after the swap below.
+    const waiter = startFetch(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '5', FETCH_POD_ID: 'pod-loser' }));
+    let hb: NodeJS.Timeout | undefined;
+    try {
+      await until(() => /lock held by 'pod-dead' is stale/.test(waiter.stdoutSoFar()), 20_000, 'the stale lock to be noticed');
+      // ... and wins: it replaces the lock with its own, heartbeats, then drops .lock.break.
+      fs.rmSync(lock, { recursive: true });
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'owner'), 'pod-winner\n');
+      fs.writeFileSync(path.join(lock, 'token'), 'pod-winner:2:2\n');
+      let beat = 0;
+      const beatOnce = () => fs.writeFileSync(path.join(lock, 'heartbeat'), `2 ${beat++}\n`);
+      beatOnce();
+      hb = setInterval(beatOnce, 200);
+      fs.rmdirSync(path.join(c.root, '.lock.break'));
+      await until(() => /waiting for 'pod-winner'/.test(waiter.stdoutSoFar()), 20_000, 'the waiter to wait for the winner');
+      // The winner publishes; the loser sees the marker and exits 0 without downloading.
+      writeTree(path.join(c.root, 'data'), TREE);
+      fs.writeFileSync(path.join(c.root, '.complete'), `fingerprint=${FP}\n`);
+      const r = await waiter.done;
+      expectCode(r, 0);
+      expect(r.stdout).toMatch(/completed by another pod/);
+      expect(r.stdout).not.toMatch(/took over|taking it over/);
+      expect(server.requests(c.route)).toHaveLength(0);
+      expect(fs.readFileSync(path.join(lock, 'owner'), 'utf8')).toBe('pod-winner\n');
+    } finally {
+      if (hb) clearInterval(hb);
+    }
+  });
+
+  // --- publish: kill -9 around the renames, durability order -----------------------------------
+
+  // `mv` and `sync` wrappers first on PATH: they log every call (then run the real tool),
+  // and the mv wrapper kill -9s the script's whole process group (what a container kill
+  // does) right before or after the rename named by KILL_AT.
+  const realTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { env: { PATH: shell.path }, encoding: 'utf8' }).stdout.trim();
+  const WRAP = path.join(WORK, `wrap-${shell.argv.length}`);
+  fs.mkdirSync(WRAP, { recursive: true });
+  fs.writeFileSync(
+    path.join(WRAP, 'mv'),
+    `#!/bin/sh
+for a in "$@"; do dst=$a; done
+[ -n "\${TOOL_LOG:-}" ] && echo "mv $*" >> "$TOOL_LOG"
+case "\${KILL_AT:-}:$dst" in aside-before:*/old | marker-before:*/.complete) kill -9 0 ;; esac
+"${realTool('mv')}" "$@"
+rc=$?
+case "\${KILL_AT:-}:$dst" in aside-after:*/old | data-after:*/data | marker-after:*/.complete) kill -9 0 ;; esac
+exit $rc
+`,
+    { mode: 0o755 },
+  );
+  fs.writeFileSync(path.join(WRAP, 'sync'), `#!/bin/sh\n[ -n "\${TOOL_LOG:-}" ] && echo "sync $*" >> "$TOOL_LOG"\nexec "${realTool('sync')}" "$@"\n`, { mode: 0o755 });
+
+  const KILL_POINTS = ['aside-before', 'aside-after', 'data-after', 'marker-before', 'marker-after'] as const;
+  test.concurrent.each(KILL_POINTS.map((p, i) => [p, i % 2 === 0 ? 'pod-a' : 'pod-b'] as const))(
+    'kill -9 at %s while publishing a refetch: the rerun (%s) re-verifies at most once and never downloads again',
+    async (point, rerunPod) => {
+      await ready;
+      const c = newCase(`kill-publish-${point}`);
+      const oldBody = bytes(6, SIZE);
+      const oldTree = { [FILE]: oldBody };
+      const oldUrl = server.route(`/old${c.route}`, { body: oldBody });
+      const trees = { 'fp-old': oldTree, [FP]: TREE };
+      expectPublished(c, await run(shell, env(c, oldUrl, { FETCH_SHA256: sha256(oldBody), FETCH_FINGERPRINT: 'fp-old' }), trees), oldTree, 'fp-old');
+      const url = server.route(c.route, { body: PAYLOAD });
+      const obs = new InvariantObserver(c.root, trees).start();
+      const first = await startFetch(shell, { ...env(c, url, { FETCH_POD_ID: 'pod-a' }), KILL_AT: point }, [WRAP]).done;
+      expect({ signal: first.signal, output: first.output }).toMatchObject({ signal: 'SIGKILL' });
+      // The other pod finds the killed pod's lock and waits out its lease (1 s).
+      const r = await startFetch(shell, env(c, url, { FETCH_POD_ID: rerunPod, FETCH_LOCK_STALE_SECONDS: '1' })).done;
+      expect(obs.stop()).toEqual([]);
+      expectPublished(c, { ...r, violations: [] });
+      expect(server.requests(c.route)).toHaveLength(1);
+      expect(r.stdout).not.toMatch(/attempt \d+:/);
+      expect((r.stdout.match(/sha256 ok/g) ?? []).length).toBeLessThanOrEqual(1);
+      const expected: Record<(typeof KILL_POINTS)[number], RegExp> = {
+        'aside-before': /verified result of an interrupted run is staged; re-verifying/,
+        'aside-after': /verified result of an interrupted run is staged; re-verifying/,
+        'data-after': /published by an interrupted run; re-verifying/,
+        'marker-before': /published by an interrupted run; re-verifying/,
+        'marker-after': /already complete/,
+      };
+      expect(r.stdout).toMatch(expected[point]);
+    },
+  );
+
+  tc('durable publish: fsyncs only the published files and directories, each before the rename that depends on it', async () => {
+    const c = newCase('fsync-order');
+    const url = server.route(c.route, { body: PAYLOAD });
+    const toolLog = path.join(c.dir, 'tools.log');
+    const r = await run(shell, { ...env(c, url, { FETCH_POD_ID: 'pod-a' }), TOOL_LOG: toolLog }, { [FP]: TREE }, [WRAP]);
+    expectPublished(c, r);
+    const calls = fs.readFileSync(toolLog, 'utf8').trim().split('\n');
+    const out = path.join(c.root, '.staging/pod-a/out');
+    const at = (re: RegExp, from = 0) => calls.findIndex((l, i) => i >= from && re.test(l));
+    const esc = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // Never the node's whole page cache or the whole filesystem: every sync names files.
+    expect(calls.filter((l) => /^sync( -f)?( |$)/.test(l) && !/^sync (?!-)\S/.test(l))).toEqual([]);
+    const dataIn = at(new RegExp(`^mv ${esc(out)} ${esc(path.join(c.root, 'data'))}$`));
+    const markerIn = at(new RegExp(`^mv -f ${esc(c.root)}/\\.complete\\.tmp\\.pod-a ${esc(c.root)}/\\.complete$`));
+    expect(dataIn).toBeGreaterThan(0);
+    expect(markerIn).toBeGreaterThan(dataIn);
+    // The file's data and the directory that holds its entry, before the rename into data/.
+    const fileSynced = at(new RegExp(`^sync .*${esc(out)}/${esc(FILE)}( |$)`));
+    const dirSynced = at(new RegExp(`^sync .*${esc(out)}( |$)`));
+    expect(fileSynced).toBeGreaterThanOrEqual(0);
+    expect(fileSynced).toBeLessThan(dataIn);
+    expect(dirSynced).toBeGreaterThanOrEqual(0);
+    expect(dirSynced).toBeLessThan(dataIn);
+    // The root directory after the data/ rename and before the marker rename; the
+    // marker's temp file before its rename; the root again after it.
+    const names = (p: string) => new RegExp(`^sync (.* )?${esc(p)}( |$)`);
+    const rootSynced = at(names(c.root), dataIn);
+    expect(rootSynced).toBeGreaterThan(dataIn);
+    expect(rootSynced).toBeLessThan(markerIn);
+    const tmpSynced = at(names(`${c.root}/.complete.tmp.pod-a`), dataIn);
+    expect(tmpSynced).toBeGreaterThan(dataIn);
+    expect(tmpSynced).toBeLessThan(markerIn);
+    expect(at(new RegExp(`^sync ${esc(c.root)}$`), markerIn)).toBeGreaterThan(markerIn);
+  });
+
+  tc('durable publish of an extracted tree: every file and directory is fsynced before the rename into data/', async () => {
+    const c = newCase('fsync-tree');
+    const tree: Tree = { 'a.txt': Buffer.from('a\n'), 'sub/b.bin': bytes(9, 5000), 'sub/deeper/c.bin': bytes(10, 3000) };
+    const archive = makeTar(Object.entries(tree).map(([name, content]) => ({ name, content })));
+    const url = server.route(c.route, { body: archive });
+    const toolLog = path.join(c.dir, 'tools.log');
+    const r = await run(shell, { ...env(c, url, { FETCH_POD_ID: 'pod-a', FETCH_SHA256: sha256(archive), FETCH_EXTRACT: 'tar.gz' }), TOOL_LOG: toolLog }, { [FP]: tree }, [WRAP]);
+    expectPublished(c, r, tree);
+    const calls = fs.readFileSync(toolLog, 'utf8').trim().split('\n');
+    const out = path.join(c.root, '.staging/pod-a/out');
+    const dataIn = calls.indexOf(`mv ${out} ${path.join(c.root, 'data')}`);
+    expect(dataIn).toBeGreaterThan(0);
+    const synced = new Set(calls.slice(0, dataIn).filter((l) => l.startsWith('sync ')).flatMap((l) => l.slice(5).split(' ')));
+    for (const p of ['', '/a.txt', '/sub', '/sub/b.bin', '/sub/deeper', '/sub/deeper/c.bin']) expect(`${p}: ${synced.has(`${out}${p}`)}`).toBe(`${p}: true`);
+    expect(calls.filter((l) => /^sync( -f)?$/.test(l) || /^sync -f /.test(l))).toEqual([]);
   });
 
   // --- archives and manifests ------------------------------------------------------------------

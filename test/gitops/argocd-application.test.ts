@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { ArgoCdApplication, ArgoCdApplicationProps, ArgoSyncPolicy, DEFAULT_SYNC_OPTIONS } from '../../src/gitops';
+import { ArgoCdApplication, ArgoCdApplicationProps, ArgoSyncPolicy, DEFAULT_SYNC_OPTIONS, SYNTH_METADATA_FILES } from '../../src/gitops';
 import { validateManifests } from '../../src/validation/validate';
 import { expectValidManifests } from '../../src/testing';
 
@@ -25,17 +25,35 @@ describe('ArgoCdApplication', () => {
       metadata: { name: 'ml-platform', namespace: 'argocd' },
       spec: {
         project: 'default',
-        source: { repoURL: BASE.repoURL, path: 'dist', targetRevision: 'main', directory: { recurse: false, exclude: '{argocd.k8s.yaml}' } },
+        source: { repoURL: BASE.repoURL, path: 'dist', targetRevision: 'main', directory: { recurse: false, exclude: '{argocd.k8s.yaml,construct-metadata.json}' } },
         destination: { server: 'https://kubernetes.default.svc' },
         syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: [...DEFAULT_SYNC_OPTIONS] },
       },
     });
     expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
     expect(app.spec.syncPolicy.syncOptions.some((o: string) => o.startsWith('CreateNamespace'))).toBe(false);
-    expect(app.spec.ignoreDifferences[0]).toEqual({ group: 'batch', kind: 'Job', jsonPointers: ['/spec/suspend', '/spec/template/spec/nodeSelector', '/spec/template/spec/tolerations'] });
+    expect(app.spec.ignoreDifferences[0]).toEqual({ group: 'batch', kind: 'Job', jsonPointers: ['/spec/template/spec/nodeSelector', '/spec/template/spec/tolerations'] });
+    // suspend is Kueue's alone: not rendered, so not ignored either
+    expect(JSON.stringify(app.spec.ignoreDifferences)).not.toContain('suspend');
     expect(app.metadata.finalizers).toBeUndefined();
     for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(chart, { kubernetesVersion: v });
     expect(app).toMatchSnapshot();
+  });
+
+  test('excludes the synth metadata files (construct-metadata.json) from its source by default; opting out keeps the glob as given', () => {
+    const directory = (props: Partial<ArgoCdApplicationProps>) => render(props).app.spec.source.directory;
+    expect(SYNTH_METADATA_FILES).toEqual(['construct-metadata.json']);
+    expect(directory({})).toEqual({ recurse: false, exclude: '{construct-metadata.json}' });
+    expect(directory({ recurse: true })).toEqual({ recurse: true, exclude: '{construct-metadata.json}' });
+    expect(directory({ exclude: '{argocd.k8s.yaml,secrets/*}' })).toEqual({ recurse: false, exclude: '{argocd.k8s.yaml,secrets/*,construct-metadata.json}' });
+    expect(directory({ exclude: 'argocd.k8s.yaml' })).toEqual({ recurse: false, exclude: '{argocd.k8s.yaml,construct-metadata.json}' });
+    expect(directory({ exclude: '{construct-metadata.json}' })).toEqual({ recurse: false, exclude: '{construct-metadata.json}' });
+    expect(directory({ excludeSynthMetadata: false })).toBeUndefined();
+    expect(directory({ excludeSynthMetadata: false, exclude: '{argocd.k8s.yaml}' })).toEqual({ recurse: false, exclude: '{argocd.k8s.yaml}' });
+  });
+
+  test('fails on an exclude glob with spaces', () => {
+    expect(() => render({ exclude: 'argocd.k8s.yaml other.yaml' })).toThrow('argocd/ml-platform: exclude must be a glob without spaces, got "argocd.k8s.yaml other.yaml"');
   });
 
   test('manual sync by default; prune and self-heal are opt-in', () => {

@@ -1,4 +1,6 @@
+import { Queue } from '../../src/training';
 import { execFile } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -18,6 +20,7 @@ import {
 import { expectValidManifests } from '../../src/testing';
 import { Accelerator } from '../../src/core';
 import { MlNamespace, ScheduledTraining, TrainingTemplate } from '../../src/platform';
+import { parseAllDocuments } from 'yaml';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -144,7 +147,7 @@ describe('GitOps pass', () => {
       const ns = new MlNamespace(platform, 'team-a', { name: 'team-a', gpuQuota: o.gpuQuota ?? 8, cpuQuota: '64', memoryQuota: '512Gi', queue: { flavors: [{ name: 'h100', cpu: '64', memory: '512Gi', gpu: 8 }] } });
       const chart = new Chart(app, 'work', { namespace: 'team-a' });
       const template = (image: string) => TrainingTemplate.singleNode({ image, resources: { cpu: '4', memory: '16Gi' }, accelerator: Accelerator.nvidiaGpu({ count: 1 }) });
-      new ScheduledTraining(chart, 'nightly', { schedule: o.schedule ?? '0 2 * * *', queue: ns.localQueueName, job: template('ghcr.io/acme/t:1.0.0') });
+      new ScheduledTraining(chart, 'nightly', { schedule: o.schedule ?? '0 2 * * *', queue: Queue.kueue(ns), job: template('ghcr.io/acme/t:1.0.0') });
       new ScheduledTraining(chart, 'weekly', { schedule: '0 3 * * 0', job: template(o.image ?? 'ghcr.io/acme/t:1.0.0') });
       hashJobName(job(chart, 'adhoc', o.image ?? 'ghcr.io/acme/t:1.0.0'));
       return byKey(app.charts.flatMap((c) => c.toJson()));
@@ -243,5 +246,80 @@ describe('GitOps pass fails', () => {
     const app = Testing.app();
     GitOps.apply(app);
     expect(() => GitOps.apply(app)).toThrow('GitOps.apply was already called on this scope');
+  });
+});
+
+describe('GitOps default: apps holding cdk8s-ml constructs get the rules at synth without GitOps.apply', () => {
+  /** An app with one cdk8s-ml construct (MlNamespace) and plain cdk8s-plus / L1 objects beside it. */
+  function platform(setup: (app: App) => void = () => undefined, extra: (chart: Chart) => void = () => undefined): App {
+    const app = Testing.app();
+    setup(app);
+    const chart = new Chart(app, 'team', { namespace: 'team-a' });
+    new MlNamespace(chart, 'team-a', { name: 'team-a' });
+    new kplus.ConfigMap(chart, 'settings', { metadata: { name: 'settings' }, data: { a: '1' } });
+    new kplus.Deployment(chart, 'web', { metadata: { name: 'web' }, containers: [{ image: 'ghcr.io/acme/web:1.0.0' }] });
+    extra(chart);
+    return app;
+  }
+  const waveIn = (yaml: string, kind: string) => parseAllDocuments(yaml).map((d) => d.toJSON()).find((m) => m.kind === kind)?.metadata?.annotations?.[SYNC_WAVE_ANNOTATION];
+
+  test('sync waves by kind on every object, the same bytes as with an explicit GitOps.apply(app)', () => {
+    const yaml = platform().synthYaml();
+    expect(waveIn(yaml, 'Namespace')).toBe('-2');
+    expect(waveIn(yaml, 'ConfigMap')).toBe('-1');
+    expect(waveIn(yaml, 'Deployment')).toBe('0');
+    expect(yaml).toBe(platform((app) => GitOps.apply(app)).synthYaml());
+    expect(GitOps.defaultsApplyTo(platform())).toBe(true);
+  });
+
+  test('app.synth() (what cdk8s synth runs) applies it too, and a second synth renders the same', () => {
+    const app = platform();
+    app.synth();
+    const files = fs.readdirSync(app.outdir);
+    expect(files).toEqual(['team.k8s.yaml']);
+    const first = fs.readFileSync(path.join(app.outdir, 'team.k8s.yaml'), 'utf8');
+    expect(waveIn(first, 'Deployment')).toBe('0');
+    expect(GitOps.modeOf(app)).toBe(DeliveryMode.GITOPS);
+    app.synth();
+    expect(fs.readFileSync(path.join(app.outdir, 'team.k8s.yaml'), 'utf8')).toBe(first);
+    expect(app.synthYaml()).toBe(first);
+  });
+
+  test('an explicit GitOps.apply chooses the mode; the default then does nothing', () => {
+    const yaml = platform((app) => GitOps.apply(app, { mode: DeliveryMode.KUBECTL })).synthYaml();
+    expect(waveIn(yaml, 'Deployment')).toBeUndefined();
+    expect(waveIn(yaml, 'ConfigMap')).toBeUndefined();
+  });
+
+  test('GitOps.disableDefaults opts out: no waves on objects cdk8s-ml did not make, no Job TTL rule', () => {
+    const ttlJob = (chart: Chart) => job(chart, 'cleanup', undefined, { ttlSecondsAfterFinished: 600 }, 'cleanup');
+    const app = platform((a) => GitOps.disableDefaults(a), ttlJob);
+    expect(GitOps.defaultsApplyTo(app)).toBe(false);
+    const yaml = app.synthYaml();
+    expect(waveIn(yaml, 'Deployment')).toBeUndefined();
+    expect(parseAllDocuments(yaml).map((d) => d.toJSON()).find((m) => m.kind === 'Job').spec.ttlSecondsAfterFinished).toBe(600);
+  });
+
+  test('an app without cdk8s-ml constructs is left alone', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'plain');
+    new kplus.Deployment(chart, 'web', { metadata: { name: 'web' }, containers: [{ image: 'ghcr.io/acme/web:1.0.0' }] });
+    expect(waveIn(app.synthYaml(), 'Deployment')).toBeUndefined();
+  });
+
+  test('rendering one chart (Testing.synth) applies only explicit settings', () => {
+    const app = platform();
+    expect(Testing.synth(app.charts[0]).find((m) => m.kind === 'Deployment').metadata.annotations).toBeUndefined();
+  });
+
+  test('fails the synth of a default app holding an Argo-managed Job with ttlSecondsAfterFinished', () => {
+    const app = platform(undefined, (chart) => job(chart, 'cleanup', undefined, { ttlSecondsAfterFinished: 600 }, 'cleanup'));
+    expect(() => app.synthYaml()).toThrow('team/cleanup: ttlSecondsAfterFinished (600) on a Job that Argo CD manages makes it run again');
+  });
+
+  test('fails GitOps.disableDefaults after the default was applied by a synth', () => {
+    const app = platform();
+    app.synthYaml();
+    expect(() => GitOps.disableDefaults(app)).toThrow('GitOps.disableDefaults must be called before the first synth of the app');
   });
 });

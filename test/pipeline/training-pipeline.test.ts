@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { maskFetchScript } from '../support/mask';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
@@ -20,7 +21,7 @@ function appAt(version: KubernetesVersion = KubernetesVersion.V1_31): App {
 
 function setup(props: Partial<TrainingPipelineProps> = {}, namespace: string | null = 'team-a') {
   const chart = new Chart(appAt(), 'ml', { namespace: namespace ?? undefined });
-  const p = new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc('shared-nfs'), ...props });
+  const p = new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc(External.claim('shared-nfs')), ...props });
   return { chart, p };
 }
 
@@ -108,7 +109,7 @@ describe('TrainingPipeline renders', () => {
   });
 
   test('workspace options: uid run directories, custom prefix and mount path, per-run volumes', () => {
-    const a = setup({ workspace: Workspace.pvc('nfs', { prefix: 'pipelines/nightly', runDirectory: RunDirectory.WORKFLOW_UID, mountPath: '/work' }) });
+    const a = setup({ workspace: Workspace.pvc(External.claim('nfs'), { prefix: 'pipelines/nightly', runDirectory: RunDirectory.WORKFLOW_UID, mountPath: '/work' }) });
     a.p.addStep('s', { image: IMAGE, command: ['s'] });
     expect(template(synth(a.chart), 's').container.volumeMounts).toContainEqual({ name: 'workspace', mountPath: '/work', subPath: 'pipelines/nightly/{{workflow.uid}}' });
 
@@ -137,8 +138,8 @@ describe('TrainingPipeline renders', () => {
     const t = template(out, 'train');
     expect(t.container.name).toBe('main');
     expect(t.container.resources).toEqual({
-      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': 4 },
-      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': 4 },
+      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4' },
+      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4' },
     });
     expect(t.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(t.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
@@ -302,11 +303,11 @@ describe('TrainingPipeline fails', () => {
 
   test('fails below Kubernetes 1.31, where the Argo Workflows CRDs cannot be installed', () => {
     expectFail(
-      () => new TrainingPipeline(new Chart(new App(), 'ml', { namespace: 'team-a' }), 'nightly', { workspace: Workspace.pvc('shared-nfs') }),
+      () => new TrainingPipeline(new Chart(new App(), 'ml', { namespace: 'team-a' }), 'nightly', { workspace: Workspace.pvc(External.claim('shared-nfs')) }),
       'ml/nightly: TrainingPipeline (Argo Workflows) needs Kubernetes 1.31 or newer, but the target version is 1.28: the vendored Argo Workflows CRDs use CEL rules whose estimated cost exceeds the budget of Kubernetes < 1.31, so they cannot be installed there; set setTargetKubernetesVersion(app, KubernetesVersion.V1_31)',
     );
     expectFail(
-      () => new TrainingPipeline(new Chart(appAt(KubernetesVersion.V1_30), 'ml', { namespace: 'team-a' }), 'nightly', { workspace: Workspace.pvc('shared-nfs') }),
+      () => new TrainingPipeline(new Chart(appAt(KubernetesVersion.V1_30), 'ml', { namespace: 'team-a' }), 'nightly', { workspace: Workspace.pvc(External.claim('shared-nfs')) }),
       'ml/nightly: TrainingPipeline (Argo Workflows) needs Kubernetes 1.31 or newer, but the target version is 1.30',
     );
   });
@@ -314,7 +315,7 @@ describe('TrainingPipeline fails', () => {
   test('a chart-level target satisfies the gate (the example chart sets 1.31 on itself)', () => {
     const chart = new Chart(new App(), 'ml', { namespace: 'team-a' });
     setTargetKubernetesVersion(chart, KubernetesVersion.V1_33);
-    expect(() => new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc('shared-nfs') })).not.toThrow();
+    expect(() => new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc(External.claim('shared-nfs')) })).not.toThrow();
   });
 
   test('fails on a dependency cycle, naming the cycle', () => {
@@ -340,7 +341,7 @@ describe('TrainingPipeline fails', () => {
 
   test('fails on a dependency from another pipeline', () => {
     const { chart, p } = setup();
-    const other = new TrainingPipeline(chart, 'other', { workspace: Workspace.pvc('x') });
+    const other = new TrainingPipeline(chart, 'other', { workspace: Workspace.pvc(External.claim('x')) });
     const foreign = other.addStep('prep', { image: IMAGE, command: ['p'] });
     p.addStep('train', { image: IMAGE, command: ['t'], dependsOn: [foreign] });
     expectFail(() => synth(chart), 'ml/nightly/train: dependsOn step "ml/other/prep" belongs to another pipeline');

@@ -1,3 +1,4 @@
+import { Queue } from '../../src/training';
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Accelerator } from '../../src/core';
@@ -16,7 +17,7 @@ function render(props: Partial<MlNamespaceProps> = {}, workloads?: (chart: Chart
   return { app, chart, ns, manifests, find };
 }
 
-function gpuTraining(chart: Chart, id: string, gpus: number, queue?: string) {
+function gpuTraining(chart: Chart, id: string, gpus: number, queue?: Queue) {
   return new ScheduledTraining(chart, id, {
     schedule: '@daily',
     queue,
@@ -48,7 +49,7 @@ describe('MlNamespace', () => {
       queueingStrategy: 'BestEffortFIFO',
       resourceGroups: [{
         coveredResources: ['cpu', 'memory', 'nvidia.com/gpu'],
-        flavors: [{ name: 'h100', resources: [{ name: 'cpu', nominalQuota: '64' }, { name: 'memory', nominalQuota: '512Gi' }, { name: 'nvidia.com/gpu', nominalQuota: 8 }] }],
+        flavors: [{ name: 'h100', resources: [{ name: 'cpu', nominalQuota: '64' }, { name: 'memory', nominalQuota: '512Gi' }, { name: 'nvidia.com/gpu', nominalQuota: '8' }] }],
       }],
     });
     expect(find('LocalQueue')).toMatchObject({ metadata: { name: 'default', namespace: 'team-a' }, spec: { clusterQueue: 'team-a' } });
@@ -70,7 +71,7 @@ describe('MlNamespace', () => {
 
   test('accepts workloads that fit the quota and the queue, across charts', () => {
     const { app, find } = render({}, (chart, ns) => {
-      gpuTraining(chart, 'fits', 8, ns.localQueueName);
+      gpuTraining(chart, 'fits', 8, Queue.kueue(ns));
       new k8s.KubeDeployment(chart, 'other-ns', { metadata: { namespace: 'team-b' }, spec: { replicas: 4, selector: {}, template: { spec: { containers: [{ name: 'm', image: 'x:1', resources: { limits: { 'nvidia.com/gpu': k8s.Quantity.fromNumber(8) } } }] } } } });
     });
     expect(find('CronJob').spec.jobTemplate.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('default');
@@ -98,7 +99,7 @@ describe('MlNamespace', () => {
   });
 
   test('fails when a queued workload is larger than every Kueue flavor', () => {
-    expect(() => render({ gpuQuota: 64, queue: { flavors: [{ ...FLAVOR, gpu: 4 }] } }, (chart, ns) => gpuTraining(chart, 'big', 8, ns.localQueueName))).toThrow(
+    expect(() => render({ gpuQuota: 64, queue: { flavors: [{ ...FLAVOR, gpu: 4 }] } }, (chart, ns) => gpuTraining(chart, 'big', 8, Queue.kueue(ns)))).toThrow(
       'platform/team-a: ClusterQueue team-a: no flavor has enough nvidia.com/gpu for CronJob/team-a/big: 8 nvidia.com/gpu, largest nominal quota 4',
     );
   });

@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Accelerator, EnvSource, IPodContributor, PodContribution } from '../../src/core';
 import { GitOps } from '../../src/gitops';
@@ -38,7 +39,7 @@ class FakeDataset extends Construct implements IPodContributor {
 
 describe('ScheduledTraining', () => {
   test('renders a CronJob: Forbid, explicit time zone, starting deadline, history limits, restricted single-node pod', () => {
-    const { app, chart, cron } = render({ timeZone: 'Europe/Berlin', queue: 'default' });
+    const { app, chart, cron } = render({ timeZone: 'Europe/Berlin', queue: Queue.kueue(External.localQueue('default')) });
     expect(cron.spec).toMatchObject({
       schedule: '0 2 * * *',
       timeZone: 'Europe/Berlin',
@@ -56,10 +57,10 @@ describe('ScheduledTraining', () => {
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
-    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
     expect(pod.containers[0].env.slice(0, 2)).toEqual([
       { name: 'CRONJOB_NAME', value: 'nightly' },
-      { name: 'JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+      { name: 'JOB_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
     ]);
     for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
     expect(Testing.synth(chart)).toMatchSnapshot();
@@ -148,7 +149,7 @@ describe('ScheduledTraining', () => {
         accelerator: Accelerator.nvidiaGpu({ count: 8 }),
         resources: { cpu: '64', memory: '512Gi' },
         framework: Framework.pytorch(),
-        queue: Queue.kueue('default'),
+        queue: Queue.kueue(External.localQueue('default')),
       }),
     });
     const out = Testing.synth(chart);
@@ -163,7 +164,7 @@ describe('ScheduledTraining', () => {
     const pod = job.spec.template.spec;
     expect(pod.subdomain).toBe('llm-weekly');
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-    expect(env.JOB_NAME).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
+    expect(env.JOB_NAME).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
     expect(env.PET_MASTER_ADDR).toBe('$(JOB_NAME)-0.llm-weekly');
     expect(env.CRONJOB_NAME).toBe('llm-weekly');
     expect(pod.containers[0].env.findIndex((e: any) => e.name === 'JOB_NAME')).toBeLessThan(pod.containers[0].env.findIndex((e: any) => e.name === 'PET_MASTER_ADDR'));

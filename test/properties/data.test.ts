@@ -3,6 +3,7 @@
  * attach it to their own workloads): random valid props render compliant manifests; random
  * invalid props throw a construct error.
  */
+import { External } from '../../src/core';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
@@ -33,7 +34,7 @@ const integrity = fc.record({
 /** DataSource.pvc mounts a claim as is: no volume, image, resources or tuning (refused by design). */
 const pvcSources = new WeakSet<DataSource>();
 const PVC_SOURCE = (subPath?: string): DataSource => {
-  const s = DataSource.pvc('curated', { subPath });
+  const s = DataSource.pvc(External.claim('curated'), { subPath });
   pvcSources.add(s);
   return s;
 };
@@ -59,7 +60,7 @@ const source: fc.Arbitrary<DataSource> = fc.oneof(
 
 const volume: fc.Arbitrary<DatasetVolume | undefined> = fc.option(fc.oneof(
   fc.option(fc.integer({ min: 200, max: 400 }).map((g) => Size.gibibytes(g)), { nil: undefined }).map((sizeLimit) => DatasetVolume.emptyDir({ sizeLimit })),
-  fc.constant(DatasetVolume.pvc('dataset-cache')),
+  fc.constant(DatasetVolume.pvc(External.claim('dataset-cache'))),
   fc.tuple(fc.integer({ min: 200, max: 1000 }), fc.constantFrom(DatasetAccessMode.READ_WRITE_ONCE, DatasetAccessMode.READ_WRITE_MANY))
     .map(([g, accessMode]) => DatasetVolume.newPvc({ storage: Size.gibibytes(g), accessMode })),
 ), { nil: undefined });
@@ -118,7 +119,7 @@ describe('DatasetInit properties', () => {
         DataSource.s3('https://not-s3/x', { credentials: S3Credentials.anonymous() }),
         DataSource.gcs('s3://wrong-scheme/x', { credentials: GcsCredentials.anonymous() }),
         DataSource.huggingFace('not a repo', { revision: 'main' }),
-        DataSource.pvc('Bad_Claim'),
+        DataSource.pvc(External.claim('Bad_Claim')),
       ).map((s) => ({ source: s })),
       fc.constantFrom(0, -3).map((runAsUser) => ({ security: { runAsUser } })),
     );

@@ -2,6 +2,7 @@
  * Platform constructs (MlNamespace, ScheduledTraining, ArgoCdApplication, GitOps): random
  * valid props render compliant manifests; random invalid props throw a construct error.
  */
+import { Queue } from '../../src/training';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Accelerator, KubernetesVersion, setTargetKubernetesVersion } from '../../src/core';
@@ -61,7 +62,7 @@ function render(c: Case, overrides: { namespace?: Partial<MlNamespaceProps>; tra
     : TrainingTemplate.singleNode({ image: 'ghcr.io/acme/trainer:1.4.2', command: ['python', '-m', 'train'], env: { LOG_LEVEL: 'info' }, resources: { cpu: '8', memory: '64Gi' }, accelerator, shmSize: Size.gibibytes(4) });
   new ScheduledTraining(chartFor('retrain', ns.name), 'nightly', {
     ...training,
-    queue: c.namespace.queue ? ns.localQueueName : undefined,
+    queue: c.namespace.queue ? Queue.kueue(ns) : undefined,
     job,
     ...overrides.training,
   });

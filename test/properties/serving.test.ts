@@ -2,6 +2,7 @@
  * ModelServing, every runtime and backend: random valid props render objects that pass
  * strict validation and every policy; random invalid props throw a construct error.
  */
+import { External } from '../../src/core';
 import { Duration, Size } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Accelerator } from '../../src/core';
@@ -41,7 +42,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   props: fc.record({
     resources,
     accelerator: fc.option(fc.constantFrom(1, 2, 4).map((count) => Accelerator.nvidiaGpu({ count })), { nil: undefined }),
-    model: fc.option(fc.constant(ModelSource.pvc('model-cache')), { nil: undefined }),
+    model: fc.option(fc.constant(ModelSource.pvc(External.claim('model-cache'))), { nil: undefined }),
     autoscaling: fc.option(autoscaling, { nil: undefined }),
     maxModelLoadTime: fc.option(fc.integer({ min: 1, max: 30 }).map((m) => Duration.minutes(m)), { nil: undefined }),
     expose: fc.option(fc.constantFrom(

@@ -2,6 +2,7 @@
  * DistributedTrainingJob, every backend and framework: random valid props render objects
  * that pass strict validation and every policy; random invalid props throw a construct error.
  */
+import { External } from '../../src/core';
 import { Duration, Size } from 'cdk8s';
 import * as fc from 'fast-check';
 import { Accelerator } from '../../src/core';
@@ -67,8 +68,8 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     env: fc.option(env, { nil: undefined }),
     resources,
     config: fc.option(fc.dictionary(fc.constantFrom('lr', 'epochs', 'model'), fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 10 }), fc.constantFrom('llama', 'bert'))), { nil: undefined }),
-    checkpoints: fc.option(fc.constant(CheckpointVolume.pvc('ckpt')), { nil: undefined }),
-    queue: fc.option(fc.constantFrom(Queue.kueue('team-a'), Queue.kueue('team-a', { priorityClass: 'high' }), Queue.none()), { nil: undefined }),
+    checkpoints: fc.option(fc.constant(CheckpointVolume.claim(External.claim('ckpt'))), { nil: undefined }),
+    queue: fc.option(fc.constantFrom(Queue.kueue(External.localQueue('team-a')), Queue.kueue(External.localQueue('team-a'), { priorityClass: External.workloadPriorityClass('high') }), Queue.none()), { nil: undefined }),
     gang: fc.option(fc.constantFrom(Gang.volcano(), Gang.coscheduling()), { nil: undefined }),
     maxRestarts: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
     deadline: fc.option(fc.integer({ min: 1, max: 72 }).map((h) => Duration.hours(h)), { nil: undefined }),

@@ -25,7 +25,9 @@ describe('ModelServing with the KServe backend', () => {
     expect(objects.map((o) => o.kind)).toEqual(['InferenceService', 'PodDisruptionBudget', 'NetworkPolicy']);
     const is = isvc(objects);
     expect(is.apiVersion).toBe('serving.kserve.io/v1beta1');
-    expect(is.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'none' });
+    const { 'ml.cdk8s.io/flows': flows, ...annotations } = is.metadata.annotations;
+    expect(annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'none' });
+    expect(JSON.parse(flows).map((f: any) => f.purpose)).toEqual(['dns']);
     const p = is.spec.predictor;
     expect(p.minReplicas).toBe(1);
     expect(p.maxReplicas).toBe(1);
@@ -35,7 +37,7 @@ describe('ModelServing with the KServe backend', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(1200);
     expect(c.readinessProbe.httpGet.path).toBe('/health');
-    expect(c.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(c.resources.limits['nvidia.com/gpu']).toBe('1');
     expect(p.securityContext.runAsNonRoot).toBe(true);
     expect(p.automountServiceAccountToken).toBe(false);
     expect(p.deploymentStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });

@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
@@ -229,7 +230,7 @@ describe('ModelServing probes and rollout', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': 1 });
+    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': '1' });
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(pod.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
     expect(pod.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/home/ml', '/dev/shm']);
@@ -300,10 +301,16 @@ describe('ModelServing network, exposure, canary, metrics', () => {
     expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'chat', 'app.kubernetes.io/instance': 'chat' });
   });
 
-  test('NetworkPolicy by default admits the same namespace to the API port only', () => {
+  test('NetworkPolicy by default admits the same namespace to the API port only, and egress to DNS only', () => {
     const np = find(render().objects, 'NetworkPolicy');
-    expect(np.spec.policyTypes).toEqual(['Ingress']);
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8000 }] }]);
+    expect(np.spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
+    ]);
   });
 
   test('NetworkPolicy with allowFrom [] and no exposure admits nobody', () => {
@@ -362,7 +369,7 @@ describe('ModelServing network, exposure, canary, metrics', () => {
       hostnames: ['vision.example.com'],
       rules: [{
         matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-        backendRefs: [{ name: 'vision', port: 8000, weight: 75 }, { name: 'vision-canary', port: 8000, weight: 25 }],
+        backendRefs: [{ group: '', kind: 'Service', name: 'vision', port: 8000, weight: 75 }, { group: '', kind: 'Service', name: 'vision-canary', port: 8000, weight: 25 }],
       }],
     });
   });
@@ -418,7 +425,7 @@ describe('ModelServing model sources', () => {
   });
 
   test('ModelSource.pvc mounts the claim read-only at /models', () => {
-    const pod = find(render({ model: ModelSource.pvc('model-cache') }).objects, 'Deployment').spec.template.spec;
+    const pod = find(render({ model: ModelSource.pvc(External.claim('model-cache')) }).objects, 'Deployment').spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'model', persistentVolumeClaim: { claimName: 'model-cache', readOnly: true } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'model', mountPath: '/models', readOnly: true });
   });

@@ -1,3 +1,4 @@
+import { External } from '../../src/core';
 import { Chart, Duration, Size } from 'cdk8s';
 import { Accelerator, EnvSource } from '../../src/core';
 import { expectValidManifests } from '../../src/testing';
@@ -74,7 +75,7 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
       framework: Framework.pytorch({ port: 29500 }),
       datasets: [imagenet],
       config: { lr: 3e-4, epochs: 3 },
-      checkpoints: CheckpointVolume.pvc('ckpt'),
+      checkpoints: CheckpointVolume.claim(External.claim('ckpt')),
       maxRestarts: 3,
       deadline: Duration.hours(48),
     });
@@ -90,7 +91,7 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.subdomain).toBe('llama-ft');
     expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
-    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(8);
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('8');
     expect(pod.containers[0].command).toEqual(['torchrun', '-m', 'train']);
     expect(pod.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Gi' });
     expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
@@ -118,9 +119,9 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     const rules = one(chart.toJson(), 'Job').spec.podFailurePolicy.rules;
     expect(rules).toEqual([
       { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailJob', onExitCodes: { containerName: 'fetch-imagenet', operator: 'In', values: [20, 21, 22] }, onPodConditions: [] },
-      { action: 'FailJob', onExitCodes: { containerName: 'fetch-tokens', operator: 'In', values: [24] }, onPodConditions: [] },
-      { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [2, 3] }, onPodConditions: [] },
+      { action: 'FailJob', onExitCodes: { containerName: 'fetch-imagenet', operator: 'In', values: [20, 21, 22] } },
+      { action: 'FailJob', onExitCodes: { containerName: 'fetch-tokens', operator: 'In', values: [24] } },
+      { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [2, 3] } },
     ]);
     expectValidManifests(chart);
   });
@@ -265,15 +266,15 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     expect(JSON.stringify(render().manifests)).toBe(JSON.stringify(render().manifests));
   });
 
-  test('kueue: queue and priority labels, created suspended, topology annotation on the pods', () => {
-    const { manifests, chart } = render({ queue: Queue.kueue('team-a', { priorityClass: 'high', requiredTopology: 'cloud.provider.com/topology-block' }) });
+  test('kueue: queue and priority labels, no suspend (the Kueue webhook suspends on create), topology annotation on the pods', () => {
+    const { manifests, chart } = render({ queue: Queue.kueue(External.localQueue('team-a'), { priorityClass: External.workloadPriorityClass('high'), requiredTopology: 'cloud.provider.com/topology-block' }) });
     const j = one(manifests, 'Job');
     expect(j.metadata.labels).toMatchObject({ 'kueue.x-k8s.io/queue-name': 'team-a', 'kueue.x-k8s.io/priority-class': 'high' });
-    expect(j.spec.suspend).toBe(true);
+    // no suspend: Kueue's webhook suspends it on create and owns the field
+    expect(j.spec.suspend).toBeUndefined();
     expect(j.spec.template.metadata.annotations).toEqual({ 'kueue.x-k8s.io/podset-required-topology': 'cloud.provider.com/topology-block' });
     expectValidManifests(chart);
-    expect(render({ queue: Queue.fromString('kueue:team-b') }).manifests.find((x) => x.kind === 'Job').metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-b');
-    expect(render({ queue: Queue.kueue('q', { preferredTopology: 'rack' }) }).manifests.find((x) => x.kind === 'Job').spec.template.metadata.annotations)
+    expect(render({ queue: Queue.kueue(External.localQueue('q'), { preferredTopology: 'rack' }) }).manifests.find((x) => x.kind === 'Job').spec.template.metadata.annotations)
       .toEqual({ 'kueue.x-k8s.io/podset-preferred-topology': 'rack' });
   });
 
@@ -287,7 +288,7 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
       [{ requiredTopology: 'cloud.provider.com/topology-block' }, 'kueue.x-k8s.io/podset-required-topology'],
       [{ preferredTopology: 'cloud.provider.com/topology-rack' }, 'kueue.x-k8s.io/podset-preferred-topology'],
     ] as const) {
-      const { manifests, chart } = render({ backend, queue: Queue.kueue('team-a', opts) }, version);
+      const { manifests, chart } = render({ backend, queue: Queue.kueue(External.localQueue('team-a'), opts) }, version);
       const value = Object.values(opts)[0];
       // Every pod template in the output: an object with metadata and a spec holding containers.
       const podTemplates: any[] = [];
@@ -305,7 +306,7 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
   });
 
   test('gang scheduling with Volcano: PodGroup minMember = nodes, scheduler name and group annotation', () => {
-    const { manifests, chart, job } = render({ gang: Gang.volcano({ queue: 'research' }), priorityClassName: 'training' });
+    const { manifests, chart, job } = render({ gang: Gang.volcano({ queue: 'research' }), priorityClass: External.priorityClass('training') });
     const pg = one(manifests, 'PodGroup');
     expect(pg.apiVersion).toBe('scheduling.volcano.sh/v1beta1');
     expect(pg.metadata.name).toBe(job.jobName);
@@ -436,7 +437,7 @@ describe('DistributedTrainingJob on JobSet', () => {
         backend: TrainingBackend.jobSet(),
         framework: Framework.tensorflow(),
         datasets: [new FakeDataset(chart, 'imagenet')],
-        queue: Queue.kueue('team-a'),
+        queue: Queue.kueue(External.localQueue('team-a')),
         gang: Gang.volcano(),
         backoffLimitPerIndex: 1,
         successWhenLeaderSucceeds: true,
@@ -445,7 +446,7 @@ describe('DistributedTrainingJob on JobSet', () => {
       const m = chart.toJson();
       const js = one(m, 'JobSet');
       expect(js.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-a');
-      expect(js.spec.suspend).toBe(true);
+      expect(js.spec.suspend).toBeUndefined();
       expect(js.spec.failurePolicy.rules).toEqual([{ name: 'permanent-failure', action: 'FailJobSet', onJobFailureReasons: ['PodFailurePolicy'] }]);
       const child = js.spec.replicatedJobs[0].template.spec;
       expect(child.successPolicy).toEqual({ rules: [{ succeededIndexes: '0' }] });
@@ -473,14 +474,13 @@ describe('DistributedTrainingJob on JobSet', () => {
 
 describe('DistributedTrainingJob on Kubeflow Trainer v2', () => {
   test('pytorch: TrainingRuntime with the trainer node job, PET_* left to the torch plugin', () => {
-    const { manifests, chart, job } = render({ backend: TrainingBackend.kubeflowTrainJob(), queue: Queue.kueue('team-a'), deadline: Duration.hours(2), gang: Gang.coscheduling() }, '1.33');
+    const { manifests, chart, job } = render({ backend: TrainingBackend.kubeflowTrainJob(), queue: Queue.kueue(External.localQueue('team-a')), deadline: Duration.hours(2), gang: Gang.coscheduling() }, '1.33');
     const tj = one(manifests, 'TrainJob');
     const rt = one(manifests, 'TrainingRuntime');
     expect(tj.spec).toEqual({
       runtimeRef: { apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime', name: rt.metadata.name },
       trainer: { numNodes: 4, numProcPerNode: 8 },
       activeDeadlineSeconds: 7200,
-      suspend: true,
     });
     expect(tj.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-a');
     expect(rt.spec.mlPolicy).toEqual({ numNodes: 4, torch: {} });
@@ -513,12 +513,12 @@ describe('DistributedTrainingJob on Kubeflow Trainer v2', () => {
 
 describe('DistributedTrainingJob on Kubeflow PyTorchJob v1', () => {
   test('Master + Workers, named container and port; the operator injects MASTER_ADDR and WORLD_SIZE', () => {
-    const { manifests, chart, job } = render({ backend: TrainingBackend.pytorchJob(), queue: Queue.kueue('team-a'), gang: Gang.volcano({ queue: 'research' }), deadline: Duration.hours(1) });
+    const { manifests, chart, job } = render({ backend: TrainingBackend.pytorchJob(), queue: Queue.kueue(External.localQueue('team-a')), gang: Gang.volcano({ queue: 'research' }), deadline: Duration.hours(1) });
     const pj = one(manifests, 'PyTorchJob');
     expect(pj.spec.nprocPerNode).toBe('8');
     expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(3);
-    expect(pj.spec.runPolicy).toEqual({ backoffLimit: 12, activeDeadlineSeconds: 3600, suspend: true, schedulingPolicy: { minAvailable: 4, queue: 'research' } });
+    expect(pj.spec.runPolicy).toEqual({ backoffLimit: 12, activeDeadlineSeconds: 3600, schedulingPolicy: { minAvailable: 4, queue: 'research' } });
     const c = pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0];
     expect(c.name).toBe('pytorch');
     expect(c.ports).toEqual([{ name: 'pytorchjob-port', containerPort: 29500, protocol: 'TCP' }]);
@@ -551,8 +551,8 @@ describe('DistributedTrainingJob fails', () => {
     ['fails on a name that is not an RFC 1035 label', { name: '9lives' }, 'ml/llama-ft: name must be an RFC 1035 label', undefined],
     ['fails on elastic min > max', { framework: Framework.pytorch({ minNodes: 5, maxNodes: 2 }) }, 'ml/llama-ft: framework minNodes (5) must not exceed maxNodes (2)', undefined],
     ['fails when nodes lie outside the elastic range', { framework: Framework.pytorch({ minNodes: 6, maxNodes: 8 }) }, 'ml/llama-ft: nodes (4) must lie within the elastic range 6:8', undefined],
-    ['fails on unknown queue syntax', { queue: Queue.fromString('slurm:gpu') }, 'ml/llama-ft: unknown queue syntax "slurm:gpu"; use "kueue:<local-queue>" or "none"', undefined],
-    ['fails on an invalid kueue queue name', { queue: Queue.kueue('Team A') }, 'ml/llama-ft: kueue queue name must be a DNS-1123 subdomain, got "Team A"', undefined],
+    ['fails on a queue given by name instead of a LocalQueue object', { queue: Queue.kueue('gpu' as any) }, 'ml/llama-ft: queue: Queue.kueue needs a LocalQueue object (an MlNamespace with a queue, its TeamQueue, or External.localQueue(name)), got "gpu"', undefined],
+    ['fails on an invalid kueue queue name', { queue: Queue.kueue(External.localQueue('Team A')) }, 'ml/llama-ft: External.localQueue name must be a DNS-1123 name of at most 63 characters, got "Team A"', undefined],
     ['fails on backoffLimitPerIndex below Kubernetes 1.29', { backoffLimitPerIndex: 1 }, 'ml/llama-ft: backoffLimitPerIndex needs Kubernetes 1.29 or newer, but the target version is 1.28', undefined],
     ['fails on successPolicy below Kubernetes 1.31', { successWhenLeaderSucceeds: true }, 'ml/llama-ft: successPolicy (successWhenLeaderSucceeds) needs Kubernetes 1.31 or newer, but the target version is 1.29', '1.29'],
     ['fails on a JobSet backend below Kubernetes 1.33', { backend: TrainingBackend.jobSet() },
@@ -577,8 +577,8 @@ describe('DistributedTrainingJob fails', () => {
     ['fails on an unpinned image', { image: 'ghcr.io/acme/trainer' }, 'ml/llama-ft: image of container trainer must be pinned', undefined],
     ['fails on a credential literal', { env: { WANDB_API_KEY: 'abc123' } }, 'ml/llama-ft: env: WANDB_API_KEY looks like a credential', undefined],
     ['fails on an inverted collective port range', { network: { collectivePorts: { from: 9000, to: 8000 } } }, 'ml/llama-ft: network.collectivePorts.from must not exceed .to', undefined],
-    ['fails on a relative checkpoint mount path', { checkpoints: CheckpointVolume.pvc('ckpt', { mountPath: 'ckpt' }) }, 'ml/llama-ft: checkpoint mountPath must be an absolute path other than "/", got "ckpt"', undefined],
-    ['fails on both kueue topology modes', { queue: Queue.kueue('q', { requiredTopology: 'a', preferredTopology: 'b' }) }, 'ml/llama-ft: kueue requiredTopology and preferredTopology are mutually exclusive', undefined],
+    ['fails on a relative checkpoint mount path', { checkpoints: CheckpointVolume.claim(External.claim('ckpt'), { mountPath: 'ckpt' }) }, 'ml/llama-ft: checkpoint mountPath must be an absolute path other than "/", got "ckpt"', undefined],
+    ['fails on both kueue topology modes', { queue: Queue.kueue(External.localQueue('q'), { requiredTopology: 'a', preferredTopology: 'b' }) }, 'ml/llama-ft: kueue requiredTopology and preferredTopology are mutually exclusive', undefined],
   ];
   test.each(cases)('%s', (_title, props, message, version) => {
     expect(() => render(props, version)).toThrow(message);
@@ -606,8 +606,8 @@ test('snapshot of a representative chart', () => {
     framework: Framework.pytorch({ port: 29500 }),
     datasets: [imagenet],
     config: { lr: 3e-4, epochs: 3 },
-    checkpoints: CheckpointVolume.pvc('ckpt'),
-    queue: Queue.kueue('team-a', { priorityClass: 'high' }),
+    checkpoints: CheckpointVolume.claim(External.claim('ckpt')),
+    queue: Queue.kueue(External.localQueue('team-a'), { priorityClass: External.workloadPriorityClass('high') }),
     maxRestarts: 3,
     deadline: Duration.hours(48),
   });

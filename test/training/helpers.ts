@@ -31,6 +31,8 @@ export class FakeDataset extends Construct implements IPodContributor {
       env: [{ name: `DATASET_${n.toUpperCase()}_DIR`, value: `/data/${n}` }],
       permanentExitCodes: this.codes,
       containerNames: [`fetch-${n}`],
+      // what a real dataset declares: the fetch to its source host
+      flows: [{ purpose: `fetch ${n}`, direction: 'egress', peer: { kind: 'external', host: 'data.example.com' }, ports: [{ port: 443, protocol: 'TCP' }], construct: this.node.path }],
     };
   }
 }

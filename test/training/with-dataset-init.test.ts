@@ -40,9 +40,14 @@ test('a real DatasetInit attaches its init container and its permanent exit code
 test('the example chart renders valid manifests', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { distributedTrainingChart } = require('../../src/example/training-distributed');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { teamNamespaceChart } = require('../../src/example/gitops');
   const { App } = require('cdk8s');
-  const chart = distributedTrainingChart(new App());
+  const app = new App();
+  const chart = distributedTrainingChart(app, teamNamespaceChart(app).namespace);
   const kinds = chart.toJson().map((m: any) => m.kind).sort();
-  expect(kinds).toEqual(expect.arrayContaining(['ConfigMap', 'Job', 'NetworkPolicy', 'Service']));
+  expect(kinds).toEqual(expect.arrayContaining(['ConfigMap', 'Job', 'NetworkPolicy', 'PersistentVolumeClaim', 'Service']));
+  // the Job is queued on the team namespace's own LocalQueue
+  expect(chart.toJson().find((m: any) => m.kind === 'Job').metadata.labels['kueue.x-k8s.io/queue-name']).toBe('default');
   expectValidManifests(chart);
 });

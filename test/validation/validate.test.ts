@@ -79,6 +79,18 @@ describe('validateManifests accepts', () => {
     expect(validateManifests([j, svc]).findings).toEqual([]);
   });
 
+  test('a podFailurePolicy rule without onPodConditions on 1.28 (required in its OpenAPI; the server drops an empty list)', () => {
+    const j = job();
+    j.spec.podFailurePolicy = { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [20] } }] };
+    j.spec.template.spec.restartPolicy = 'Never';
+    for (const kubernetesVersion of ['1.28', '1.31', '1.33'] as const) {
+      expect(validateManifests(j, { kubernetesVersion }).findings).toEqual([]);
+    }
+    // the exception is that one field: a rule still needs its action
+    delete j.spec.podFailurePolicy.rules[0].action;
+    expect(only(validateManifests(j, { kubernetesVersion: '1.28' }).findings)).toMatchObject({ path: '/spec/podFailurePolicy/rules/0/action', rule: 'required-field' });
+  });
+
   test('x-kubernetes-preserve-unknown-fields lets any field through', () => {
     // Argo CD Application: spec.source.helm.valuesObject preserves unknown fields.
     const app = {

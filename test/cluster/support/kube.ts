@@ -189,16 +189,16 @@ export class Kube {
 
   /**
    * Server-side apply with `fieldValidation=Strict` (unknown or duplicate fields are
-   * errors). Returns the raw response; callers decide what a warning or error means.
+   * errors), forcing conflicts unless `force: false`. Returns the raw response; callers decide what a warning or error means.
    */
-  async apply(obj: any, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeResponse> {
+  async apply(obj: any, opts: { dryRun?: boolean; fieldManager?: string; force?: boolean } = {}): Promise<KubeResponse> {
     const path = await this.objectPath(obj);
     return this.request('PATCH', path, {
       body: obj,
       contentType: 'application/apply-patch+yaml',
       query: {
         fieldManager: opts.fieldManager ?? FIELD_MANAGER,
-        force: true,
+        force: opts.force ?? true,
         fieldValidation: 'Strict',
         dryRun: opts.dryRun ? 'All' : undefined,
       },

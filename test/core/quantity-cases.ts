@@ -1,0 +1,53 @@
+/**
+ * Quantities and the form the API server stores them in (apimachinery `Quantity.String()`).
+ * The unit test (test/core/quantity.test.ts) checks canonicalQuantity against this table; the
+ * cluster tier (test/cluster/quantity.test.ts) sends every input to a real kube-apiserver and
+ * checks that it stores exactly the expected string, so the table is the server's word.
+ */
+export const QUANTITY_CASES: readonly (readonly [input: string, stored: string])[] = [
+  // the drift seen in dist/
+  ['4096Mi', '4Gi'],
+  ['1024Mi', '1Gi'],
+  ['2000m', '2'],
+  ['8', '8'],
+  ['32', '32'],
+  // decimal SI: the largest suffix that keeps an integer
+  ['1000', '1k'],
+  ['1000k', '1M'],
+  ['1000000', '1M'],
+  ['0.5', '500m'],
+  ['0.25', '250m'],
+  ['1.5', '1500m'],
+  ['250m', '250m'],
+  ['1500m', '1500m'],
+  ['512', '512'],
+  // nano precision, rounded up
+  ['0.1m', '100u'],
+  ['1n', '1n'],
+  ['0.1n', '1n'],
+  // binary SI: kept binary when whole and at least 1Ki
+  ['1.5Gi', '1536Mi'],
+  ['7.5Gi', '7680Mi'],
+  ['1536Mi', '1536Mi'],
+  ['2048Ki', '2Mi'],
+  ['1024Ti', '1Pi'],
+  ['64Gi', '64Gi'],
+  ['0.5Ki', '512'],
+  ['1023.5Ki', '1048064'],
+  ['9Ei', '9223372036854775807'],
+  // decimal exponent: kept, exponent a multiple of 3
+  ['1e3', '1e3'],
+  ['1e4', '10e3'],
+  ['12e6', '12e6'],
+  ['2.5e3', '2500'],
+  ['3e-10', '1e-9'],
+  // zero
+  ['0', '0'],
+  ['0Mi', '0'],
+  ['0.0', '0'],
+  // a string already in canonical form is stored as sent, quirks included
+  ['05', '05'],
+  ['+5', '+5'],
+  // apimachinery writes no suffix past E: 1e21 comes back as "1"
+  ['1000E', '1'],
+];

@@ -1,0 +1,116 @@
+import { App, Chart, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { serverForm } from '../../src/core';
+
+describe('serverForm', () => {
+  test('built-in objects: canonical quantity strings, no empty lists, no dropped zero values, fieldRef apiVersion', () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x', labels: { a: 'b' } },
+      spec: {
+        minReadySeconds: 0,
+        replicas: 0,
+        template: {
+          spec: {
+            hostNetwork: false,
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: 'main',
+                image: 'i:1',
+                ports: [],
+                env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1000m' } } }],
+                resources: { limits: { cpu: '2000m', memory: '4096Mi', 'nvidia.com/gpu': 8 }, requests: { cpu: 0.5 } },
+                volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: false }],
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+              },
+            ],
+            volumes: [{ name: 'data', emptyDir: { sizeLimit: '1024Mi' } }, { name: 'csi', csi: { driver: 'd', readOnly: false } }],
+          },
+        },
+      },
+    };
+    expect(serverForm(deployment)).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x', labels: { a: 'b' } },
+      spec: {
+        // replicas is a *int32: 0 is kept
+        replicas: 0,
+        template: {
+          spec: {
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: 'main',
+                image: 'i:1',
+                env: [{ name: 'POD', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }, { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1' } } }],
+                resources: { limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '8' }, requests: { cpu: '500m' } },
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+              },
+            ],
+            // readOnly of a CSI source is a *bool: kept
+            volumes: [{ name: 'data', emptyDir: { sizeLimit: '1Gi' } }, { name: 'csi', csi: { driver: 'd', readOnly: false } }],
+          },
+        },
+      },
+    });
+  });
+
+  test('quota, limit ranges, autoscaler targets, Kueue quotas', () => {
+    expect(serverForm({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { 'requests.nvidia.com/gpu': 32, 'requests.memory': '4096Gi' } } }).spec)
+      .toEqual({ hard: { 'requests.nvidia.com/gpu': '32', 'requests.memory': '4Ti' } });
+    expect(serverForm({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 'Container', default: { cpu: '1000m' }, max: { memory: 1073741824 } }] } }).spec)
+      .toEqual({ limits: [{ type: 'Container', default: { cpu: '1' }, max: { memory: '1073741824' } }] });
+    const hpa = serverForm({
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' },
+      spec: { metrics: [{ type: 'Pods', pods: { metric: { name: 'queue' }, target: { type: 'AverageValue', averageValue: '1000m' } } }] },
+    });
+    expect(hpa.spec.metrics[0].pods.target.averageValue).toBe('1');
+    const cq = serverForm({
+      apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ClusterQueue', metadata: { name: 'c' },
+      spec: { resourceGroups: [{ coveredResources: ['nvidia.com/gpu'], flavors: [{ name: 'h100', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 32, borrowingLimit: '4096Mi' }] }] }] },
+    });
+    expect(cq.spec.resourceGroups[0].flavors[0].resources[0]).toEqual({ name: 'nvidia.com/gpu', nominalQuota: '32', borrowingLimit: '4Gi' });
+  });
+
+  test('custom resources keep empty lists and zero values (stored as sent); quantities still canonical', () => {
+    const js = {
+      apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', metadata: { name: 'j' },
+      spec: { replicatedJobs: [{ name: 'w', replicas: 0, template: { spec: { template: { spec: { hostNetwork: false, initContainers: [], containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': 8 } } }] } } } } }] },
+    };
+    const out = serverForm(js);
+    const pod = out.spec.replicatedJobs[0].template.spec.template.spec;
+    expect(pod.hostNetwork).toBe(false);
+    expect(pod.initContainers).toEqual([]);
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('8');
+  });
+
+  test('returns the very same object when nothing changes, and never mutates its input', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }], clusterIP: 'None' } };
+    expect(serverForm(svc)).toBe(svc);
+    const np = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'n' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [] } };
+    const copy = JSON.parse(JSON.stringify(np));
+    expect(serverForm(np).spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(np).toEqual(copy);
+  });
+
+  test('cdk8s-plus workloads a DatasetInit attaches to are rendered in server form', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DataSource, DatasetInit, DatasetVolume } = require('../../src/data');
+    const chart = new Chart(new App(), 'c');
+    const dep = new kplus.Deployment(chart, 'web', {
+      containers: [{ image: 'nginx:1.27', resources: { cpu: { request: kplus.Cpu.millis(2000), limit: kplus.Cpu.millis(2000) }, memory: { request: Size.mebibytes(4096), limit: Size.mebibytes(4096) } } }],
+    });
+    const data = new DatasetInit(chart, 'ds', { source: DataSource.http('https://example.com/a.tar', { sha256: 'a'.repeat(64) }), volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(4) }) });
+    data.attachTo(dep);
+    const rendered = Testing.synth(chart).find((o: any) => o.kind === 'Deployment');
+    const text = JSON.stringify(rendered);
+    expect(text).not.toMatch(/"(4096Mi|1024Mi|2000m)"/);
+    expect(rendered.spec.minReadySeconds).toBeUndefined();
+    expect(rendered.spec.template.spec.hostNetwork).toBeUndefined();
+    expect(rendered.spec.template.spec.containers[0].resources).toEqual({ limits: { cpu: '2', memory: '4Gi' }, requests: { cpu: '2', memory: '4Gi' } });
+  });
+});
