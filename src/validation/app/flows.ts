@@ -133,12 +133,19 @@ export function checkFlows(model: AppModel): AppFinding[] {
   const out: AppFinding[] = [];
   for (const [obj, flows] of model.flows) {
     const pods = model.podsOf(obj);
-    if (pods.length === 0) {
+    if (pods.length === 0 && model.embeddedOf(obj).length === 0) {
       out.push(finding(obj, 'app-declaration', 'warning', '/metadata/annotations/ml.cdk8s.io~1flows',
         `${flows.length} flow(s) are declared on an object without pod templates, so no pods are known to need them: ${show(flows.map((f) => f.purpose))}`,
         'declare flows on the workload object whose pods open or accept the connections (Job, Deployment, CronJob, JobSet, ...)'));
     }
-    for (const pod of pods) flows.forEach((f, i) => out.push(...checkFlow(model, obj, pod, f, i)));
+    // An Argo template object declares the flows of its step pods and of the Jobs it creates
+    // (a distributed step's rendezvous) on itself, without saying which: a flow passes when
+    // it passes for the pods of one of them.
+    const groups = [pods, ...model.embeddedOf(obj).map((e) => model.podsOf(e))].filter((g) => g.length > 0);
+    flows.forEach((f, i) => {
+      const results = groups.map((g) => g.flatMap((pod) => checkFlow(model, obj, pod, f, i)));
+      if (results.length > 0 && results.every((r) => r.length > 0)) out.push(...results[0]);
+    });
   }
   for (const pod of model.pods) {
     if (pod.spec?.hostNetwork === true || pod.spec?.dnsPolicy === 'None') continue;

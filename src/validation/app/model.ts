@@ -84,6 +84,7 @@ export class AppModel {
         : { ...obj, metadata: { ...(obj.metadata ?? {}), namespace: e.owner.metadata.namespace } };
       EMBEDDED.set(copy, e);
       embedded.push(copy);
+      this.embeddedByOwner.set(e.owner, [...(this.embeddedByOwner.get(e.owner) ?? []), copy]);
     }
     this.manifests = [...top, ...embedded];
     for (const obj of this.manifests) {
@@ -170,6 +171,12 @@ export class AppModel {
     return this.scalerIndex.get(`${namespace}\u0000${name}`) ?? [];
   }
 
+  /** Objects an Argo template object creates at run time (see {@link gitOwner}). */
+  public embeddedOf(owner: any): any[] {
+    return this.embeddedByOwner.get(owner) ?? [];
+  }
+
+  private readonly embeddedByOwner = new Map<any, any[]>();
   private podIndex?: Map<any, PodView[]>;
   private scalerIndex?: Map<string, any[]>;
 
