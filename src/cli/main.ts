@@ -99,8 +99,7 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
     }
     const checks = [opts.policiesOnly ? undefined : 'schema', opts.policies ? 'policies' : undefined, opts.app ? 'app' : undefined].filter(Boolean).join(' + ');
     const skips = skipped.length > 0 ? `, ${skipped.length} skipped` : '';
-    out(`${failed ? 'FAILED' : 'OK'}: ${files.length - skipped.length} file(s)${skips}, ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]
-`);
+    out(`${failed ? 'FAILED' : 'OK'}: ${files.length - skipped.length} file(s)${skips}, ${result.objectCount} object(s), ${errors} error(s), ${warnings} warning(s) [${checks}, Kubernetes ${opts.kubernetesVersion}${opts.strict ? ', strict' : ''}]\n`);
   }
   return failed ? 1 : 0;
 }
