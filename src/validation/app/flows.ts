@@ -132,7 +132,7 @@ function describePeer(flow: NetworkFlow): string {
 export function checkFlows(model: AppModel): AppFinding[] {
   const out: AppFinding[] = [];
   for (const [obj, flows] of model.flows) {
-    const pods = model.podsOf(obj);
+    const pods = model.podsRunningFor(obj);
     if (pods.length === 0) {
       out.push(finding(obj, 'app-declaration', 'warning', '/metadata/annotations/ml.cdk8s.io~1flows',
         `${flows.length} flow(s) are declared on an object without pod templates, so no pods are known to need them: ${show(flows.map((f) => f.purpose))}`,

@@ -153,6 +153,26 @@ export class AppModel {
     return this.podIndex.get(obj) ?? [];
   }
 
+  /**
+   * The pods that run for `obj`: its own pod templates, or for a Kubeflow Trainer TrainJob
+   * (which has none) the templates of the TrainingRuntime/ClusterTrainingRuntime its
+   * `runtimeRef` names, as this TrainJob's JobSet runs them: in its namespace, labelled with
+   * its JobSet name.
+   */
+  public podsRunningFor(obj: any): PodView[] {
+    const own = this.podsOf(obj);
+    if (own.length > 0 || obj?.kind !== 'TrainJob' || groupOf(obj) !== 'trainer.kubeflow.org') return own;
+    const ref = obj.spec?.runtimeRef;
+    const kind = ref?.kind ?? 'ClusterTrainingRuntime';
+    if (typeof ref?.name !== 'string' || (kind !== 'TrainingRuntime' && kind !== 'ClusterTrainingRuntime')) return [];
+    const ns = namespaceOf(obj);
+    const runtime = this.manifests.find((o) => o?.kind === kind && groupOf(o) === 'trainer.kubeflow.org' && o.metadata?.name === ref.name
+      && (kind === 'ClusterTrainingRuntime' || namespaceOf(o) === ns));
+    if (!runtime) return [];
+    const jobSet = String(obj.metadata?.name ?? '');
+    return this.podsOf(runtime).map((v) => ({ ...v, namespace: ns, labels: { ...v.labels, 'jobset.sigs.k8s.io/jobset-name': jobSet } }));
+  }
+
   /** HPAs and ScaledObjects of a namespace by target name. */
   public scalersOf(namespace: string, name: string): any[] {
     if (!this.scalerIndex) {

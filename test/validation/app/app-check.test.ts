@@ -28,6 +28,30 @@ const apply = (change: (app: WholeApp) => void, extra: (app: WholeApp) => any[] 
 };
 const same = (app: WholeApp) => objectsOf(app);
 
+/**
+ * A Kubeflow Trainer TrainJob whose flows declare a fetch, the TrainingRuntime of the same
+ * name holding its pods, and (when `allowed`) a NetworkPolicy allowing the fetch to the pods
+ * of its JobSet (label `jobset.sigs.k8s.io/jobset-name: tune`).
+ */
+function trainJobWithRuntime(_app: WholeApp, allowed: boolean): any[] {
+  const container = { name: 'node', image: 'ghcr.io/acme/trainer:1.0.0', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } };
+  const runtime = {
+    apiVersion: 'trainer.kubeflow.org/v1alpha1',
+    kind: 'TrainingRuntime',
+    metadata: { name: 'tune', namespace: NS },
+    spec: { template: { spec: { replicatedJobs: [{ name: 'node', replicas: 1, template: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } }] } } },
+  };
+  const trainJob = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { name: 'tune', namespace: NS }, spec: { runtimeRef: { apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime', name: 'tune' } } };
+  setFlows(trainJob, [{ purpose: 'fetch corpus', direction: 'egress', peer: { kind: 'external', host: 'data.example.com' }, ports: [{ port: 443, protocol: 'TCP' }], construct: 'app/tune' }]);
+  const policy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'tune-fetch', namespace: NS },
+    spec: { podSelector: { matchLabels: { 'jobset.sigs.k8s.io/jobset-name': 'tune' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] }] },
+  };
+  return allowed ? [runtime, trainJob, policy] : [runtime, trainJob];
+}
+
 const MISTAKES: Mistake[] = [
   // ----- the failures of issue 13 -----
   {
@@ -301,6 +325,15 @@ const MISTAKES: Mistake[] = [
     broken: apply((a) => { setExternal(a.server, [{ kind: 'secret', name: 'x' }, 'y']); }),
     fixed: same,
     rule: 'app-declaration', object: 'Deployment/team-a/server', message: /annotation ml.cdk8s.io\/external item 0: kind must be a Kubernetes kind such as LocalQueue/,
+  },
+  {
+    // A TrainJob has no pod template: its pods are the TrainingRuntime's it names, run by a JobSet named after it.
+    name: 'a TrainJob\'s fetch blocked for the pods of its TrainingRuntime (checked on those pods, not "without pod templates")',
+    broken: apply(() => undefined, (a) => trainJobWithRuntime(a, false)),
+    fixed: apply(() => undefined, (a) => trainJobWithRuntime(a, true)),
+    rule: 'app-flow',
+    object: 'TrainJob/team-a/tune',
+    message: /flow "fetch corpus" of app\/tune \(egress host data\.example\.com on TCP 443\) is blocked: TrainJob\/team-a\/tune is egress-isolated by NetworkPolicies \["default-deny"\]/,
   },
   {
     name: 'flows declared on an object without pods are not silently ignored (warning)',
