@@ -13,6 +13,7 @@ import { ServingPort, ServingRuntime } from './runtime';
  */
 export function serverFlows(
   construct: string, runtime: ServingRuntime, modelFlows: NetworkFlow[], expose: Expose, metrics: Metrics, servicePorts: ServingPort[], apiPort: ServingPort,
+  namespace: string | undefined,
 ): NetworkFlow[] {
   const flows: NetworkFlow[] = [dnsFlow(construct), ...modelFlows];
   const model = runtime.model;
@@ -25,9 +26,10 @@ export function serverFlows(
     flows.push({ purpose: 'ingress controller', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: namespaceLabels(ns) }, ports: [{ port: exposed.port, protocol: 'TCP' }], construct });
   } else if (expose.kind === 'httpRoute') {
     const o = expose.httpRouteOptions!;
-    const ns = o.gatewayNamespace ?? o.gateway.namespace;
-    const peer: NetworkFlow['peer'] = ns ? { kind: 'namespace', namespaceLabels: namespaceLabels(ns) } : { kind: 'pods', podLabels: {} };
-    flows.push({ purpose: 'gateway', direction: 'ingress', peer, ports: [{ port: exposed.port, protocol: 'TCP' }], construct });
+    // The Gateway's data-plane pods are no pods of the app: a namespace peer, by default the
+    // serving namespace (the NetworkPolicy admits its pods). Unknown without a namespace.
+    const ns = o.gatewayNamespace ?? o.gateway.namespace ?? namespace;
+    if (ns) flows.push({ purpose: 'gateway', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: namespaceLabels(ns) }, ports: [{ port: exposed.port, protocol: 'TCP' }], construct });
   }
   if (metrics.kind !== 'none') {
     const metricsPort = servicePorts.find((p) => p.name === runtime.metrics.portName);

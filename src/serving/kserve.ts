@@ -19,6 +19,8 @@ export interface InferenceServiceInput {
   /** Egress rules of the predictor pods (DNS, the declared fetches). */
   readonly egress: k8s.NetworkPolicyEgressRule[];
   readonly apiPorts: ServingPort[];
+  /** Ingress rules beyond the clients': Prometheus scraping the metrics port. */
+  readonly metricsIngress: k8s.NetworkPolicyIngressRule[];
 }
 
 /**
@@ -106,9 +108,12 @@ export function renderInferenceService(scope: Construct, input: InferenceService
       spec: {
         podSelector: { matchLabels: track.selector },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: input.allowFrom.length > 0
-          ? [{ from: input.allowFrom.map((c) => c.peer), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.model ? 8080 : port) }] }]
-          : [],
+        ingress: [
+          ...(input.allowFrom.length > 0
+            ? [{ from: input.allowFrom.map((c) => c.peer), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.model ? 8080 : port) }] }]
+            : []),
+          ...input.metricsIngress,
+        ],
         egress: input.egress,
       },
     });

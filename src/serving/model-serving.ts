@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { mergeContributions, PodContribution } from '../core/attach';
@@ -282,7 +282,7 @@ export class ModelServing extends Construct {
     const pods = autoscaling.max + (props.canary ? props.canary.replicas ?? 1 : 0);
     useContributedReferences(this, modelContrib ? [modelContrib] : [], pods, `the server runs up to ${pods} replicas that may land on different nodes`);
     const storageFlows = backend.kind === 'kserve' ? storageUriFlows(backend.kserveOptions?.model?.storageUri, this.node.path) : [];
-    const declared = serverFlows(this.node.path, runtime, [...(modelContrib?.flows ?? []), ...storageFlows], expose, metrics, servicePorts, apiPort);
+    const declared = serverFlows(this.node.path, runtime, [...(modelContrib?.flows ?? []), ...storageFlows], expose, metrics, servicePorts, apiPort, Chart.of(this).namespace);
     this.flows = declared;
     const egress = serverEgress(declared);
 
@@ -297,6 +297,7 @@ export class ModelServing extends Construct {
         allowFrom: props.allowFrom ?? [ServingClient.sameNamespace()],
         apiPorts: servicePorts.filter((p) => p.role === ServingPortRole.API),
         egress,
+        metricsIngress: this.metricsIngress(runtime, metrics, servicePorts),
       });
       declareFlows(this.resource, declared);
       declareUsedReferences(this, this.resource);
@@ -481,6 +482,12 @@ export class ModelServing extends Construct {
         },
       });
     }
+  }
+
+  /** The ingress rule letting Prometheus scrape the metrics port (the "metrics scrape" flow), when metrics are on. */
+  private metricsIngress(runtime: ServingRuntime, metrics: Metrics, servicePorts: ServingPort[]): k8s.NetworkPolicyIngressRule[] {
+    const metricsPort = metrics.kind === 'none' ? undefined : servicePorts.find((p) => p.name === runtime.metrics.portName);
+    return metricsPort ? [{ from: [namespacePeer(metrics.prometheusNamespace)], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(metricsPort.port) }] }] : [];
   }
 
   private renderNetworkPolicy(

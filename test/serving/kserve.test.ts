@@ -7,6 +7,7 @@ import { Accelerator, KubernetesVersion, setTargetKubernetesVersion } from '../.
 import { expectValidManifests } from '../../src/testing';
 import { Autoscaling, KServeDeploymentMode, Metrics, ModelServing, ModelServingProps, ServingBackend, ServingRuntime } from '../../src/serving';
 import { kserveChart } from '../fixtures/serving.fixture';
+import { checkApp } from '../../src/validation/app';
 
 const VLLM = ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.6.3', model: '/models/llama' });
 
@@ -79,6 +80,21 @@ describe('ModelServing with the KServe backend', () => {
     const p = isvc(render({ metrics: Metrics.scrapeAnnotations() }, KubernetesVersion.V1_31).objects).spec.predictor;
     expect(p.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8000', 'prometheus.io/path': '/metrics' });
     expect(p.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
+  });
+
+  test('the NetworkPolicy lets Prometheus scrape the metrics port the InferenceService declares, and the whole-app check agrees', () => {
+    const { objects } = render({ metrics: Metrics.scrapeAnnotations({ prometheusNamespace: 'observability' }) });
+    const np = objects.find((o) => o.kind === 'NetworkPolicy');
+    expect(np.spec.ingress).toEqual([
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
+    ]);
+    const scrape = JSON.parse(isvc(objects).metadata.annotations['ml.cdk8s.io/flows']).find((f: any) => f.purpose === 'metrics scrape');
+    expect(scrape.ports).toEqual([{ port: 8000, protocol: 'TCP' }]);
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } };
+    expect(checkApp([namespace, ...objects]).findings.map((f) => `${f.rule} ${f.message}`)).toEqual([]);
+    // without metrics, only the clients reach the server
+    expect(render({}).objects.find((o) => o.kind === 'NetworkPolicy').spec.ingress).toHaveLength(1);
   });
 
   test('Serverless mode: no deploymentStrategy, PDB or NetworkPolicy', () => {

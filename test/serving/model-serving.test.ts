@@ -16,6 +16,7 @@ import {
   ServingClient,
   ServingRuntime,
 } from '../../src/serving';
+import { checkApp } from '../../src/validation/app';
 import { customChart, tgiChart, torchServeChart, tritonChart, vllmChart } from '../fixtures/serving.fixture';
 
 const VLLM = ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.6.3', model: '/models/llama', args: ['--max-model-len', '8192'] });
@@ -335,6 +336,22 @@ describe('ModelServing network, exposure, canary, metrics', () => {
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8002 }] },
     ]);
+  });
+
+  test('a Gateway of the serving namespace: the gateway flow names that namespace (its data plane is no pod of the app), and the app check agrees', () => {
+    const { objects } = render({ expose: Expose.httpRoute({ gateway: { name: 'internal' } }) });
+    const flows = JSON.parse(find(objects, 'Deployment', 'chat').metadata.annotations['ml.cdk8s.io/flows']);
+    expect(flows.find((f: any) => f.purpose === 'gateway')).toEqual({
+      purpose: 'gateway', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: { 'kubernetes.io/metadata.name': 'team-a' } }, ports: [{ port: 8000, protocol: 'TCP' }], construct: 'test/chat',
+    });
+    expect(find(objects, 'NetworkPolicy').spec.ingress).toContainEqual({ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8000 }] });
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } };
+    expect(checkApp([namespace, ...objects]).findings.map((f) => `${f.rule} ${f.message}`)).toEqual([]);
+    // a chart without a namespace: where the Gateway runs is unknown, no gateway flow is declared
+    const bare = new Chart(Testing.app(), 'bare');
+    new ModelServing(bare, 'chat', { runtime: VLLM, resources: { cpu: '8', memory: '64Gi' }, expose: Expose.httpRoute({ gateway: { name: 'internal' } }) });
+    const bareFlows = JSON.parse(find(bare.toJson(), 'Deployment', 'chat').metadata.annotations['ml.cdk8s.io/flows']);
+    expect(bareFlows.map((f: any) => f.purpose)).not.toContain('gateway');
   });
 
   test('ServingClient.pods renders a pod selector, optionally in another namespace', () => {
