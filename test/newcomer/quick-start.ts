@@ -25,9 +25,11 @@ const app = new App();
 const platform = new Chart(app, 'platform');
 const team = new MlNamespace(platform, 'team-a', {
   name: 'team-a',
-  gpuQuota: 16,
-  cpuQuota: '256',
-  memoryQuota: '2Ti',
+  // Kueue admits queued training within the queue's flavors; the quota also holds the
+  // un-queued serving replicas at their autoscaling maximum (checked at synth).
+  gpuQuota: 32,
+  cpuQuota: '384',
+  memoryQuota: '3Ti',
   queue: { flavors: [{ name: 'h100', cpu: '256', memory: '2Ti', gpu: 16 }] },
 });
 
@@ -73,6 +75,10 @@ const evaluation = new kplus.Job(training, 'evaluate', {
   }],
 });
 corpus.attachTo(evaluation);
+// The namespace denies egress by default: let the Job's fetcher reach the dataset host.
+evaluation.connections.allowTo(kplus.NetworkPolicyIpBlock.anyIpv4(training, 'internet'), {
+  ports: [kplus.NetworkPolicyPort.tcp(443)],
+});
 
 // Retrain every night at 02:00 through the same queue.
 new ScheduledTraining(training, 'nightly', {
