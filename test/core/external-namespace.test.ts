@@ -10,7 +10,7 @@ function servingApp(declare: boolean): App {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'ext-ns-')) });
   const chart = new Chart(app, 'serving', { namespace: 'team-b' });
   if (declare) External.namespace(chart, 'team-b');
-  new ModelServing(chart, 'echo', { runtime: ServingRuntime.custom({ image: 'ghcr.io/acme/echo:1.0.0', port: 8080 }), resources: { cpu: '1', memory: '1Gi' } });
+  new ModelServing(chart, 'echo', { runtime: ServingRuntime.custom({ image: 'ghcr.io/acme/echo:1.0.0', port: 8080, healthPath: '/healthz' }), resources: { cpu: '1', memory: '1Gi' } });
   return app;
 }
 
