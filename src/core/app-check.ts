@@ -16,13 +16,13 @@
  */
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { enrollInAppDefaults, registerAppCheck } from './app-defaults';
 
 /** Context key that turns the synth-time app check off when `false`. */
 export const APP_CHECK_CONTEXT = 'cdk8s-ml:appCheck';
 /** Environment variable that turns the synth-time app check off when `off`, `false` or `0`. */
 export const APP_CHECK_ENV = 'CDK8S_ML_APP_CHECK';
 
-const REGISTERED = new WeakSet<IConstruct>();
 const DISABLED = new WeakSet<IConstruct>();
 
 /** A finding as the checker returns it (structural copy of validation/app's AppFinding). */
@@ -56,42 +56,12 @@ export class AppCheck {
   /**
    * Registers the check on the app of `scope` (idempotent; cdk8s-ml constructs call it).
    * Other constructs of the app need nothing: the check covers every ApiObject of every chart.
+   * It runs through the app defaults (core/app-defaults): once per `app.synth()` /
+   * `app.synthYaml()`, after the GitOps rules and external declarations are applied; a chart
+   * rendered on its own (unit tests of one construct) is not a whole app.
    */
   public static register(scope: IConstruct): void {
-    const root = scope.node.root;
-    if (REGISTERED.has(root) || !(root instanceof App)) return;
-    REGISTERED.add(root);
-    // cdk8s validates the whole app at app.synth()/synthYaml() and again on every
-    // chart.toJson() (Testing.synth too). The app check runs once per app synth only: the
-    // App's synth methods mark the synth, the first validation inside it runs the check.
-    // A chart rendered on its own (unit tests of one construct) is not a whole app.
-    const state = { synthesizing: false, checked: false };
-    for (const method of ['synth', 'synthYaml'] as const) {
-      const original = (root as any)[method].bind(root);
-      Object.defineProperty(root, method, {
-        configurable: true,
-        writable: true,
-        value: (...args: unknown[]) => {
-          const outer = !state.synthesizing;
-          if (outer) {
-            state.synthesizing = true;
-            state.checked = false;
-          }
-          try {
-            return original(...args);
-          } finally {
-            if (outer) state.synthesizing = false;
-          }
-        },
-      });
-    }
-    root.node.addValidation({
-      validate: () => {
-        if (!state.synthesizing || state.checked) return [];
-        state.checked = true;
-        return AppCheck.isEnabled(root) ? AppCheck.run(root) : [];
-      },
-    });
+    enrollInAppDefaults(scope);
   }
 
   /**
@@ -120,3 +90,5 @@ export class AppCheck {
     });
   }
 }
+
+registerAppCheck('cdk8s-ml:app-check', (app) => (AppCheck.isEnabled(app) ? AppCheck.run(app) : []));

@@ -4,7 +4,11 @@ import { IConstruct } from 'constructs';
 /** A rule a domain module applies to a whole App at synth when the App holds cdk8s-ml constructs. */
 export type AppDefault = (app: App) => void;
 
+/** A check of the whole App at synth, run after every default; returns error messages (empty: fine). */
+export type AppCheckFn = (app: App) => string[];
+
 const DEFAULTS = new Map<string, AppDefault>();
+const CHECKS = new Map<string, AppCheckFn>();
 const ENROLLED = new WeakSet<IConstruct>();
 const SYNTHESIZING = new WeakSet<IConstruct>();
 
@@ -15,6 +19,16 @@ const SYNTHESIZING = new WeakSet<IConstruct>();
  */
 export function registerAppDefault(key: string, fn: AppDefault): void {
   DEFAULTS.set(key, fn);
+}
+
+/**
+ * Registers an App-wide check under `key` (registering the key again replaces it). Checks run
+ * at the same moments as the defaults, after all of them, so they see the app as it will be
+ * written; their messages fail the synth.
+ * @internal
+ */
+export function registerAppCheck(key: string, fn: AppCheckFn): void {
+  CHECKS.set(key, fn);
 }
 
 /**
@@ -31,8 +45,9 @@ export function enrollInAppDefaults(scope: IConstruct): void {
   ENROLLED.add(root);
   root.node.addValidation({
     validate: () => {
-      if (SYNTHESIZING.has(root)) for (const fn of DEFAULTS.values()) fn(root);
-      return [];
+      if (!SYNTHESIZING.has(root)) return [];
+      for (const fn of DEFAULTS.values()) fn(root);
+      return [...CHECKS.values()].flatMap((fn) => fn(root));
     },
   });
   for (const method of ['synth', 'synthYaml'] as const) {

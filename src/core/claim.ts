@@ -1,7 +1,6 @@
 import { ApiObject, Chart, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { enrollInAppDefaults } from './app-defaults';
 import { AppCheck } from './app-check';
 import { fail, show } from './errors';
 import { IPlusNamedResource } from './plus-workload';
@@ -49,7 +48,6 @@ export class VolumeClaim extends Construct implements IClaim {
 
   constructor(scope: Construct, id: string, props: VolumeClaimProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     this.name = validateDnsSubdomain(this, 'name', props.name ?? toDnsLabel(this, id));
     this.accessModes = validateAccessModes(this, props.accessModes ?? ['ReadWriteOnce']);

@@ -22,7 +22,6 @@ import { ML_HOME, PodSecurityOptions, restrictedContainerSecurityContext, valida
 import { PERMANENT_FETCH_EXIT_CODES } from './exit-codes';
 import { DataSource, DataSourceConfig, Extract } from './source';
 import { DATASET_SYNC_WAVE, DatasetVolume, DatasetVolumeConfig, VolumeSpec, kplusVolume, renderVolume } from './volume';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** Where the fetch script is mounted in the init container (run as `sh <dir>/fetch.sh`). */
@@ -204,12 +203,11 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   constructor(scope: Construct, id: string, props: DatasetInitProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
+    AppCheck.register(this);
     // The cdk8s-plus workloads it attaches to are rendered as the API server stores them
     // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...);
     // our own objects are in that form at the source.
     renderInServerForm(this, () => this.attached, false);
-    AppCheck.register(this);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
     this.mountPath = this.validateMountPath(props.mountPath ?? `/data/${this.name}`);

@@ -3,7 +3,6 @@ import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/app
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../core/names';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { declareExternal } from '../core/app-model';
 import { AppCheck } from '../core/app-check';
 
@@ -202,7 +201,6 @@ export class ArgoCdApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     if (typeof props.repoURL !== 'string' || !/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(props.repoURL)) {
       fail(this, `repoURL must be an https://, ssh:// or git@ repository URL, got ${show(props.repoURL)}`);

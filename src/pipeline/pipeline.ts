@@ -21,7 +21,6 @@ import {
   renderDistributedStepNetworkPolicy,
   validateRuntimeJobName,
 } from './distributed-step';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** Name of the DAG (entrypoint) template; no step may use it. */
@@ -177,7 +176,6 @@ export class TrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     this.props = props;
     if (!props || !(props.workspace instanceof Workspace)) fail(this, `workspace must be a Workspace (Workspace.pvc(...) or Workspace.perRunVolume(...)), got ${show(props?.workspace)}`);

@@ -7,7 +7,6 @@ import { isLabelKey, validateDnsLabel, validateLabels } from '../core/names';
 import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { QUEUE_NAME_LABEL, TeamQueue, TeamQueueOptions, clusterScoped } from './team-queue';
 import { WorkloadRequests, appWorkloadRequests, formatAmount } from './workload-requests';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** Default requests and limits for containers that declare none (LimitRange). */
@@ -91,7 +90,6 @@ export class MlNamespace extends Construct implements ILocalQueue {
 
   constructor(scope: Construct, id: string, props: MlNamespaceProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     this.name = validateDnsLabel(this, 'name', props.name);
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';

@@ -1,7 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 import { fail, show } from '../core/errors';
 import { standardLabels } from '../core/labels';
@@ -50,7 +49,6 @@ export class WorkloadPriorityClass extends Construct implements IWorkloadPriorit
 
   constructor(scope: Construct, id: string, props: PriorityClassProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     this.name = validateClass(this, id, props, 2147483647);
     this.resource = new PlainApiObject(this, 'Resource', {
@@ -80,7 +78,6 @@ export class PriorityClass extends Construct implements IPriorityClass {
 
   constructor(scope: Construct, id: string, props: PriorityClassProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     // values above one billion are reserved for system classes
     this.name = validateClass(this, id, props, 1000000000);

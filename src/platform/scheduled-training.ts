@@ -48,7 +48,6 @@ import {
   trainingFlows,
   validateNodes,
 } from '../training';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** Longest CronJob name: the controller names Jobs `<cronjob>-<scheduled minutes since epoch>` (11 more characters) and Job names must stay ≤ 63. */
@@ -381,7 +380,6 @@ export class ScheduledTraining extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledTrainingProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     this.name = props.name ?? fitName(toDnsLabel(this, id), CRONJOB_NAME_MAX);
     validateDnsLabel(this, 'name', this.name, CRONJOB_NAME_MAX);

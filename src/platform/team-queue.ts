@@ -13,7 +13,6 @@ import { standardLabels } from '../core/labels';
 import { isLabelKey, validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/names';
 import { canonicalQuantityOf, validateQuantity } from '../core/quantity';
 import { setRenderTransform } from '../core/render';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
@@ -119,9 +118,8 @@ export class TeamQueue extends Construct implements ILocalQueue {
 
   constructor(scope: Construct, id: string, props: TeamQueueProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
-    this.namespace = props.namespace;
     AppCheck.register(this);
+    this.namespace = props.namespace;
     const gpu = props.gpuResourceName ?? 'nvidia.com/gpu';
     if (!isLabelKey(gpu) || !gpu.includes('/')) fail(this, `gpuResourceName must be a qualified extended resource name such as "nvidia.com/gpu", got ${show(gpu)}`);
     if (!Array.isArray(props.flavors) || props.flavors.length === 0) fail(this, `queue.flavors must list at least one flavor, got ${show(props.flavors)}`);

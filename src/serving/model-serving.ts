@@ -24,7 +24,6 @@ import { Metrics } from './metrics';
 import { ModelInput, modelContribution } from './model-source';
 import { ServingPort, ServingPortRole, ServingRuntime } from './runtime';
 import { ServingTrack, intOrString, kserveSelector, namespacePeer, wholeSeconds } from './util';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** A port added to the server container besides the runtime's. */
@@ -238,7 +237,6 @@ export class ModelServing extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     const runtime = props.runtime;
     if (!(runtime instanceof ServingRuntime)) fail(this, `runtime must be a ServingRuntime (ServingRuntime.vllm(...) etc.), got ${show(runtime)}`);

@@ -43,7 +43,6 @@ import {
   validateNodes,
 } from './pod-template';
 import { Gang, Queue } from './scheduling';
-import { enrollInAppDefaults } from '../core/app-defaults';
 import { AppCheck } from '../core/app-check';
 
 /** JSON config value rendered into the training ConfigMap. */
@@ -183,7 +182,6 @@ export class DistributedTrainingJob extends Construct {
 
   constructor(scope: Construct, id: string, props: DistributedTrainingJobProps) {
     super(scope, id);
-    enrollInAppDefaults(this);
     AppCheck.register(this);
     const backend = props.backend ?? TrainingBackend.indexedJob();
     const framework = props.framework ?? Framework.pytorch();
