@@ -11,12 +11,13 @@ import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
-import { External, MlValidationError, buildMlPodSpec } from '../../src/core';
+import { External, buildMlPodSpec } from '../../src/core';
 import { parseQuantity } from '../../src/core/quantity';
 import { DataSource, DatasetInit, DatasetVolume, Extract } from '../../src/data';
 import { TeamQueue } from '../../src/platform/team-queue';
 import { PodView, podViews } from '../../src/validation/policies/pods';
 import { loadFixtures } from '../fixtures';
+import { constructErrorOf as errorOf } from '../support/errors';
 
 const SHA = 'ab'.repeat(32);
 const GI = 2 ** 30;
@@ -156,15 +157,6 @@ describe('sizes', () => {
 
 describe('fails', () => {
   const chart = () => new Chart(Testing.app(), 'ml', { namespace: 'team-a' });
-  const errorOf = (f: () => unknown): MlValidationError => {
-    try {
-      f();
-    } catch (e) {
-      if (e instanceof MlValidationError) return e;
-      throw e;
-    }
-    throw new Error('expected an MlValidationError');
-  };
 
   test('fails attaching a DatasetInit emptyDir whose size is unknown, naming the dataset and the fix', () => {
     const c = chart();

@@ -10,12 +10,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
-import { Accelerator, External, MlValidationError, VolumeClaim } from '../../src/core';
+import { Accelerator, External, VolumeClaim } from '../../src/core';
 import { DataSource, DatasetInit, DatasetVolume, HuggingFaceRepoType } from '../../src/data';
 import { MlNamespace } from '../../src/platform/ml-namespace';
 import { Autoscaling, Expose, ModelCache, ModelServing, ModelServingProps, ModelSource, ServingBackend, ServingRuntime } from '../../src/serving';
 import { expectValidManifests } from '../../src/testing';
 import { checkApp } from '../../src/validation/app';
+import { constructErrorOf as errorOf } from '../support/errors';
 
 const REVISION = '7ae557604adf67be50417f59c2c2f167def9a775';
 
@@ -62,15 +63,6 @@ function modelPathsIn(args: string[]): string[] {
   return out;
 }
 
-function errorOf(render: () => unknown): MlValidationError {
-  try {
-    render();
-  } catch (e) {
-    if (e instanceof MlValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected an MlValidationError, but rendering succeeded');
-}
 
 describe('model path on a mounted model volume', () => {
   for (const [runtimeName, runtime] of Object.entries(RUNTIMES)) {
