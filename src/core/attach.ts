@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { NetworkFlow } from './app-model';
-import { ResolvedReference, checkClaimSharing, namespaceOf, useReference } from './refs';
+import { IClaim, ResolvedReference, checkClaimSharing, namespaceOf, useReference } from './refs';
 
 /** What a data source (e.g. a DatasetInit) adds to the pod of a consuming workload. */
 export interface PodContribution {
@@ -31,6 +31,22 @@ export interface PodContribution {
    * @default - none
    */
   readonly references?: ContributedReference[];
+  /**
+   * Public identity of the contributed content, e.g. the Hugging Face repo id of a model
+   * (a serving runtime names the served model after it).
+   * @default - none
+   */
+  readonly identity?: string;
+}
+
+/** How a consumer wants a contribution rendered. */
+export interface PodContributionOptions {
+  /**
+   * Fetch into this claim instead of the contributor's own volume: a cache shared by every
+   * pod of the consumer (and by its scale-ups), filled once under the fetch lock.
+   * @default - the contributor's own volume
+   */
+  readonly sharedVolume?: IClaim;
 }
 
 /** A reference of a contribution, and how the consumer's pods use it. */
@@ -49,7 +65,7 @@ export interface IPodContributor extends IConstruct {
    * The contribution to the pod of `consumer`. Called once per consuming pod template;
    * objects the contribution needs (ConfigMaps, PVCs) are rendered by the contributor.
    */
-  contributeTo(consumer: IConstruct): PodContribution;
+  contributeTo(consumer: IConstruct, options?: PodContributionOptions): PodContribution;
 }
 
 /**
@@ -67,6 +83,7 @@ export function mergeContributions(contributions: readonly PodContribution[]): P
     containerNames: contributions.flatMap((c) => c.containerNames),
     flows: contributions.flatMap((c) => c.flows ?? []),
     references: contributions.flatMap((c) => c.references ?? []),
+    identity: contributions.find((c) => c.identity !== undefined)?.identity,
   };
 }
 

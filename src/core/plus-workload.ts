@@ -97,6 +97,7 @@ export interface PlusInitContainerProps {
   readonly resources?: {
     readonly cpu?: { readonly request?: IPlusCpu; readonly limit?: IPlusCpu };
     readonly memory?: { readonly request?: Size; readonly limit?: Size };
+    readonly ephemeralStorage?: { readonly request?: Size; readonly limit?: Size };
   };
   /** @default - cdk8s-plus' default */
   readonly securityContext?: PlusContainerSecurityContext;

@@ -5,6 +5,7 @@ import { fail, show } from './errors';
 import { validateImage } from './image';
 import { validateDnsLabel } from './names';
 import { IPriorityClass, IServiceAccountRef, useReference, usedReferences } from './refs';
+import { canonicalQuantityOf, parseQuantity } from './quantity';
 import { Accelerator, ComputeResources, renderResources } from './resources';
 import {
   PodSecurityOptions,
@@ -109,6 +110,59 @@ export interface MlPodSpecOptions extends PodSchedulingProps, PodSecurityProps {
 }
 
 /**
+ * Ephemeral storage each container requests beyond the emptyDirs: its logs (the kubelet keeps
+ * at most 5 × 10 MiB per container by default) and its writable layer (near nothing under a
+ * read-only root filesystem). 512 MiB leaves a wide margin.
+ */
+export const CONTAINER_EPHEMERAL_ALLOWANCE = '512Mi';
+
+/** One emptyDir volume on node disk and its size limit in bytes. */
+export interface DiskEmptyDir {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+/**
+ * The emptyDir volumes of `volumes` that live on node disk (not `medium: Memory`, which counts
+ * against memory) with their size limits; fails on one without a size limit, which no
+ * ephemeral-storage request could cover.
+ */
+export function diskEmptyDirs(scope: IConstruct, volumes: readonly k8s.Volume[]): DiskEmptyDir[] {
+  const out: DiskEmptyDir[] = [];
+  for (const v of volumes) {
+    if (!v.emptyDir || v.emptyDir.medium === 'Memory') continue;
+    const bytes = v.emptyDir.sizeLimit === undefined ? undefined : parseQuantity(v.emptyDir.sizeLimit.value as string | number);
+    if (bytes === undefined || !(bytes > 0)) {
+      fail(scope, `emptyDir volume ${show(v.name)} has no sizeLimit, so the pod cannot request the node disk it fills (ephemeral-storage); give it a sizeLimit (a DatasetInit: the source's expectedSize or DatasetVolume.emptyDir({ sizeLimit }))`);
+    }
+    out.push({ name: v.name, bytes });
+  }
+  return out;
+}
+
+/** Bytes as a canonical quantity of whole MiB, rounded up. */
+function mib(bytes: number): string {
+  return canonicalQuantityOf(`${Math.ceil(bytes / 2 ** 20)}Mi`);
+}
+
+/**
+ * Resources with `ephemeral-storage` requested and limited: `bytes` for a container without it;
+ * one that sets it must cover `bytes`.
+ */
+function withEphemeralStorage(scope: IConstruct, what: string, r: k8s.ResourceRequirements | undefined, bytes: number, minBytes: number, why: string): k8s.ResourceRequirements {
+  const requests = { ...(r?.requests ?? {}) };
+  const limits = { ...(r?.limits ?? {}) };
+  const set = requests['ephemeral-storage'] ?? limits['ephemeral-storage'];
+  if (set !== undefined) {
+    const n = parseQuantity(set.value as string | number) ?? 0;
+    if (n < minBytes) fail(scope, `${what} requests ${show(set.value)} of ephemeral-storage, below the ${mib(minBytes)} ${why}; raise resources.ephemeralStorage or leave it unset (derived)`);
+    return { requests, limits };
+  }
+  const q = k8s.Quantity.fromString(mib(bytes));
+  return { requests: { ...requests, 'ephemeral-storage': q }, limits: { ...limits, 'ephemeral-storage': q } };
+}
+
+/**
  * Builds a pod spec with cdk8s-ml's defaults: restricted Pod Security (non-root ids,
  * read-only root, no privilege escalation, all capabilities dropped, RuntimeDefault
  * seccomp), writable /tmp and HOME with cache env, optional /dev/shm, GPU limits with
@@ -131,6 +185,14 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
     volumes.push(v);
   }
   const accelerator = options.containers[0].accelerator;
+  // Ephemeral storage: the first container requests (and is limited to) every disk emptyDir of
+  // the pod plus its own allowance, so the scheduler reserves the disk the pod fills; the
+  // others request their allowance. A pod's request is max(init, sum of containers), so the
+  // init containers (which write into the same volumes) need only their own allowance.
+  const allowance = parseQuantity(CONTAINER_EPHEMERAL_ALLOWANCE)!;
+  const disk = diskEmptyDirs(scope, volumes);
+  const diskBytes = disk.reduce((a, d) => a + d.bytes, 0);
+  const diskWhy = `the pod's emptyDir volumes on node disk hold (${disk.map((d) => `${d.name} ${mib(d.bytes)}`).join(', ')})`;
   const containers = options.containers.map((c, i) => {
     validateDnsLabel(scope, 'container name', c.name);
     validateImage(scope, `image of container ${c.name}`, c.image);
@@ -150,7 +212,14 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
       env: [...(c.env ?? []), ...scratch.env.filter((e) => !(c.env ?? []).some((u) => u.name === e.name))],
       envFrom: c.envFrom,
       ports: c.ports,
-      resources: renderResources(scope, c.resources, i === 0 ? accelerator : undefined),
+      resources: withEphemeralStorage(
+        scope,
+        `container ${c.name}`,
+        renderResources(scope, c.resources, i === 0 ? accelerator : undefined),
+        i === 0 ? diskBytes + allowance : allowance,
+        i === 0 ? diskBytes : 0,
+        diskWhy,
+      ),
       volumeMounts: mounts,
       startupProbe: c.startupProbe,
       readinessProbe: c.readinessProbe,
@@ -162,6 +231,7 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
   });
   const initContainers = (options.initContainers ?? []).map((c) => ({
     ...c,
+    resources: withEphemeralStorage(scope, `init container ${c.name}`, c.resources, allowance, 0, ''),
     volumeMounts: [...commonMounts.filter((m) => m.name !== 'dshm'), ...(c.volumeMounts ?? [])],
     securityContext: c.securityContext ?? restrictedContainerSecurityContext(),
   }));

@@ -21,8 +21,10 @@ export interface ComputeResources {
    */
   readonly memoryLimit?: string;
   /**
-   * Ephemeral-storage request and limit.
-   * @default - none
+   * Ephemeral-storage request and limit. In pods built by cdk8s-ml it must cover the pod's
+   * emptyDirs on node disk (first container).
+   * @default - derived in pods built by cdk8s-ml: the first container requests every emptyDir
+   * on node disk plus 512 MiB for logs, the others 512 MiB; none elsewhere
    */
   readonly ephemeralStorage?: string;
 }

@@ -4,7 +4,9 @@ import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { IPodContributor, PodContribution } from '../core/attach';
+import { IPodContributor, PodContribution, PodContributionOptions } from '../core/attach';
+import { isClaim } from '../core/claim';
+import { ResolvedReference } from '../core/refs';
 import { renderInServerForm } from '../core/server-form';
 import { declareFlows, declareExternal, NetworkFlow } from '../core/app-model';
 import { kplusRestrictedSecurityContext } from '../core/kplus-security';
@@ -18,6 +20,7 @@ import { fitName, toDnsLabel, validateDnsLabel } from '../core/names';
 import { packageRoot } from '../core/package-root';
 import { parseQuantity } from '../core/quantity';
 import { ComputeResources, renderResources } from '../core/resources';
+import { CONTAINER_EPHEMERAL_ALLOWANCE } from '../core/pod';
 import { ML_HOME, PodSecurityOptions, restrictedContainerSecurityContext, validatePodSecurity, writableDirs } from '../core/security';
 import { PERMANENT_FETCH_EXIT_CODES } from './exit-codes';
 import { DataSource, DataSourceConfig, Extract } from './source';
@@ -84,7 +87,10 @@ export interface DatasetInitProps {
   readonly source: DataSource;
   /**
    * The volume the data is fetched into. Not allowed with `DataSource.pvc` (mounted as is).
-   * @default DatasetVolume.emptyDir() - one copy per pod, no size limit
+   * An emptyDir lives on node disk: its `sizeLimit` (or, unset, the source's `expectedSize`,
+   * doubled while extracting an archive) is rendered and requested as `ephemeral-storage` by
+   * the consuming pod; an emptyDir whose size is unknown is refused when it is attached.
+   * @default DatasetVolume.emptyDir() - one copy per pod, sized from the source's expectedSize
    */
   readonly volume?: DatasetVolume;
   /**
@@ -193,6 +199,8 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   private readonly source: DataSourceConfig;
   private readonly volume?: DatasetVolumeConfig;
+  /** Size of the emptyDir volume: its sizeLimit, else the declared expected size (×2 extracting). */
+  private readonly emptyDirSize?: Size;
   private readonly root: string;
   private readonly pathEnv?: string;
   private readonly fetcher?: FetcherSpec;
@@ -234,6 +242,13 @@ export class DatasetInit extends Construct implements IPodContributor {
 
     this.volume = (props.volume ?? DatasetVolume.emptyDir()).bind(this, this.name);
     this.claim = this.volume.claim;
+    const own = this.volume.spec(this.volumeName);
+    if (own.kind === 'emptyDir') {
+      const expected = this.source.expectedBytes;
+      const factor = this.source.extract !== Extract.NONE ? 2 : 1;
+      // Declared sizeLimit, else the expected size (whole MiB, rounded up).
+      this.emptyDirSize = own.sizeLimit ?? (expected === undefined ? undefined : Size.mebibytes(Math.ceil((expected * factor) / 2 ** 20)));
+    }
     this.checkCapacity();
     const image = validateImage(this, 'image', props.image ?? this.source.defaultImage);
     const resources = props.resources ?? DEFAULT_FETCH_RESOURCES;
@@ -275,15 +290,16 @@ export class DatasetInit extends Construct implements IPodContributor {
    * Renders the fetch-script ConfigMap in the consumer's chart. Fails when another dataset
    * already took an overlapping mount path on this consumer.
    */
-  public contributeTo(consumer: IConstruct): PodContribution {
+  public contributeTo(consumer: IConstruct, options: PodContributionOptions = {}): PodContribution {
     const cached = this.contributions.get(consumer);
     if (cached) return cached;
+    const shared = this.sharedVolume(consumer, options);
     const taken = mountsByConsumer.get(consumer) ?? [];
     const clash = taken.find((t) => overlaps(t.path, this.mountPath));
     if (clash) {
       fail(this, `mountPath ${show(this.mountPath)} collides with ${show(clash.path)} of dataset ${clash.owner} on ${consumer.node.path}`);
     }
-    if (this.volume?.claimName !== undefined || this.source.claim) {
+    if (this.volume?.claimName !== undefined || this.source.claim || shared) {
       const mine = Chart.of(this).namespace;
       const theirs = Chart.of(consumer).namespace;
       if (mine !== theirs) {
@@ -294,14 +310,16 @@ export class DatasetInit extends Construct implements IPodContributor {
 
     const contribution: PodContribution = {
       initContainers: this.fetcher ? [this.renderFetcher()] : [],
-      volumes: this.volumeSpecs(consumer).map(renderVolume),
+      volumes: this.volumeSpecs(consumer, shared).map(renderVolume),
       volumeMounts: [this.dataMount()],
       env: this.pathEnv ? [{ name: this.pathEnv, value: this.mountPath }] : [],
       permanentExitCodes: [...this.permanentExitCodes],
       containerNames: this.initContainerName ? [this.initContainerName] : [],
       flows: this.flows(),
+      identity: this.source.kind === 'hf' ? String(this.source.identity.repo) : undefined,
       references: [
-        ...(this.volume?.ref ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
+        ...(shared ? [{ ref: shared, readOnly: false, what: `dataset ${this.name} shared cache` }] : []),
+        ...(this.volume?.ref && !shared ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
         ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
         ...(this.fetcher ? (this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })) : []),
       ],
@@ -390,6 +408,11 @@ export class DatasetInit extends Construct implements IPodContributor {
         resources: {
           cpu: { request: kplus.Cpu.millis(Math.round(cpu * 1000)), limit: kplus.Cpu.millis(Math.round(cpuLimit * 1000)) },
           memory: { request: mem(f.resources.memory), limit: mem(f.resources.memoryLimit ?? f.resources.memory) },
+          // The pod's request is at least its largest init container's: requesting the disk this
+          // dataset fills (its emptyDirs + logs) here reserves it for any cdk8s-plus workload. No
+          // limit: it would become the whole pod's limit when the user's containers set none.
+          // cdk8s-plus renders it in whole GiB: rounded up.
+          ephemeralStorage: { request: Size.gibibytes(Math.ceil(this.attachedDiskMebibytes(specs) / 1024)) },
         },
         securityContext: kplusRestrictedSecurityContext({
           user: podUser === undefined ? this.security.runAsUser ?? 1000 : undefined,
@@ -467,12 +490,44 @@ export class DatasetInit extends Construct implements IPodContributor {
     return name;
   }
 
-  private volumeSpecs(consumer: IConstruct): VolumeSpec[] {
+  /** MiB of node disk the dataset fills in an attached pod: its emptyDirs, the fetcher's /tmp and HOME, logs. */
+  private attachedDiskMebibytes(specs: VolumeSpec[]): number {
+    const emptyDirs = specs.reduce((a, v) => a + (v.kind === 'emptyDir' && v.sizeLimit ? v.sizeLimit.toMebibytes() : 0), 0);
+    return emptyDirs + 2 * 1024 + parseQuantity(CONTAINER_EPHEMERAL_ALLOWANCE)! / 2 ** 20;
+  }
+
+  /** The claim of `options.sharedVolume`, resolved and checked, if set. */
+  private sharedVolume(consumer: IConstruct, options: PodContributionOptions): ResolvedReference | undefined {
+    const claim = options.sharedVolume;
+    if (claim === undefined) return undefined;
+    if (!isClaim(claim)) fail(this, `shared volume must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(claim)}`);
+    if (this.source.claim) {
+      fail(this, `a shared cache claim has nothing to fill: DataSource.pvc ${show(this.source.claim.claimName)} is mounted as is; serve it with ModelSource.pvc(...) instead`);
+    }
+    if (this.volume?.kind !== 'emptyDir') {
+      fail(this, `a shared cache claim replaces the per-pod emptyDir, but this dataset already fetches into claim ${show(this.volume?.claimName)}; drop the shared cache or the dataset's volume`);
+    }
+    return claim.claimRef(consumer);
+  }
+
+  /** The size of the emptyDir volume, or a synth-time error saying how to declare it. */
+  private requireEmptyDirSize(consumer: IConstruct): Size {
+    if (this.emptyDirSize === undefined) {
+      fail(this, `the emptyDir of dataset ${show(this.name)} (attached to ${consumer.node.path}) has no size, so its pods cannot request the node disk they fill (ephemeral-storage); set the source's expectedSize, or volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(N) })`);
+    }
+    return this.emptyDirSize;
+  }
+
+  private volumeSpecs(consumer: IConstruct, shared?: ResolvedReference): VolumeSpec[] {
     if (this.source.claim) {
       return [{ name: this.volumeName, kind: 'pvc', claimName: this.source.claim.claimName, readOnly: true }];
     }
+    const own = this.volume!.spec(this.volumeName);
+    const data: VolumeSpec = shared
+      ? { name: this.volumeName, kind: 'pvc', claimName: shared.name, readOnly: false }
+      : own.kind === 'emptyDir' ? { ...own, sizeLimit: this.requireEmptyDirSize(consumer) } : own;
     return [
-      this.volume!.spec(this.volumeName),
+      data,
       { name: `${this.volumeName}-fetch`, kind: 'configMap', configMapName: this.ensureScriptConfigMap(consumer) },
       ...this.source.secretFiles.map(
         (f): VolumeSpec => ({ name: `${this.volumeName}-${f.volumeSuffix}`, kind: 'secret', secretName: f.secret.secretName, key: f.secret.key, path: f.fileName }),

@@ -26,9 +26,11 @@ export enum DatasetAccessMode {
 /** Options of {@link DatasetVolume.emptyDir}. */
 export interface EmptyDirDatasetOptions {
   /**
-   * Size limit of the emptyDir (the pod is evicted beyond it). Must hold the expected
-   * size (×2 while extracting an archive).
-   * @default - no limit (bounded by the node's ephemeral storage)
+   * Size limit of the emptyDir (the pod is evicted beyond it), also requested as
+   * `ephemeral-storage` by the consuming pod. Must hold the expected size (×2 while
+   * extracting an archive).
+   * @default - the source's expectedSize (×2 while extracting); an emptyDir whose source
+   * declares no size is refused when attached
    */
   readonly sizeLimit?: Size;
 }
@@ -119,7 +121,7 @@ export interface DatasetVolumeConfig {
 
 /** The volume a dataset is fetched into. */
 export abstract class DatasetVolume {
-  /** Per-pod scratch storage: every pod downloads its own copy; gone with the pod. */
+  /** Per-pod scratch storage on node disk: every pod downloads its own copy; gone with the pod. */
   public static emptyDir(options: EmptyDirDatasetOptions = {}): DatasetVolume {
     return new EmptyDirVolume(options);
   }

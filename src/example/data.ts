@@ -99,6 +99,9 @@ export function dataChart(app: App): Chart {
         resources: {
           cpu: { request: kplus.Cpu.units(2), limit: kplus.Cpu.units(2) },
           memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
+          // Its own logs; the weights' emptyDir is requested by the fetch init container. No
+          // limit: container limits sum to the pod's, which the emptyDirs count against.
+          ephemeralStorage: { request: Size.gibibytes(1) },
         },
       },
     ],

@@ -21,6 +21,9 @@ export function distributedTrainingChart(app: App, team: MlNamespace): Chart {
     source: DataSource.http('https://data.example.com/imagenet-1k.tar.gz', {
       sha256: '9f6c3c5e0d1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4',
       extract: Extract.TAR_GZ,
+      // Declared size: the per-pod emptyDir gets 2 × 140 GiB (archive + extracted files) as its
+      // sizeLimit, and the pod requests that much ephemeral-storage.
+      expectedSize: Size.gibibytes(140),
     }),
   });
   new DistributedTrainingJob(chart, 'llama-ft', {

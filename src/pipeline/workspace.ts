@@ -178,7 +178,8 @@ class PerRunWorkspace extends Workspace {
         ],
         volumeClaimGC: { strategy: 'OnWorkflowCompletion' },
       },
-      volume: { name: WORKSPACE_VOLUME, emptyDir: {} },
+      // A stand-in for the step's pod spec (the template drops it: Argo adds the per-run claim).
+      volume: { name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName: WORKSPACE_VOLUME } },
       // Argo names the claims of volumeClaimTemplates `<workflow name>-<template name>`.
       jobVolume: { name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName: `{{workflow.name}}-${WORKSPACE_VOLUME}` } },
       mount: { name: WORKSPACE_VOLUME, mountPath },

@@ -18,6 +18,9 @@ import { AppCheck } from '../core/app-check';
 /** Label Kueue reads on Jobs (and other workloads) to pick their LocalQueue. @internal */
 export const QUEUE_NAME_LABEL = 'kueue.x-k8s.io/queue-name';
 
+const EPHEMERAL = 'ephemeral-storage';
+const DEFAULT_EPHEMERAL_QUOTA = '1Pi';
+
 /** One Kueue ResourceFlavor (a kind of node, e.g. H100 nodes) and the team's nominal quota of it. */
 export interface QueueFlavor {
   /** ResourceFlavor name (cluster-wide), e.g. `h100`. */
@@ -36,6 +39,13 @@ export interface QueueFlavor {
    * @default 0
    */
   readonly gpu?: number;
+  /**
+   * Nominal ephemeral-storage quota (node disk for emptyDirs and logs). Every cdk8s-ml pod
+   * requests ephemeral-storage for its emptyDirs, and Kueue never admits a workload requesting
+   * a resource its ClusterQueue does not cover, so ephemeral-storage is always covered.
+   * @default '1Pi' - covered but not rationed (the scheduler still fits pods to node disk)
+   */
+  readonly ephemeralStorage?: string;
 }
 
 /** Queueing strategy of a ClusterQueue. */
@@ -130,7 +140,7 @@ export class TeamQueue extends Construct implements ILocalQueue {
     const strategy = props.queueingStrategy ?? QueueingStrategy.BEST_EFFORT_FIFO;
     if (!Object.values(QueueingStrategy).includes(strategy)) fail(this, `queue.queueingStrategy must be a QueueingStrategy, got ${show(strategy)}`);
     const names = new Set<string>();
-    const largest: Record<string, number> = { cpu: 0, memory: 0, [gpu]: 0 };
+    const largest: Record<string, number> = { cpu: 0, memory: 0, [gpu]: 0, [EPHEMERAL]: 0 };
     const withGpu = props.flavors.some((f) => (f.gpu ?? 0) > 0);
     for (const f of props.flavors) {
       validateDnsSubdomain(this, 'queue flavor name', f.name);
@@ -141,6 +151,7 @@ export class TeamQueue extends Construct implements ILocalQueue {
       largest.memory = Math.max(largest.memory, validateQuantity(this, `memory of flavor ${f.name}`, f.memory));
       if (f.gpu !== undefined && (!Number.isInteger(f.gpu) || f.gpu < 0)) fail(this, `gpu of flavor ${f.name} must be a non-negative integer, got ${show(f.gpu)}`);
       largest[gpu] = Math.max(largest[gpu], f.gpu ?? 0);
+      largest[EPHEMERAL] = Math.max(largest[EPHEMERAL], validateQuantity(this, `ephemeralStorage of flavor ${f.name}`, f.ephemeralStorage ?? DEFAULT_EPHEMERAL_QUOTA));
     }
     this.largestFlavor = largest;
     const labels = standardLabels({ name: props.namespace, component: 'queue' });
@@ -154,7 +165,7 @@ export class TeamQueue extends Construct implements ILocalQueue {
         clusterScoped(flavor);
       }
     }
-    const covered = withGpu ? ['cpu', 'memory', gpu] : ['cpu', 'memory'];
+    const covered = [...(withGpu ? ['cpu', 'memory', gpu] : ['cpu', 'memory']), EPHEMERAL];
     const cq = new ClusterQueue(this, 'ClusterQueue', {
       metadata: { name: this.clusterQueueName, labels },
       spec: {
@@ -172,6 +183,7 @@ export class TeamQueue extends Construct implements ILocalQueue {
                 { name: 'cpu', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.cpu)) },
                 { name: 'memory', nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.memory)) },
                 ...(withGpu ? [{ name: gpu, nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.gpu ?? 0)) }] : []),
+                { name: EPHEMERAL, nominalQuota: NominalQuota.fromString(canonicalQuantityOf(f.ephemeralStorage ?? DEFAULT_EPHEMERAL_QUOTA)) },
               ],
             })),
           },

@@ -1,5 +1,6 @@
 export * from './runtime';
 export * from './model-source';
+export * from './model-cache';
 export * from './autoscaling';
 export * from './expose';
 export * from './metrics';

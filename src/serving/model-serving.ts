@@ -21,7 +21,9 @@ import { Expose } from './expose';
 import { serverEgress, serverFlows, storageUriFlows } from './flows';
 import { renderInferenceService } from './kserve';
 import { Metrics } from './metrics';
-import { ModelInput, modelContribution } from './model-source';
+import { ModelCache } from './model-cache';
+import { checkModelPaths } from './model-path';
+import { ModelInput, modelContribution, modelRoots } from './model-source';
 import { ServingPort, ServingPortRole, ServingRuntime } from './runtime';
 import { ServingTrack, intOrString, kserveSelector, namespacePeer, wholeSeconds } from './util';
 import { AppCheck } from '../core/app-check';
@@ -108,7 +110,17 @@ export interface ModelServingProps extends PodSchedulingProps, PodSecurityProps 
    * @default - none (the runtime fetches the model itself, e.g. from the Hugging Face hub)
    */
   readonly model?: ModelInput;
-  /** CPU and memory of the server container. */
+  /**
+   * Where the replicas keep the weights a DatasetInit `model` fetches: one copy per pod in the
+   * DatasetInit's emptyDir (sized from the model's declared size), or a shared ReadWriteMany
+   * claim filled once, so scale-ups do not download the weights again.
+   * @default ModelCache.perPod()
+   */
+  readonly modelCache?: ModelCache;
+  /**
+   * CPU and memory of the server container. `ephemeralStorage` is derived (every emptyDir on
+   * node disk plus 512 MiB for logs) unless set; when set it must cover the emptyDirs.
+   */
   readonly resources: ComputeResources;
   /**
    * GPUs per replica.
@@ -210,6 +222,10 @@ export interface ModelServingProps extends PodSchedulingProps, PodSecurityProps 
 }
 
 const DEFAULT_LOAD_TIME = Duration.minutes(10);
+/** Readiness thresholds: out of rotation after 3 failures 5 s apart. @internal */
+export const READINESS = { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 } as const;
+/** Liveness thresholds: restarted after 6 failures 20 s apart (2 minutes), each with a 10 s timeout. @internal */
+export const LIVENESS = { periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 } as const;
 const STARTUP_PERIOD = 10;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -247,6 +263,12 @@ export class ModelServing extends Construct {
     const metrics = props.metrics ?? Metrics.none();
 
     validateAutoscaling(this, autoscaling);
+    const cache = props.modelCache ?? ModelCache.perPod();
+    if (!(cache instanceof ModelCache)) fail(this, `modelCache must be a ModelCache (ModelCache.perPod/sharedClaim), got ${show(cache)}`);
+    if (cache.kind === 'sharedClaim' && props.model === undefined) {
+      fail(this, 'modelCache sharedClaim needs a model to fill it: pass model: a DatasetInit of the weights (with a Hub id the server downloads into its own HOME)');
+    }
+    cache._checkClaim(this);
     const loadSeconds = positiveSeconds(this, 'maxModelLoadTime', props.maxModelLoadTime ?? DEFAULT_LOAD_TIME);
     const requestSeconds = positiveSeconds(this, 'maxRequestDuration', props.maxRequestDuration ?? Duration.seconds(120));
     const drain = props.drain ?? Drain.sleep(Duration.seconds(15));
@@ -274,6 +296,8 @@ export class ModelServing extends Construct {
       metrics,
       spread: props.spread,
       kserve: backend.kind === 'kserve',
+      cache,
+      kserveStorage: backend.kind === 'kserve' && backend.kserveOptions?.model !== undefined,
     };
     const stable = this.buildTrack(this, this.name, runtime, props, common);
     const modelContrib = stable.contribution;
@@ -344,14 +368,24 @@ export class ModelServing extends Construct {
     const instanceLabels = { name: this.name, instance: name, component: 'serving', partOf: props.partOf };
     const labels = { ...(props.labels ?? {}), ...standardLabels(instanceLabels) };
     const selector = input.kserve ? kserveSelector(this.name) : selectorLabels(instanceLabels);
-    const contribution: PodContribution | undefined = modelContribution(props.model, scope);
+    const cacheClaim = input.cache.kind === 'sharedClaim' ? input.cache.claim : undefined;
+    const contribution: PodContribution | undefined = modelContribution(props.model, scope, cacheClaim ? { sharedVolume: cacheClaim } : undefined);
+    const servedName = runtime.namesServedModel ? servedModelName(scope, runtime, contribution, this.name) : undefined;
+    const args = runtime.renderArgs(Number.isInteger(props.accelerator?.count) ? props.accelerator!.count : 0, servedName);
+    if (input.kserveStorage) {
+      // KServe's storage initializer puts the storageUri's content at /mnt/models; the
+      // cluster's ServingRuntime renders the model args, only the user's args are ours.
+      checkModelPaths(scope, runtime.kind, runtime.userArgs, ['/mnt/models'], 'KServe mounts the storageUri at /mnt/models: point the args there');
+    } else {
+      checkModelPaths(scope, runtime.kind, args, modelRoots(props.model, contribution),
+        'mount the weights at that path (DatasetInit mountPath, ModelSource.pvc(claim, { mountPath }), or ModelSource.inImage(path) for weights in the image), point the runtime at a path under a mounted model volume, or pass a Hugging Face repo id');
+    }
     const merged = mergeContributions(contribution ? [contribution] : []);
     const env = [...renderEnv(scope, 'env', { ...runtime.env, ...(props.env ?? {}) })];
     for (const e of merged.env) {
       if (env.some((x) => x.name === e.name)) fail(scope, `env ${e.name} is set both by the model source and by env`);
       env.push(e);
     }
-    const gpuCount = props.accelerator?.count ?? 0;
     const health = runtime.health;
     const port = k8s.IntOrString.fromNumber(input.ports.find((p) => p.name === health.portName)!.port);
     const { lifecycle, sleepSeconds } = preStop(scope, input.drain, input.drainSeconds, port);
@@ -363,7 +397,7 @@ export class ModelServing extends Construct {
           image: runtime.image,
           command: runtime.command,
           // no `args: []` (the server drops an empty list; a re-apply would differ)
-          args: nonEmpty(runtime.renderArgs(Number.isInteger(gpuCount) ? gpuCount : 0)),
+          args: nonEmpty(args),
           env,
           resources: props.resources,
           accelerator: props.accelerator,
@@ -377,18 +411,13 @@ export class ModelServing extends Construct {
             timeoutSeconds: 5,
             failureThreshold: Math.max(1, Math.ceil(input.loadSeconds / STARTUP_PERIOD)),
           },
-          // Readiness: "model loaded and serving"; fails fast so traffic moves away quickly.
-          readinessProbe: { httpGet: { path: health.readyPath, port }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
-          // Liveness: tolerant (a busy server answers slowly); a restart costs a full model load.
-          // It must be a different check from readiness: with a separate live path, that path;
-          // with one health path (vLLM, TGI, TorchServe), "the process accepts connections"
-          // (TCP), so an unhealthy engine is taken out of rotation, not restarted in a loop.
-          livenessProbe: {
-            ...(health.livePath !== health.readyPath ? { httpGet: { path: health.livePath, port } } : { tcpSocket: { port } }),
-            periodSeconds: 20,
-            timeoutSeconds: 10,
-            failureThreshold: 3,
-          },
+          // Readiness: "model loaded and serving"; fails fast (~15 s) so traffic moves away quickly.
+          readinessProbe: { httpGet: { path: health.readyPath, port }, ...READINESS },
+          // Liveness: an HTTP health check that sees a dead engine (vLLM's /health answers 503
+          // after EngineDeadError; a TCP check would pass while the front end still listens).
+          // It may share readiness' path; it differs in tolerance: a restart costs a full model
+          // load, so only a failure sustained for ~2 minutes (a busy server answers slowly) restarts.
+          livenessProbe: { httpGet: { path: health.livePath, port }, ...LIVENESS },
           lifecycle,
         },
       ],
@@ -605,6 +634,25 @@ interface TrackInput {
   readonly metrics: Metrics;
   readonly spread?: SpreadOptions;
   readonly kserve: boolean;
+  readonly cache: ModelCache;
+  /** KServe with `model.storageUri`: the cluster's ServingRuntime renders the model args. */
+  readonly kserveStorage: boolean;
+}
+
+/**
+ * The served model name: the runtime's explicit one, else the model's identity — the Hub repo
+ * id when the runtime loads one, the repo id of the model source (a Hub DatasetInit), or the
+ * ModelServing's name — never a container path clients would have to send.
+ */
+function servedModelName(scope: Construct, runtime: ServingRuntime, contribution: PodContribution | undefined, name: string): string {
+  const explicit = runtime.servedModelName;
+  if (explicit !== undefined) {
+    if (typeof explicit !== 'string' || !/^\S+$/.test(explicit)) fail(scope, `servedModelName must be a non-empty name without spaces, got ${show(explicit)}`);
+    return explicit;
+  }
+  const model = runtime.model;
+  if (model !== undefined && !model.startsWith('/')) return model;
+  return contribution?.identity ?? name;
 }
 
 function positiveSeconds(scope: Construct, what: string, d: Duration): number {

@@ -26,8 +26,10 @@ export interface RuntimeHealth {
   /** Path that answers 2xx once the model is loaded and servable (startup + readiness probes). */
   readonly readyPath: string;
   /**
-   * Path that answers 2xx while the process is healthy (liveness probe). When it equals
-   * `readyPath`, liveness is a TCP check on the port instead, so the two probes differ.
+   * Path that answers 2xx while the server and its engine are healthy (liveness probe, always
+   * an HTTP GET: a TCP check passes while the HTTP front end listens over a dead engine). It
+   * may equal `readyPath`; the probes then differ in their thresholds (liveness tolerates a
+   * longer failure than readiness).
    */
   readonly livePath: string;
   /** Name of the port the probes call. */
@@ -64,7 +66,9 @@ export interface VllmRuntimeOptions extends ServingRuntimeOptions {
   readonly model: string;
   /**
    * Name clients pass as `model` in OpenAI-style requests (`--served-model-name`).
-   * @default - the model path
+   * @default - the model's identity: the Hugging Face repo id when `model` is one, else the
+   * repo id of the model source (a DatasetInit of `DataSource.huggingFace`), else the
+   * ModelServing's name — never a container path
    */
   readonly servedModelName?: string;
   /**
@@ -157,17 +161,21 @@ interface RuntimeSpec {
   readonly workingDir?: string;
   readonly gpuArg?: { readonly flag: string };
   readonly model?: string;
+  /** The flag naming the served model, and its explicit value (undefined: the model's identity). */
+  readonly servedName?: { readonly flag: string; readonly value?: string };
 }
 
 /** Model server of a {@link ModelServing}: image, args, ports, probes and metrics endpoint. */
 export class ServingRuntime {
   /**
    * vLLM OpenAI-compatible server (`vllm/vllm-openai`): API, `/health` and `/metrics` on 8000.
-   * The server only listens once the model is loaded, so `/health` means "model loaded".
+   * The server only listens once the model is loaded, so `/health` means "model loaded"; it
+   * answers 503 once the engine died (`EngineDeadError`), so liveness uses it too
+   * (https://docs.vllm.ai/en/latest/api/vllm/entrypoints/serve/instrumentator/health/).
+   * `--served-model-name` defaults to the model's identity (see `servedModelName`).
    */
   public static vllm(options: VllmRuntimeOptions): ServingRuntime {
     const base = ['--model', options.model, '--host', '0.0.0.0', '--port', '8000'];
-    if (options.servedModelName !== undefined) base.push('--served-model-name', options.servedModelName);
     return new ServingRuntime({
       kind: 'vllm',
       image: options.image,
@@ -179,12 +187,15 @@ export class ServingRuntime {
       metrics: { portName: 'http', path: '/metrics' },
       gpuArg: options.autoTensorParallel === false ? undefined : { flag: '--tensor-parallel-size' },
       model: options.model,
+      servedName: { flag: '--served-model-name', value: options.servedModelName },
     });
   }
 
   /**
    * NVIDIA Triton Inference Server: HTTP 8000 (`/v2/health/ready` once every model is loaded,
-   * `/v2/health/live`), gRPC 8001, metrics 8002.
+   * `/v2/health/live` while the server can receive and process requests), gRPC 8001, metrics
+   * 8002 (https://kserve.github.io/website/docs/reference/oip/get-v-2-health-ready, the
+   * Open Inference Protocol health API Triton implements).
    */
   public static triton(options: TritonRuntimeOptions): ServingRuntime {
     return new ServingRuntime({
@@ -208,6 +219,11 @@ export class ServingRuntime {
   /**
    * Hugging Face Text Generation Inference: `/health` and `/metrics` on the API port, which
    * is 8080 (`--port`), not the image's 80. The hub cache moves to the writable HOME.
+   * `/health` answers 503 when the model shards are down
+   * (https://huggingface.github.io/text-generation-inference/ — the router's OpenAPI: "GET
+   * /health: 200 everything is working fine, 503 text generation inference is down"), so
+   * readiness and liveness both call it, with different thresholds. TGI's OpenAI-style
+   * Messages API does not route by the request's `model`, so no served model name is set.
    */
   public static tgi(options: TgiRuntimeOptions): ServingRuntime {
     const port = options.port ?? 8080;
@@ -228,8 +244,10 @@ export class ServingRuntime {
 
   /**
    * TorchServe in the foreground: inference 8080 (`/ping` answers "Healthy" once every model
-   * has its workers), management 8081 (not in the Service by default), metrics 8082. Logs go
-   * to /tmp and the working directory is the writable HOME (read-only root filesystem).
+   * has its workers and 500 "Unhealthy" when a model's workers stay dead past
+   * `maxRetryTimeoutInSec`, https://pytorch.org/serve/inference_api.html#health-check-api),
+   * management 8081 (not in the Service by default), metrics 8082. Logs go to /tmp and the
+   * working directory is the writable HOME (read-only root filesystem).
    */
   public static torchServe(options: TorchServeRuntimeOptions): ServingRuntime {
     return new ServingRuntime({
@@ -331,16 +349,35 @@ export class ServingRuntime {
     return this.spec.model;
   }
 
+  /**
+   * The explicit served model name (`servedModelName`), if the runtime has one and it was set.
+   */
+  public get servedModelName(): string | undefined {
+    return this.spec.servedName?.value;
+  }
+
+  /** Whether the runtime takes a served model name (vLLM's `--served-model-name`). */
+  public get namesServedModel(): boolean {
+    return this.spec.servedName !== undefined;
+  }
+
   /** The port named `name`. */
   public port(name: string): ServingPort | undefined {
     return this.spec.ports.find((p) => p.name === name);
   }
 
-  /** The container arguments for a pod with `gpuCount` GPUs. */
-  public renderArgs(gpuCount: number): string[] {
+  /**
+   * The container arguments for a pod with `gpuCount` GPUs; `servedName` is the served model
+   * name to render when the runtime takes one and the user args do not set it.
+   */
+  public renderArgs(gpuCount: number, servedName?: string): string[] {
     const args = [...this.spec.baseArgs];
+    const setByUser = (flag: string) => this.spec.userArgs.some((a) => a === flag || a.startsWith(`${flag}=`));
+    const named = this.spec.servedName;
+    const name = named?.value ?? servedName;
+    if (named && name !== undefined && !setByUser(named.flag)) args.push(named.flag, name);
     const flag = this.spec.gpuArg?.flag;
-    if (flag && gpuCount > 1 && !this.spec.userArgs.some((a) => a === flag || a.startsWith(`${flag}=`))) {
+    if (flag && gpuCount > 1 && !setByUser(flag)) {
       args.push(flag, String(gpuCount));
     }
     return [...args, ...this.spec.userArgs];

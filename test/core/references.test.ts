@@ -296,7 +296,7 @@ describe('flows: each workload declares what its pods need', () => {
       { construct, direction: 'ingress', peer, ports: [{ port: 29500, protocol: 'TCP' }], purpose: 'rendezvous' },
     ];
   };
-  const imagenet = (chart: Chart) => new DatasetInit(chart, 'imagenet', { source: DataSource.http('https://data.example.com:8443/imagenet.tar', { sha256: 'b'.repeat(64) }) });
+  const imagenet = (chart: Chart) => new DatasetInit(chart, 'imagenet', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.http('https://data.example.com:8443/imagenet.tar', { sha256: 'b'.repeat(64) }) });
   const FETCH = { construct: 'work/imagenet', direction: 'egress', peer: { host: 'data.example.com', kind: 'external' }, ports: [{ port: 8443, protocol: 'TCP' }], purpose: 'fetch imagenet' };
 
   test('Indexed Job: DNS, dataset fetch, rendezvous and collectives among its own pods; the NetworkPolicy allows the fetch port', () => {
@@ -433,7 +433,7 @@ describe('flows: each workload declares what its pods need', () => {
       gcs: DataSource.gcs('gs://bucket-c/data/', { credentials: GcsCredentials.anonymous() }),
       plain: DataSource.http('http://mirror.example.org/x.tar', { sha256: 'c'.repeat(64) }),
     };
-    const flows = Object.entries(sources).map(([id, source]) => new DatasetInit(chart, id, { source }).flows());
+    const flows = Object.entries(sources).map(([id, source]) => new DatasetInit(chart, id, { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source }).flows());
     expect(flows).toEqual([
       [{ construct: 'work/aws', direction: 'egress', peer: { kind: 'external', host: 'bucket-a.s3.eu-west-1.amazonaws.com' }, ports: [{ port: 443, protocol: 'TCP' }], purpose: 'fetch aws' }],
       [{ construct: 'work/minio', direction: 'egress', peer: { kind: 'external', host: 'minio.storage.svc' }, ports: [{ port: 9000, protocol: 'TCP' }], purpose: 'fetch minio' }],
@@ -448,7 +448,7 @@ describe('flows: each workload declares what its pods need', () => {
     const chart = new Chart(app, 'pipe', { namespace: 'team-a' });
     const { setTargetKubernetesVersion, KubernetesVersion } = jest.requireActual('../../src/core');
     setTargetKubernetesVersion(chart, KubernetesVersion.V1_31);
-    const corpus = new DatasetInit(chart, 'corpus', { source: DataSource.http('http://mirror.example.org/c.tar', { sha256: 'd'.repeat(64) }) });
+    const corpus = new DatasetInit(chart, 'corpus', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.http('http://mirror.example.org/c.tar', { sha256: 'd'.repeat(64) }) });
     const p = new TrainingPipeline(chart, 'nightly', { workspace: Workspace.pvc(External.claim('shared-nfs')) });
     p.addStep('prepare', { image: 'ghcr.io/acme/tools:1.0.0', command: ['prepare'], inputs: [corpus] });
     const template = chart.toJson().find((m: any) => m.kind === 'WorkflowTemplate');

@@ -37,7 +37,7 @@ function chart(): Chart {
 }
 
 function http(extra: Partial<DatasetInitProps> = {}, url = 'https://data.example.com/imagenet.tar.gz'): DatasetInitProps {
-  return { source: DataSource.http(url, { sha256: SHA, extract: Extract.TAR_GZ }), ...extra };
+  return { source: DataSource.http(url, { sha256: SHA, extract: Extract.TAR_GZ }), volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), ...extra };
 }
 
 /** A cdk8s-ml style consumer: a Job whose pod spec goes through buildMlPodSpec. */
@@ -161,7 +161,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
   test('contributeTo exposes permanent exit codes and container names, once per consumer', () => {
     const c = chart();
     const a = new DatasetInit(c, 'a', http());
-    const b = new DatasetInit(c, 'b', { source: DataSource.huggingFace('org/model', { revision: 'main' }) });
+    const b = new DatasetInit(c, 'b', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.huggingFace('org/model', { revision: 'main' }) });
     const owner = new Construct(c, 'owner');
     const first = a.contributeTo(owner);
     expect(a.contributeTo(owner)).toBe(first);
@@ -176,7 +176,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
   });
 
   test('the fingerprint follows the content, not a URL pinned by sha256', () => {
-    const fp = (source: DataSource) => new DatasetInit(chart(), 'd', { source }).fingerprint;
+    const fp = (source: DataSource) => new DatasetInit(chart(), 'd', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source }).fingerprint;
     const base = fp(DataSource.http('https://a.example.com/x.tar.gz', { sha256: SHA, extract: Extract.TAR_GZ }));
     expect(fp(DataSource.http('https://mirror.example.org/x.tar.gz?sig=1', { sha256: SHA, extract: Extract.TAR_GZ }))).toBe(base);
     expect(fp(DataSource.http('https://a.example.com/x.tar.gz', { sha256: SHA.replace('e', 'f'), extract: Extract.TAR_GZ }))).not.toBe(base);
@@ -188,7 +188,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
 
   test('s3: rclone settings and credentials by secretKeyRef only', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'coco', {
+    const ds = new DatasetInit(c, 'coco', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }),
       source: DataSource.s3('s3://ml-data/coco/', {
         credentials: S3Credentials.fromSecret({ accessKeyId: SecretKey.of('s3', 'id'), secretAccessKey: SecretKey.of('s3', 'secret'), sessionToken: SecretKey.of('s3', 'token') }),
         endpoint: 'https://minio.example.com',
@@ -210,7 +210,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
       RCLONE_S3_PROVIDER: 'Other',
       RCLONE_S3_REGION: 'eu-west-1',
     });
-    const env = envOf(new DatasetInit(chart(), 'x', { source: DataSource.s3('s3://b-1/k', { credentials: S3Credentials.fromEnvironment() }) }).contributeTo(chart()).initContainers[0]);
+    const env = envOf(new DatasetInit(chart(), 'x', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.s3('s3://b-1/k', { credentials: S3Credentials.fromEnvironment() }) }).contributeTo(chart()).initContainers[0]);
     expect(env).toMatchObject({ RCLONE_S3_ENV_AUTH: 'true', RCLONE_S3_PROVIDER: 'AWS' });
     expect(env.RCLONE_S3_ACCESS_KEY_ID).toBeUndefined();
     expectValidEverywhere(m);
@@ -218,8 +218,8 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
 
   test('gcs: service-account key mounted from a Secret; http headers likewise', () => {
     const c = chart();
-    const gcs = new DatasetInit(c, 'gcs', { source: DataSource.gcs('gs://bucket/obj.tar', { credentials: GcsCredentials.fromSecret(SecretKey.of('sa', 'key.json')), extract: Extract.TAR }) });
-    const web = new DatasetInit(c, 'web', { source: DataSource.http('https://x.example.com/f.bin', { headersFromSecret: SecretKey.of('auth', 'h') }) });
+    const gcs = new DatasetInit(c, 'gcs', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.gcs('gs://bucket/obj.tar', { credentials: GcsCredentials.fromSecret(SecretKey.of('sa', 'key.json')), extract: Extract.TAR }) });
+    const web = new DatasetInit(c, 'web', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.http('https://x.example.com/f.bin', { headersFromSecret: SecretKey.of('auth', 'h') }) });
     consumerJob(c, 'train', [gcs, web]);
     const m = objects(c);
     const spec = find(m, 'Job').spec.template.spec;
@@ -230,7 +230,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
     expect(g.volumeMounts).toContainEqual({ name: 'ds-gcs-gcs', mountPath: '/var/run/cdk8s-ml/gcs', readOnly: true });
     expect(envOf(w).FETCH_HEADERS_FILE).toBe('/var/run/cdk8s-ml/headers/headers');
     expect(w.volumeMounts).toContainEqual({ name: 'ds-web-headers', mountPath: '/var/run/cdk8s-ml/headers', readOnly: true });
-    expect(envOf(new DatasetInit(chart(), 'p', { source: DataSource.gcs('gs://pub-data', { credentials: GcsCredentials.anonymous() }) }).contributeTo(chart()).initContainers[0])).toMatchObject({
+    expect(envOf(new DatasetInit(chart(), 'p', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.gcs('gs://pub-data', { credentials: GcsCredentials.anonymous() }) }).contributeTo(chart()).initContainers[0])).toMatchObject({
       RCLONE_GCS_ANONYMOUS: 'true',
     });
     expectValidEverywhere(m);
@@ -238,7 +238,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
 
   test('hugging face: revision, repo type and token by reference', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'llama', {
+    const ds = new DatasetInit(c, 'llama', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }),
       source: DataSource.huggingFace('meta-llama/Llama-3.2-1B', { revision: '4e20de362430cd3b72f300e6b0f18e50e7166e08', token: SecretKey.of('hf', 'token'), repoType: HuggingFaceRepoType.MODEL }),
       mountPath: '/models/llama',
     });
@@ -259,10 +259,10 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
   test('hugging face include: FETCH_INCLUDE one pattern a line, part of the fingerprint', () => {
     const c = chart();
     const source = (include?: string[]) => DataSource.huggingFace('org/m', { revision: 'abc123', include });
-    const ds = new DatasetInit(c, 'm', { source: source(['*.safetensors', 'config.json']) });
+    const ds = new DatasetInit(c, 'm', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: source(['*.safetensors', 'config.json']) });
     const init = ds.contributeTo(new Construct(c, 'o')).initContainers[0];
     expect(envOf(init)).toMatchObject({ FETCH_SOURCE: 'hf', FETCH_INCLUDE: '*.safetensors\nconfig.json' });
-    const fp = (s: DataSource) => new DatasetInit(chart(), 'd', { source: s }).fingerprint;
+    const fp = (s: DataSource) => new DatasetInit(chart(), 'd', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: s }).fingerprint;
     const all = fp(source());
     expect(ds.fingerprint).not.toBe(all);
     expect(fp(source(['*.safetensors']))).not.toBe(ds.fingerprint);
@@ -310,7 +310,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
   });
 
   test('image, resources, tuning, pathEnv and ids are overridable', () => {
-    const ds = new DatasetInit(chart(), 'd', {
+    const ds = new DatasetInit(chart(), 'd', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }),
       ...http(),
       image: 'registry.internal/mirror/curl:8.11.1',
       resources: { cpu: '1', memory: '512Mi' },
@@ -325,7 +325,7 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
     expect(envOf(init)).toMatchObject({ FETCH_RETRIES: '3', FETCH_STALL_SECONDS: '30', FETCH_LOCK_STALE_SECONDS: '300', FETCH_PROGRESS_SECONDS: '0' });
     expect(init.securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 2000 });
     expect(c.env).toEqual([{ name: 'IMAGENET', value: '/data/d' }]);
-    expect(new DatasetInit(chart(), 'e', { ...http(), pathEnv: false }).contributeTo(chart()).env).toEqual([]);
+    expect(new DatasetInit(chart(), 'e', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), ...http(), pathEnv: false }).contributeTo(chart()).env).toEqual([]);
   });
 
   test('two renders are byte-identical', () => {
@@ -357,14 +357,14 @@ test('every FETCH_* variable the construct renders is part of the FETCH.md contr
   collect(objects(dataChart(Testing.app())));
   collect(objects(dataSourcesChart()));
   const c = chart();
-  const tuned = new DatasetInit(c, 't', {
+  const tuned = new DatasetInit(c, 't', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }),
     source: DataSource.http('https://x.example.com/f', { filename: 'f.bin', sha256Manifest: 'SUMS', expectedSize: Size.mebibytes(1) }),
     tuning: {
       retries: 1, maxAttempts: 2, backoff: Duration.seconds(1), maxBackoff: Duration.seconds(2), stallTimeout: Duration.seconds(3),
       connectTimeout: Duration.seconds(4), lockLease: Duration.seconds(8), lockWait: Duration.seconds(9), progressInterval: Duration.seconds(1),
     },
   });
-  const hfInclude = new DatasetInit(c, 'h', { source: DataSource.huggingFace('org/m', { revision: 'v1', include: ['*.json'] }), mountPath: '/models/m' });
+  const hfInclude = new DatasetInit(c, 'h', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.huggingFace('org/m', { revision: 'v1', include: ['*.json'] }), mountPath: '/models/m' });
   consumerJob(c, 'j', [tuned, hfInclude]);
   collect(objects(c));
   expect(names).toContain('FETCH_INCLUDE');
@@ -409,7 +409,7 @@ describe('DatasetInit.attachTo cdk8s-plus workloads', () => {
 
   test('the fetcher gets explicit non-root ids when the pod sets none; secrets by reference', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'm', { source: DataSource.huggingFace('org/m', { revision: 'v1.0', token: SecretKey.fromSecret(new kplus.Secret(c, 's', { stringData: { token: 'x' } }), 'token') }) });
+    const ds = new DatasetInit(c, 'm', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.huggingFace('org/m', { revision: 'v1.0', token: SecretKey.fromSecret(new kplus.Secret(c, 's', { stringData: { token: 'x' } }), 'token') }) });
     const dep = new kplus.Deployment(c, 'd', { containers: [kplusMain('a')] });
     ds.attachTo(dep);
     const m = objects(c);
@@ -501,8 +501,8 @@ describe('DatasetInit validation', () => {
 
   test('fails when two datasets take the same mount path on one consumer', () => {
     const c = chart();
-    const a = new DatasetInit(c, 'a', { ...http(), mountPath: '/data/shared' });
-    const b = new DatasetInit(c, 'b', { ...http(), mountPath: '/data/shared' });
+    const a = new DatasetInit(c, 'a', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), ...http(), mountPath: '/data/shared' });
+    const b = new DatasetInit(c, 'b', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), ...http(), mountPath: '/data/shared' });
     const owner = new Construct(c, 'train');
     a.contributeTo(owner);
     expect(() => b.contributeTo(owner)).toThrow('ml/b: mountPath "/data/shared" collides with "/data/shared" of dataset ml/a on ml/train');
@@ -512,12 +512,12 @@ describe('DatasetInit validation', () => {
 
   test('fails when a consumer mount collides with the data mount (cdk8s-ml consumer)', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'd', { ...http(), mountPath: '/workspace' });
+    const ds = new DatasetInit(c, 'd', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), ...http(), mountPath: '/workspace' });
     const owner = new Construct(c, 'train');
     const data = ds.contributeTo(owner);
     expect(() =>
       buildMlPodSpec(owner, {
-        volumes: [...data.volumes, { name: 'ws', emptyDir: {} }],
+        volumes: [...data.volumes, { name: 'ws', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } }],
         initContainers: data.initContainers,
         containers: [{ name: 'main', image: 'x/y:1', resources: { cpu: '1', memory: '1Gi' }, volumeMounts: [...data.volumeMounts, { name: 'ws', mountPath: '/workspace' }] }],
       }),

@@ -4,7 +4,7 @@
  * type-checks this file first (tsc -p tsconfig.test.json), so each `attachTo(job)` below is
  * also a compile test against that version's typings.
  */
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
 import * as p28 from 'cdk8s-plus-28';
 import * as p29 from 'cdk8s-plus-29';
 import * as p30 from 'cdk8s-plus-30';
@@ -97,7 +97,7 @@ describe.each(VERSIONS)('%s', (_name, plus) => {
   test('DatasetInit.attachTo a Job and a Deployment: fetch init container, read-only data mount, path env', () => {
     const c = chart();
     const token = SecretKey.fromSecret(plus.secret(c, 'hf', { token: 'x' }), 'token');
-    const model = new DatasetInit(c, 'model', { source: DataSource.huggingFace('org/m', { revision: 'v1.0', token }) });
+    const model = new DatasetInit(c, 'model', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.huggingFace('org/m', { revision: 'v1.0', token }) });
     const data = new DatasetInit(c, 'data', {
       source: DataSource.http('https://data.example.com/d.tar.gz', { sha256: SHA }),
       volume: DatasetVolume.pvc(plus.claim(c, 'cache')),
@@ -131,12 +131,12 @@ describe.each(VERSIONS)('%s', (_name, plus) => {
   test('fails when a Secret of this version lacks the key', () => {
     const c = chart();
     const token = SecretKey.fromSecret(plus.secret(c, 'hf', { other: 'x' }), 'token');
-    expect(() => new DatasetInit(c, 'model', { source: DataSource.huggingFace('org/m', { revision: 'v1.0', token }) })).toThrow(/has no key "token" \(it has other\)/);
+    expect(() => new DatasetInit(c, 'model', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.huggingFace('org/m', { revision: 'v1.0', token }) })).toThrow(/has no key "token" \(it has other\)/);
   });
 
   test('fails attaching a dataset twice to the same workload', () => {
     const c = chart();
-    const ds = new DatasetInit(c, 'data', { source: DataSource.http('https://data.example.com/d.bin', { sha256: SHA }) });
+    const ds = new DatasetInit(c, 'data', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.http('https://data.example.com/d.bin', { sha256: SHA }) });
     const job = plus.job(c, 'train');
     ds.attachTo(job);
     expect(() => ds.attachTo(job)).toThrow('ml/data: already attached to ml/train');
@@ -145,6 +145,6 @@ describe.each(VERSIONS)('%s', (_name, plus) => {
 
 test('fails attachTo with something that is not a cdk8s-plus workload', () => {
   const c = chart();
-  const ds = new DatasetInit(c, 'data', { source: DataSource.http('https://data.example.com/d.bin', { sha256: SHA }) });
+  const ds = new DatasetInit(c, 'data', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.http('https://data.example.com/d.bin', { sha256: SHA }) });
   expect(() => ds.attachTo({ node: c.node } as unknown as IPlusWorkload)).toThrow(/^ml\/data: attachTo needs a cdk8s-plus workload/);
 });

@@ -39,6 +39,7 @@ const corpus = new DatasetInit(training, 'corpus', {
   source: DataSource.http('https://data.example.com/corpus-2024-06.tar.gz', {
     sha256: '9f6c3c5e0d1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4',
     extract: Extract.TAR_GZ,
+    expectedSize: Size.gibibytes(12),   // sizes the per-pod emptyDir (×2 to extract) and its ephemeral-storage request
   }),
 });
 

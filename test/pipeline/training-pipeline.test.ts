@@ -1,9 +1,10 @@
 import { External } from '../../src/core';
+import { k8s } from 'cdk8s-plus-28';
 import { maskFetchScript } from '../support/mask';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Accelerator, IPodContributor, KubernetesVersion, PodContribution, setTargetKubernetesVersion } from '../../src/core';
-import { DataSource, DatasetInit } from '../../src/data';
+import { DataSource, DatasetInit, DatasetVolume } from '../../src/data';
 import { pipelineChart } from '../../src/example/pipeline';
 import { JOB_CONDITIONS, RunDirectory, TrainingPipeline, TrainingPipelineProps, Workspace } from '../../src/pipeline';
 import { expectValidManifests } from '../../src/testing';
@@ -46,7 +47,7 @@ class FakeDataset extends Construct implements IPodContributor {
   public contributeTo(_consumer: IConstruct): PodContribution {
     return {
       initContainers: [{ name: 'fetch-fake', image: 'ghcr.io/acme/fetch:1.0', command: ['fetch'] }],
-      volumes: [{ name: 'fake-data', emptyDir: {} }],
+      volumes: [{ name: 'fake-data', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } }],
       volumeMounts: [{ name: 'fake-data', mountPath: '/data/fake', readOnly: true }],
       env: [{ name: 'DATASET_FAKE_DIR', value: '/data/fake' }],
       permanentExitCodes: [20],
@@ -137,9 +138,11 @@ describe('TrainingPipeline renders', () => {
     const out = synth(chart);
     const t = template(out, 'train');
     expect(t.container.name).toBe('main');
+    // ephemeral-storage: /tmp 4Gi + HOME 16Gi + /scratch 20Gi (disk emptyDirs) + 512Mi for logs.
+    const disk = `${(4 + 16 + 20) * 1024 + 512}Mi`;
     expect(t.container.resources).toEqual({
-      requests: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4' },
-      limits: { cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4' },
+      requests: { cpu: '8', 'ephemeral-storage': disk, memory: '64Gi', 'nvidia.com/gpu': '4' },
+      limits: { cpu: '8', 'ephemeral-storage': disk, memory: '64Gi', 'nvidia.com/gpu': '4' },
     });
     expect(t.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(t.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
@@ -189,7 +192,7 @@ describe('TrainingPipeline renders', () => {
   test('inputs contribute init containers, volumes, mounts and env (fake contributor and the real DatasetInit)', () => {
     const { chart, p } = setup();
     const fake = new FakeDataset(chart, 'fake');
-    const real = new DatasetInit(chart, 'corpus', { source: DataSource.http('https://data.example.com/c.tar', { sha256: 'a'.repeat(64) }) });
+    const real = new DatasetInit(chart, 'corpus', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }), source: DataSource.http('https://data.example.com/c.tar', { sha256: 'a'.repeat(64) }) });
     p.addStep('prepare', { image: IMAGE, command: ['p'], inputs: [fake, real] });
     const out = synth(chart);
     const t = template(out, 'prepare');

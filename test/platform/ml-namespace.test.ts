@@ -48,8 +48,9 @@ describe('MlNamespace', () => {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } },
       queueingStrategy: 'BestEffortFIFO',
       resourceGroups: [{
-        coveredResources: ['cpu', 'memory', 'nvidia.com/gpu'],
-        flavors: [{ name: 'h100', resources: [{ name: 'cpu', nominalQuota: '64' }, { name: 'memory', nominalQuota: '512Gi' }, { name: 'nvidia.com/gpu', nominalQuota: '8' }] }],
+        // ephemeral-storage always covered (cdk8s-ml pods request it), unrationed by default
+        coveredResources: ['cpu', 'memory', 'nvidia.com/gpu', 'ephemeral-storage'],
+        flavors: [{ name: 'h100', resources: [{ name: 'cpu', nominalQuota: '64' }, { name: 'memory', nominalQuota: '512Gi' }, { name: 'nvidia.com/gpu', nominalQuota: '8' }, { name: 'ephemeral-storage', nominalQuota: '1Pi' }] }],
       }],
     });
     expect(find('LocalQueue')).toMatchObject({ metadata: { name: 'default', namespace: 'team-a' }, spec: { clusterQueue: 'team-a' } });

@@ -1,4 +1,5 @@
 import { External } from '../../src/core';
+import { k8s } from 'cdk8s-plus-28';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Accelerator, EnvSource, IPodContributor, PodContribution } from '../../src/core';
 import { GitOps } from '../../src/gitops';
@@ -28,7 +29,7 @@ class FakeDataset extends Construct implements IPodContributor {
   contributeTo(): PodContribution {
     return {
       initContainers: [{ name: 'fetch-data', image: 'ghcr.io/acme/fetch:1.0.0', resources: { limits: {} } }],
-      volumes: [{ name: 'data', emptyDir: {} }],
+      volumes: [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } }],
       volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }],
       env: [{ name: 'DATASET_DIR', value: '/data' }],
       permanentExitCodes: [42, 43],

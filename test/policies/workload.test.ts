@@ -52,13 +52,23 @@ describe('deployment-probes', () => {
     ]);
   });
 
-  test('fails liveness identical to readiness (same handler, other thresholds)', () => {
+  test('fails liveness on the same check as readiness without more tolerance', () => {
     const d = deployment();
     const c = specOf(d).containers[0];
-    c.livenessProbe = { ...c.readinessProbe, periodSeconds: 30 };
+    c.readinessProbe = { ...c.readinessProbe, periodSeconds: 10, failureThreshold: 3 };
+    // 5 s × 6 = 30 s: no more tolerant than readiness' 10 s × 3 = 30 s.
+    c.livenessProbe = { ...c.readinessProbe, periodSeconds: 5, failureThreshold: 6 };
     const found = findings([d], 'deployment-probes');
     expect(found).toHaveLength(1);
-    expect(found[0].message).toMatch(/uses the same check for readiness and liveness \(\{"httpGet":\{"path":"\/v1\/models","port":"http"\}\}\)/);
+    expect(found[0].message).toMatch(/uses the same check for readiness and liveness \(\{"httpGet":\{"path":"\/v1\/models","port":"http"\}\}\) with no more tolerance \(30 s vs 30 s\)/);
+  });
+
+  test('liveness may share the readiness check when it tolerates a longer failure (vLLM /health)', () => {
+    const d = deployment();
+    const c = specOf(d).containers[0];
+    c.readinessProbe = { ...c.readinessProbe, periodSeconds: 5, failureThreshold: 3 };
+    c.livenessProbe = { ...c.readinessProbe, periodSeconds: 20, failureThreshold: 6 };
+    expect(findings([d], 'deployment-probes')).toEqual([]);
   });
 
   test('Jobs need no probes', () => {

@@ -42,7 +42,8 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   props: fc.record({
     resources,
     accelerator: fc.option(fc.constantFrom(1, 2, 4).map((count) => Accelerator.nvidiaGpu({ count })), { nil: undefined }),
-    model: fc.option(fc.constant(ModelSource.pvc(External.claim('model-cache'))), { nil: undefined }),
+    // The runtimes load from /models: a claim mounted there, or weights baked into the image.
+    model: fc.constantFrom(ModelSource.pvc(External.claim('model-cache')), ModelSource.inImage('/models')),
     autoscaling: fc.option(autoscaling, { nil: undefined }),
     maxModelLoadTime: fc.option(fc.integer({ min: 1, max: 30 }).map((m) => Duration.minutes(m)), { nil: undefined }),
     expose: fc.option(fc.constantFrom(

@@ -108,7 +108,7 @@ function render(c: Case): any[] {
     accelerator: c.gpus > 0 ? Accelerator.nvidiaGpu({ count: c.gpus }) : undefined,
     procsPerNode: multiProcess && c.gpus > 0 && c.procsDivisor !== undefined && c.gpus % c.procsDivisor === 0 ? c.gpus / c.procsDivisor : undefined,
     datasets: c.dataset
-      ? [new DatasetInit(chart, 'data', { source: DataSource.http('https://data.example.com/d.tar', { sha256: 'ab'.repeat(32) }) })]
+      ? [new DatasetInit(chart, 'data', { source: DataSource.http('https://data.example.com/d.tar', { sha256: 'ab'.repeat(32), expectedSize: Size.gibibytes(10) }) })]
       : undefined,
   };
   new DistributedTrainingJob(chart, 'train', props);

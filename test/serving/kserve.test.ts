@@ -5,7 +5,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Accelerator, KubernetesVersion, setTargetKubernetesVersion } from '../../src/core';
 import { expectValidManifests } from '../../src/testing';
-import { Autoscaling, KServeDeploymentMode, Metrics, ModelServing, ModelServingProps, ServingBackend, ServingRuntime } from '../../src/serving';
+import { Autoscaling, KServeDeploymentMode, Metrics, ModelServing, ModelServingProps, ModelSource, ServingBackend, ServingRuntime } from '../../src/serving';
 import { kserveChart } from '../fixtures/serving.fixture';
 import { checkApp } from '../../src/validation/app';
 
@@ -14,7 +14,8 @@ const VLLM = ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.6.3', model: '/mo
 function render(props: Partial<ModelServingProps>, version = KubernetesVersion.V1_28): { chart: Chart; objects: any[]; serving: ModelServing } {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'team-a' });
   setTargetKubernetesVersion(chart, version);
-  const serving = new ModelServing(chart, 'chat', { runtime: VLLM, resources: { cpu: '8', memory: '64Gi' }, backend: ServingBackend.kserve(), ...props });
+  // Weights in the image at /models unless a test passes its own model.
+  const serving = new ModelServing(chart, 'chat', { runtime: VLLM, model: ModelSource.inImage('/models'), resources: { cpu: '8', memory: '64Gi' }, backend: ServingBackend.kserve(), ...props });
   return { chart, objects: chart.toJson(), serving };
 }
 
@@ -34,7 +35,7 @@ describe('ModelServing with the KServe backend', () => {
     expect(p.maxReplicas).toBe(1);
     const c = p.containers[0];
     expect(c.name).toBe('kserve-container');
-    expect(c.args).toEqual(['--model', '/models/llama', '--host', '0.0.0.0', '--port', '8000']);
+    expect(c.args).toEqual(['--model', '/models/llama', '--host', '0.0.0.0', '--port', '8000', '--served-model-name', 'chat']);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(1200);
     expect(c.readinessProbe.httpGet.path).toBe('/health');

@@ -45,7 +45,8 @@ function chartAt(version?: KubernetesVersion): Chart {
 
 function render(props: Partial<ModelServingProps> = {}, version?: KubernetesVersion): { chart: Chart; objects: any[] } {
   const chart = chartAt(version);
-  new ModelServing(chart, 'chat', { runtime: VLLM, resources: { cpu: '8', memory: '64Gi' }, ...props });
+  // Weights in the image at /models unless a test passes its own model.
+  new ModelServing(chart, 'chat', { runtime: VLLM, model: ModelSource.inImage('/models'), resources: { cpu: '8', memory: '64Gi' }, ...props });
   return { chart, objects: chart.toJson() };
 }
 
@@ -68,19 +69,19 @@ describe('ModelServing runtimes', () => {
     const { objects } = render({ accelerator: Accelerator.nvidiaGpu({ count: 2 }) });
     const c = server(objects);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
-    expect(c.args).toEqual(['--model', '/models/llama', '--host', '0.0.0.0', '--port', '8000', '--tensor-parallel-size', '2', '--max-model-len', '8192']);
+    // The served model name is the ModelServing's name (the model is a path, its source no Hub repo).
+    expect(c.args).toEqual(['--model', '/models/llama', '--host', '0.0.0.0', '--port', '8000', '--served-model-name', 'chat', '--tensor-parallel-size', '2', '--max-model-len', '8192']);
     expect(c.command).toBeUndefined();
-    for (const p of [c.startupProbe, c.readinessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 8000 });
-    // One health path: liveness is "accepts connections", a different check from readiness.
-    expect(c.livenessProbe.tcpSocket).toEqual({ port: 8000 });
-    expect(c.livenessProbe.httpGet).toBeUndefined();
+    // vLLM's /health answers 503 once the engine died: every probe calls it (liveness too, not TCP).
+    for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 8000 });
+    expect(c.livenessProbe.tcpSocket).toBeUndefined();
     expect(find(objects, 'Service', 'chat').spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
   });
 
   test('vLLM: an explicit --tensor-parallel-size is kept, a served model name is passed', () => {
-    const runtime = ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.6.3', model: '/m', servedModelName: 'llama', args: ['--tensor-parallel-size=4'] });
+    const runtime = ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.6.3', model: '/models/m', servedModelName: 'llama', args: ['--tensor-parallel-size=4'] });
     const c = server(render({ runtime, accelerator: Accelerator.nvidiaGpu({ count: 2 }) }).objects);
-    expect(c.args).toEqual(['--model', '/m', '--host', '0.0.0.0', '--port', '8000', '--served-model-name', 'llama', '--tensor-parallel-size=4']);
+    expect(c.args).toEqual(['--model', '/models/m', '--host', '0.0.0.0', '--port', '8000', '--served-model-name', 'llama', '--tensor-parallel-size=4']);
   });
 
   test('Triton: http 8000 / grpc 8001 / metrics 8002, ready and live paths, tritonserver command', () => {
@@ -108,7 +109,7 @@ describe('ModelServing runtimes', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(c.env).toContainEqual({ name: 'HUGGINGFACE_HUB_CACHE', value: '/home/ml/.cache/huggingface/hub' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 8080 });
-    expect(c.livenessProbe.tcpSocket).toEqual({ port: 8080 });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 8080 });
     expect(c.volumeMounts).toContainEqual({ name: 'model', mountPath: '/models/mistral', subPath: 'mistral', readOnly: true });
     const shm = find(objects, 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'dshm');
     expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '8Gi' });
@@ -142,12 +143,12 @@ describe('ModelServing runtimes', () => {
     expect(find(objects, 'ServiceMonitor').spec.endpoints[0].port).toBe('metrics');
   });
 
-  test('every runtime: liveness is a different check (handler) from readiness', () => {
+  test('every runtime: liveness is an HTTP check that tolerates a longer failure than readiness', () => {
     for (const chart of [vllmChart(), tritonChart(), tgiChart(), torchServeChart(), customChart()]) {
       for (const d of chart.toJson().filter((o) => o.kind === 'Deployment')) {
         const c = d.spec.template.spec.containers[0];
-        const handler = (p: any) => JSON.stringify({ httpGet: p.httpGet, tcpSocket: p.tcpSocket, grpc: p.grpc, exec: p.exec });
-        expect(handler(c.livenessProbe)).not.toBe(handler(c.readinessProbe));
+        expect(c.livenessProbe.httpGet?.path).toMatch(/^\//);
+        expect(c.livenessProbe.tcpSocket).toBeUndefined();
         expect(c.livenessProbe.failureThreshold * c.livenessProbe.periodSeconds).toBeGreaterThan(c.readinessProbe.failureThreshold * c.readinessProbe.periodSeconds);
       }
     }
@@ -231,7 +232,8 @@ describe('ModelServing probes and rollout', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '8', 'memory': '64Gi', 'nvidia.com/gpu': '1' });
+    // ephemeral-storage: /tmp 4Gi + HOME 16Gi (disk emptyDirs; /dev/shm is memory) + 512Mi for logs.
+    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '8', 'ephemeral-storage': `${4 * 1024 + 16 * 1024 + 512}Mi`, 'memory': '64Gi', 'nvidia.com/gpu': '1' });
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(pod.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
     expect(pod.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/home/ml', '/dev/shm']);
@@ -349,7 +351,7 @@ describe('ModelServing network, exposure, canary, metrics', () => {
     expect(checkApp([namespace, ...objects]).findings.map((f) => `${f.rule} ${f.message}`)).toEqual([]);
     // a chart without a namespace: where the Gateway runs is unknown, no gateway flow is declared
     const bare = new Chart(Testing.app(), 'bare');
-    new ModelServing(bare, 'chat', { runtime: VLLM, resources: { cpu: '8', memory: '64Gi' }, expose: Expose.httpRoute({ gateway: { name: 'internal' } }) });
+    new ModelServing(bare, 'chat', { runtime: VLLM, model: ModelSource.inImage('/models'), resources: { cpu: '8', memory: '64Gi' }, expose: Expose.httpRoute({ gateway: { name: 'internal' } }) });
     const bareFlows = JSON.parse(find(bare.toJson(), 'Deployment', 'chat').metadata.annotations['ml.cdk8s.io/flows']);
     expect(bareFlows.map((f: any) => f.purpose)).not.toContain('gateway');
   });

@@ -1,6 +1,6 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { Accelerator } from '../../src/core';
-import { DataSource, DatasetInit, Extract, PERMANENT_FETCH_EXIT_CODES } from '../../src/data';
+import { DataSource, DatasetInit, DatasetVolume, Extract, PERMANENT_FETCH_EXIT_CODES } from '../../src/data';
 import { expectValidManifests } from '../../src/testing';
 import { DistributedTrainingJob, Framework } from '../../src/training';
 import { expandIndexedJob, newChart } from './helpers';
@@ -9,7 +9,7 @@ const SHA = 'a'.repeat(64);
 
 test('a real DatasetInit attaches its init container and its permanent exit codes fail the job', () => {
   const chart = newChart();
-  const imagenet = new DatasetInit(chart, 'imagenet', {
+  const imagenet = new DatasetInit(chart, 'imagenet', { volume: DatasetVolume.emptyDir({ sizeLimit: Size.gibibytes(2) }),
     source: DataSource.http('https://data.example.com/imagenet.tar.gz', { sha256: SHA, extract: Extract.TAR_GZ }),
   });
   const job = new DistributedTrainingJob(chart, 'llama-ft', {

@@ -52,8 +52,8 @@ const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'];
 const deploymentProbes = podRule({
   id: 'deployment-probes',
   severity: 'error',
-  description: 'Deployment containers have a readiness probe (traffic only to loaded replicas) and a liveness probe (restart hung ones) that check different things.',
-  fix: 'Add readinessProbe and livenessProbe with different handlers, e.g. liveness on /health (process up) and readiness on /ready or /v1/models (model loaded); add a startupProbe for slow model loads.',
+  description: 'Deployment containers have a readiness probe (traffic only to loaded replicas) and a liveness probe (restart hung ones); when both run the same check, liveness tolerates a longer failure than readiness.',
+  fix: 'Add readinessProbe and livenessProbe; with one health endpoint (vLLM, TGI /health) give liveness a longer failureThreshold × periodSeconds than readiness, so a slow replica leaves rotation before it is restarted; add a startupProbe for slow model loads.',
 }, (pod) => {
   if (pod.owner?.apiVersion !== 'apps/v1' || pod.owner?.kind !== 'Deployment') return [];
   const out: PodViolation[] = [];
@@ -63,10 +63,12 @@ const deploymentProbes = podRule({
     if (livenessProbe === undefined) out.push({ path: `${c.path}/livenessProbe`, message: `${containerLabel(c)} has no livenessProbe` });
     if (readinessProbe !== undefined && livenessProbe !== undefined) {
       const handler = (p: any) => stableStringify(Object.fromEntries(PROBE_HANDLERS.filter((h) => p?.[h] !== undefined).map((h) => [h, p[h]])));
-      if (handler(readinessProbe) === handler(livenessProbe)) {
+      // Kubernetes defaults: periodSeconds 10, failureThreshold 3.
+      const tolerance = (p: any) => (Number(p?.periodSeconds ?? 10) || 10) * (Number(p?.failureThreshold ?? 3) || 3);
+      if (handler(readinessProbe) === handler(livenessProbe) && tolerance(livenessProbe) <= tolerance(readinessProbe)) {
         out.push({
           path: `${c.path}/livenessProbe`,
-          message: `${containerLabel(c)} uses the same check for readiness and liveness (${handler(livenessProbe)}): a slow or overloaded replica is restarted instead of taken out of rotation`,
+          message: `${containerLabel(c)} uses the same check for readiness and liveness (${handler(livenessProbe)}) with no more tolerance (${tolerance(livenessProbe)} s vs ${tolerance(readinessProbe)} s): a slow or overloaded replica is restarted instead of taken out of rotation`,
         });
       }
     }

@@ -69,7 +69,9 @@ export async function queuedNamespace(k: Kube, namespace: string, gpus: number):
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
       resourceGroups: [
         {
-          coveredResources: ['cpu', 'memory', 'nvidia.com/gpu'],
+          // ephemeral-storage too: cdk8s-ml pods request it for their emptyDirs, and Kueue never
+          // admits a workload requesting a resource its ClusterQueue does not cover.
+          coveredResources: ['cpu', 'memory', 'nvidia.com/gpu', 'ephemeral-storage'],
           flavors: [
             {
               name: 'e2e-h100',
@@ -77,6 +79,7 @@ export async function queuedNamespace(k: Kube, namespace: string, gpus: number):
                 { name: 'cpu', nominalQuota: '1k' },
                 { name: 'memory', nominalQuota: '16Ti' },
                 { name: 'nvidia.com/gpu', nominalQuota: String(gpus) },
+                { name: 'ephemeral-storage', nominalQuota: '1Pi' },
               ],
             },
           ],
