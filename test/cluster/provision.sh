@@ -47,6 +47,7 @@ SERVICE_CIDR=10.96.0.0/16
 # Controllers of the e2e tier (--e2e), each built from its Go module at this version.
 KUEUE_VERSION=v0.17.0
 JOBSET_VERSION=v0.11.1
+LWS_VERSION=v0.8.0
 KWOK_VERSION=v0.8.0
 SERVICE_IP=10.96.0.1
 
@@ -169,6 +170,7 @@ cmd_build_e2e() {
   cmd_build >/dev/null
   build_controller kueue sigs.k8s.io/kueue "$KUEUE_VERSION" ./cmd/kueue >/dev/null
   build_controller jobset sigs.k8s.io/jobset "$JOBSET_VERSION" . >/dev/null
+  build_controller lws sigs.k8s.io/lws "$LWS_VERSION" ./cmd >/dev/null
   build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok >/dev/null
   cache_root
 }
