@@ -146,6 +146,23 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
   }
 }
 
+/**
+ * How many pods of a template Kueue admits as one Workload: a queued LeaderWorkerSet is
+ * admitted group by group (Kueue's LWS integration creates one Workload per group index), so
+ * one group must fit the ClusterQueue; every other workload is admitted whole.
+ */
+function admittedTogether(model: AppModel, pod: PodView): { count: number; why: string } {
+  const obj = pod.owner;
+  if (groupOf(obj) === 'leaderworkerset.x-k8s.io' && obj.kind === 'LeaderWorkerSet') {
+    const lwt = obj.spec?.leaderWorkerTemplate ?? {};
+    const size = int(lwt.size, 1);
+    const hasLeader = typeof lwt.leaderTemplate === 'object' && lwt.leaderTemplate !== null;
+    const count = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
+    return { count, why: `${count} ${pod.path.includes('leaderTemplate') ? 'leader' : 'worker'} pod(s) of one group of size ${size}, admitted per group` };
+  }
+  return maxPods(model, pod) ?? { count: 1, why: '1 pod' };
+}
+
 /** Quota key → resource name (`requests.cpu` and `cpu` → `cpu`). */
 function quotaResource(key: string): string | undefined {
   if (key.startsWith('requests.')) return key.slice('requests.'.length);
@@ -236,7 +253,7 @@ function queueCapacity(model: AppModel): AppFinding[] {
     const total: Resources = new Map();
     const whys: string[] = [];
     for (const pod of pods) {
-      const m = maxPods(model, pod) ?? { count: 1, why: '1 pod' };
+      const m = admittedTogether(model, pod);
       add(total, podRequests(pod.spec), m.count);
       whys.push(m.why);
     }
