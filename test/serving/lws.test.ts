@@ -181,3 +181,39 @@ describe('ModelServing on a LeaderWorkerSet', () => {
     expect(() => render({ runtime: withTp }, 16, false)).toThrow(/backend leaderWorkerSet sets --tensor-parallel-size itself/);
   });
 });
+
+describe('whole-app check on hand-written LeaderWorkerSet YAML', () => {
+  const lws = (leader: boolean) => ({
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name: 'infer', namespace: 'ml' },
+    spec: {
+      replicas: 3,
+      leaderWorkerTemplate: {
+        size: 4,
+        ...(leader ? { leaderTemplate: { metadata: { labels: { role: 'leader' } }, spec: { containers: [{ name: 'l', image: 'x:1', resources: { requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } } }] } } } : {}),
+        workerTemplate: { spec: { containers: [{ name: 'w', image: 'x:1', resources: { requests: { 'nvidia.com/gpu': '2' }, limits: { 'nvidia.com/gpu': '2' } } }] } },
+      },
+    },
+  });
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml' } };
+  const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'gpus', namespace: 'ml' }, spec: { hard: { 'requests.nvidia.com/gpu': '16' } } };
+
+  test('without a leader template every pod of a group is a worker: 3 groups × 4 pods × 2 GPUs', () => {
+    const f = checkApp([ns, quota, lws(false)]).findings.filter((x) => x.rule === 'app-quota');
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toContain('can demand 24 nvidia.com/gpu');
+  });
+
+  test('with a leader template: 3 × (1 leader × 1 GPU + 3 workers × 2 GPUs) = 21 GPUs', () => {
+    const f = checkApp([ns, quota, lws(true)]).findings.filter((x) => x.rule === 'app-quota');
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toContain('can demand 21 nvidia.com/gpu');
+  });
+
+  test('a Service selecting worker-index 0 reaches the leader template', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'infer', namespace: 'ml' }, spec: { selector: { [INDEX_LABEL]: '0', role: 'leader' }, ports: [{ port: 80 }] } };
+    const findings = checkManifests([ns, lws(true), svc]).findings.filter((x) => x.object === 'Service/ml/infer' && x.rule === 'service-selector');
+    expect(findings).toEqual([]);
+  });
+});
