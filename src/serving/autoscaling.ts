@@ -114,7 +114,10 @@ export interface LoadAutoscalingOptions {
 export interface ScaleFromZeroOptions {
   /** PromQL returning one number that is above 0 when requests arrive, e.g. `sum(rate(nginx_ingress_controller_requests{host="chat.example.com"}[1m]))`. */
   readonly query: string;
-  /** Target value per replica of that query (it also scales while it is higher than the load metric asks). */
+  /**
+   * Target value of that query per replica (KEDA `AverageValue`): e.g. 5 requests per second
+   * per replica. It keeps scaling too, with the load metric: the HPA takes the larger count.
+   */
   readonly threshold: number;
 }
 

@@ -168,7 +168,8 @@ export function renderLoadScaler(scope: Construct, name: string, labels: Record<
     triggers.push({
       type: 'prometheus',
       name: 'activation',
-      metricType: 'Value',
+      // Per replica, like the queue gauges: e.g. requests per second each replica takes.
+      metricType: 'AverageValue',
       metadata: { serverAddress: o.serverAddress, query: o.scaleFromZero.query, threshold: String(o.scaleFromZero.threshold), activationThreshold: '0' },
       ...auth,
     });

@@ -121,7 +121,7 @@ describe('Autoscaling.onLoad', () => {
     expect(so.spec.triggers[1]).toEqual({
       type: 'prometheus',
       name: 'activation',
-      metricType: 'Value',
+      metricType: 'AverageValue',
       metadata: { serverAddress: PROM, query: 'sum(rate(nginx_ingress_controller_requests{host="chat.example.com"}[1m]))', threshold: '10', activationThreshold: '0' },
     });
   });
