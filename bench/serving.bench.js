@@ -10,7 +10,9 @@ const serving = require('../lib/src/serving');
 function servingApp(n) {
   const app = new App();
   const chart = new Chart(app, 'bench', { namespace: 'team-a' });
-  core.External.namespace(chart, 'team-a'); // the whole-app check runs at synth
+  // The namespace comes from the platform: declared external for the whole-app check, which
+  // runs at synth as in every user app.
+  core.External.namespace(chart, 'team-a');
   const runtime = serving.ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.6.3', model: '/models/llama', args: ['--max-model-len', '8192'] });
   for (let i = 0; i < n; i++) {
     new serving.ModelServing(chart, `s${i}`, {

@@ -17,6 +17,7 @@ for crd in \
   kserve/serving.kserve.io_inferenceservices.yaml \
   prometheus-operator/monitoring.coreos.com_servicemonitors.yaml \
   keda/keda.sh_scaledobjects.yaml \
+  lws/leaderworkerset.x-k8s.io_leaderworkersets.yaml \
   argo-cd/application-crd.yaml \
   argo-workflows/argoproj.io_workflowtemplates.yaml \
   argo-workflows/argoproj.io_cronworkflows.yaml \

@@ -1,3 +1,5 @@
+import { ILocalQueue } from '../core/refs';
+
 /** KServe deployment modes (the `serving.kserve.io/deploymentMode` annotation). */
 export enum KServeDeploymentMode {
   /** Plain Deployment + HPA, no Knative. Understood by every KServe release (renamed "Standard" in 0.16+, still accepted). */
@@ -34,6 +36,33 @@ export interface KServeBackendOptions {
   readonly model?: KServeModelSpec;
 }
 
+/** Options of {@link ServingBackend.leaderWorkerSet}. */
+export interface LeaderWorkerSetBackendOptions {
+  /** Pods (nodes) per model instance: one leader and `nodes - 1` workers (at least 2). */
+  readonly nodes: number;
+  /**
+   * GPUs of each pod.
+   * @default - the ModelServing's accelerator count
+   */
+  readonly gpusPerNode?: number;
+  /**
+   * vLLM `--tensor-parallel-size`.
+   * @default - gpusPerNode (tensor parallelism inside a node, pipeline parallelism across nodes: vLLM's recommendation)
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * vLLM `--pipeline-parallel-size`.
+   * @default - nodes
+   */
+  readonly pipelineParallelSize?: number;
+  /**
+   * Kueue LocalQueue admitting each group (label `kueue.x-k8s.io/queue-name` on the
+   * LeaderWorkerSet; Kueue's `leaderworkerset.x-k8s.io/leaderworkerset` integration).
+   * @default - no queue
+   */
+  readonly queue?: ILocalQueue;
+}
+
 /** What renders the serving workload. */
 export class ServingBackend {
   /** Deployment + Service + HPA/ScaledObject + PDB + NetworkPolicy (plain Kubernetes). */
@@ -46,10 +75,25 @@ export class ServingBackend {
     return new ServingBackend('kserve', options);
   }
 
+  /**
+   * A LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`) for a model larger than one node:
+   * each replica is a group of one leader and `nodes - 1` workers running vLLM's native
+   * multi-node mode (`--nnodes`, `--node-rank`, `--master-addr` from the LWS env, workers
+   * `--headless`), with tensor × pipeline parallelism covering every GPU of the group.
+   * One Service to the leaders, probes on the leaders only, a PDB and a NetworkPolicy for
+   * the group. Needs the LWS controller (kubernetes-sigs/lws) and vLLM with multi-node
+   * multiprocessing support.
+   */
+  public static leaderWorkerSet(options: LeaderWorkerSetBackendOptions): ServingBackend {
+    return new ServingBackend('leaderWorkerSet', undefined, options);
+  }
+
   private constructor(
-    /** `deployment` or `kserve`. */
-    public readonly kind: 'deployment' | 'kserve',
+    /** `deployment`, `kserve` or `leaderWorkerSet`. */
+    public readonly kind: 'deployment' | 'kserve' | 'leaderWorkerSet',
     /** KServe options. */
     public readonly kserveOptions?: KServeBackendOptions,
+    /** LeaderWorkerSet options. */
+    public readonly lwsOptions?: LeaderWorkerSetBackendOptions,
   ) {}
 }

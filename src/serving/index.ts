@@ -8,3 +8,5 @@ export * from './backend';
 export * from './drain';
 export * from './clients';
 export * from './model-serving';
+export { runtimeLoadMetrics } from './load-metrics';
+export type { RuntimeLoadMetric } from './load-metrics';

@@ -20,6 +20,8 @@ import { Drain } from './drain';
 import { Expose } from './expose';
 import { serverEgress, serverFlows, storageUriFlows } from './flows';
 import { renderInferenceService } from './kserve';
+import { LoadScope, renderLoadScaler, resolveLoadScaling } from './load-metrics';
+import { LwsLayout, groupFlows, groupRules, leaderSelector, renderLeaderWorkerSet, resolveLwsLayout } from './lws';
 import { Metrics } from './metrics';
 import { ModelCache } from './model-cache';
 import { checkModelPaths } from './model-path';
@@ -269,6 +271,13 @@ export class ModelServing extends Construct {
       fail(this, 'modelCache sharedClaim needs a model to fill it: pass model: a DatasetInit of the weights (with a Hub id the server downloads into its own HOME)');
     }
     cache._checkClaim(this);
+    const lws = backend.kind === 'leaderWorkerSet'
+      ? resolveLwsLayout(this, this.name, backend.lwsOptions!, runtime, props.accelerator, props.canary !== undefined) : undefined;
+    if (autoscaling.kind === 'load' && backend.kind === 'kserve') {
+      fail(this, 'autoscaling onLoad is not supported with the kserve backend (KServe renders its own autoscaler); use Autoscaling.keda with a query, or the deployment backend');
+    }
+    const loadScope = scalingScope(this.name, lws);
+    const load = autoscaling.kind === 'load' ? resolveLoadScaling(this, autoscaling, runtime, metrics, loadScope) : undefined;
     const loadSeconds = positiveSeconds(this, 'maxModelLoadTime', props.maxModelLoadTime ?? DEFAULT_LOAD_TIME);
     const requestSeconds = positiveSeconds(this, 'maxRequestDuration', props.maxRequestDuration ?? Duration.seconds(120));
     const drain = props.drain ?? Drain.sleep(Duration.seconds(15));
@@ -301,12 +310,14 @@ export class ModelServing extends Construct {
     };
     const stable = this.buildTrack(this, this.name, runtime, props, common);
     const modelContrib = stable.contribution;
-    const pods = autoscaling.max + (props.canary ? props.canary.replicas ?? 1 : 0);
+    const pods = autoscaling.max * (lws?.nodes ?? 1) + (props.canary ? props.canary.replicas ?? 1 : 0);
     useContributedReferences(this, modelContrib ? [modelContrib] : [], pods, `the server runs up to ${pods} replicas that may land on different nodes`);
     const storageFlows = backend.kind === 'kserve' ? storageUriFlows(backend.kserveOptions?.model?.storageUri, this.node.path) : [];
     const declared = serverFlows(this.node.path, runtime, [...(modelContrib?.flows ?? []), ...storageFlows], expose, metrics, servicePorts, apiPort, Chart.of(this).namespace);
+    if (lws) declared.push(...groupFlows(this.node.path, lws));
     this.flows = declared;
     const egress = serverEgress(declared);
+    if (lws) egress.push(groupRules(lws).egress);
 
     if (backend.kind === 'kserve') {
       this.serviceName = `${this.name}-predictor`;
@@ -328,10 +339,12 @@ export class ModelServing extends Construct {
 
     this.serviceName = this.name;
     const tracks = [stable];
-    this.resource = this.renderDeployment(this, stable, autoscaling.ownsReplicas ? undefined : autoscaling.min, rollout, loadSeconds);
+    const replicas = autoscaling.ownsReplicas ? undefined : autoscaling.min;
+    this.resource = lws ? renderLeaderWorkerSet(this, stable, lws, replicas, stable.podAnnotations) : this.renderDeployment(this, stable, replicas, rollout, loadSeconds);
     declareFlows(this.resource, declared);
     declareUsedReferences(this, this.resource);
-    this.renderService(this, stable, servicePorts);
+    // With a LeaderWorkerSet only the leaders serve the API.
+    this.renderService(this, lws ? { ...stable, selector: leaderSelector(stable) } : stable, servicePorts);
     let canaryTrack: ServingTrack | undefined;
     if (props.canary) {
       const canaryScope = new Construct(this, 'Canary');
@@ -346,7 +359,8 @@ export class ModelServing extends Construct {
       this.renderService(canaryScope, canaryTrack, servicePorts);
       tracks.push(canaryTrack);
     }
-    this.renderAutoscaler(stable, autoscaling);
+    if (load) renderLoadScaler(this, stable.name, stable.labels, autoscaling, loadScope, load);
+    else this.renderAutoscaler(stable, autoscaling, loadScope.scaleTargetRef);
     new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: { name: this.name, labels: stable.labels },
       spec: {
@@ -357,7 +371,7 @@ export class ModelServing extends Construct {
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
-    this.renderNetworkPolicy(tracks, servicePorts, expose, metrics, props.allowFrom ?? [ServingClient.sameNamespace()], apiPort, egress);
+    this.renderNetworkPolicy(tracks, servicePorts, expose, metrics, props.allowFrom ?? [ServingClient.sameNamespace()], apiPort, egress, lws ? [groupRules(lws).ingress] : []);
     if (expose.kind === 'ingress') this.renderIngress(expose, stable, canaryTrack, props.canary?.weight);
     if (expose.kind === 'httpRoute') this.renderHttpRoute(expose, servicePorts, stable, canaryTrack, props.canary?.weight);
     if (metrics.kind === 'serviceMonitor') this.renderServiceMonitor(metrics, tracks, runtime);
@@ -477,8 +491,7 @@ export class ModelServing extends Construct {
     });
   }
 
-  private renderAutoscaler(track: ServingTrack, autoscaling: Autoscaling): void {
-    const scaleTargetRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: track.name };
+  private renderAutoscaler(track: ServingTrack, autoscaling: Autoscaling, scaleTargetRef: LoadScope['scaleTargetRef']): void {
     if (autoscaling.kind === 'cpu') {
       const o = autoscaling.cpuOptions!;
       new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
@@ -525,8 +538,9 @@ export class ModelServing extends Construct {
     clients: ServingClient[],
     apiPort: ServingPort,
     egress: k8s.NetworkPolicyEgressRule[],
+    extraIngress: k8s.NetworkPolicyIngressRule[],
   ): void {
-    const rules: k8s.NetworkPolicyIngressRule[] = [];
+    const rules: k8s.NetworkPolicyIngressRule[] = [...extraIngress];
     const tcp = (ports: ServingPort[]) => ports.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
     const apiPorts = servicePorts.filter((p) => p.role === ServingPortRole.API);
     if (clients.length > 0) rules.push({ from: clients.map((c) => c.peer), ports: tcp(apiPorts) });
@@ -655,6 +669,13 @@ function servedModelName(scope: Construct, runtime: ServingRuntime, contribution
   return contribution?.identity ?? name;
 }
 
+/** What an autoscaler scales and where the pods serving the API are. */
+function scalingScope(name: string, lws: LwsLayout | undefined): LoadScope {
+  return lws
+    ? { service: name, podPattern: `${lws.name}-[0-9]+`, scaleTargetRef: { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: lws.name } }
+    : { service: name, podPattern: `${name}-[a-z0-9]+-[a-z0-9]+`, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name } };
+}
+
 function positiveSeconds(scope: Construct, what: string, d: Duration): number {
   if (!(d instanceof Duration)) fail(scope, `${what} must be a cdk8s Duration, got ${show(d)}`);
   const ms = d.toMilliseconds();
@@ -667,17 +688,18 @@ function isWholeCount(n: unknown, min: number): n is number {
 }
 
 function validateAutoscaling(scope: Construct, a: Autoscaling): void {
-  if (!(a instanceof Autoscaling)) fail(scope, `autoscaling must be an Autoscaling (Autoscaling.fixed/cpu/keda), got ${show(a)}`);
+  if (!(a instanceof Autoscaling)) fail(scope, `autoscaling must be an Autoscaling (Autoscaling.fixed/cpu/keda/onLoad), got ${show(a)}`);
   if (a.kind === 'fixed') {
     if (!isWholeCount(a.min, 0)) fail(scope, `autoscaling: replicas must be a non-negative integer, got ${show(a.min)}`);
     return;
   }
-  const min0 = a.kind === 'keda' ? 0 : 1;
+  const min0 = a.kind === 'keda' || a.kind === 'load' ? 0 : 1;
   if (!isWholeCount(a.min, min0)) {
     fail(scope, `autoscaling: min must be an integer >= ${min0}${a.kind === 'cpu' ? ' (an HPA cannot scale to zero; use Autoscaling.keda)' : ''}, got ${show(a.min)}`);
   }
   if (!isWholeCount(a.max, 1)) fail(scope, `autoscaling: max must be a positive integer, got ${show(a.max)}`);
   if (a.min > a.max) fail(scope, `autoscaling: min ${a.min} is greater than max ${a.max}`);
+  if (a.kind === 'load') return; // checked against the runtime by resolveLoadScaling
   if (a.kind === 'cpu') {
     const t = a.cpuOptions!.targetUtilization;
     if (!isWholeCount(t, 1) || t > 100) fail(scope, `autoscaling: targetUtilization must be an integer percentage 1-100, got ${show(t)}`);

@@ -7,8 +7,8 @@
 # in a temporary directory). There is no scheduler and no kubelet: pods stay Pending.
 #
 # With --e2e (the e2e tier, test/e2e; GitHub issue 14) `build` also builds kube-scheduler,
-# kubectl, Kueue, JobSet and kwok (versions pinned below, each from its Go module, cached by
-# version), and `start` also runs kube-scheduler, Kueue and JobSet (their webhooks served on
+# kubectl, Kueue, JobSet, LeaderWorkerSet and kwok (versions pinned below, each from its Go module, cached by
+# version), and `start` also runs kube-scheduler, Kueue, JobSet and LWS (their webhooks served on
 # 127.0.0.1 with certificates made here, registered with clientConfig.url + caBundle) and
 # kwok with simulated GPU nodes whose pods run through the stages in test/e2e/kwok-stages.yaml.
 #
@@ -34,6 +34,7 @@
 #   ETCD                    etcd binary (default: etcd on PATH; Debian: apt-get install -y etcd-server)
 #   KEEP_CLUSTER_DIR=1      `stop` keeps DIR (logs) instead of removing it
 #   CDK8S_ML_E2E_GPU_NODES  simulated GPU nodes for --e2e (default 8; 8 x nvidia.com/gpu each)
+#   CDK8S_ML_E2E_KUEUE_LWS  1: enable Kueue's LeaderWorkerSet integration (default 0: see write_kueue_config)
 #   CDK8S_ML_CLUSTER_K8S    another Kubernetes minor with a module in test/cluster/kube-<minor>
 #                           (1.33); default: test/cluster/kube (1.28)
 #
@@ -47,6 +48,7 @@ SERVICE_CIDR=10.96.0.0/16
 # Controllers of the e2e tier (--e2e), each built from its Go module at this version.
 KUEUE_VERSION=v0.17.0
 JOBSET_VERSION=v0.11.1
+LWS_VERSION=v0.8.0
 KWOK_VERSION=v0.8.0
 SERVICE_IP=10.96.0.1
 
@@ -169,6 +171,7 @@ cmd_build_e2e() {
   cmd_build >/dev/null
   build_controller kueue sigs.k8s.io/kueue "$KUEUE_VERSION" ./cmd/kueue >/dev/null
   build_controller jobset sigs.k8s.io/jobset "$JOBSET_VERSION" . >/dev/null
+  build_controller lws sigs.k8s.io/lws "$LWS_VERSION" ./cmd >/dev/null
   build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok >/dev/null
   cache_root
 }
@@ -313,8 +316,8 @@ install_manifests() {
   kubectl_ apply --server-side --field-manager=cdk8s-ml-e2e -f "$out" >>"$DIR/logs/$iname-install.log" 2>&1
 }
 
-# Controller config files, in the projects' own Configuration APIs (config.kueue.x-k8s.io/v1beta2,
-# config.jobset.x-k8s.io/v1alpha1): webhooks on 127.0.0.1 with our certificate, health on a
+# Controller config files, in the projects' own Configuration APIs (config.kueue.x-k8s.io/v1beta2
+# here; JobSet's and LWS's below): webhooks on 127.0.0.1 with our certificate, health on a
 # loopback port, metrics off, no leader election, no internal cert management.
 write_kueue_config() {
   cat >"$DIR/kueue/config.yaml" <<EOF
@@ -338,25 +341,51 @@ integrations:
   - batch/job
   - jobset.x-k8s.io/jobset
 EOF
+  # Kueue's LeaderWorkerSet integration only on request (CDK8S_ML_E2E_KUEUE_LWS=1): it turns on
+  # Kueue's pod integration, and with Kueue 0.17's local-queue defaulting (locked on) every pod
+  # without a queue label in a namespace with a LocalQueue named "default" (MlNamespace's
+  # name, the fixtures') is then gated and queued by Kueue, the example app's un-queued
+  # ModelServing Deployments included (they stay gated in app.test.ts).
+  KUEUE_LWS=0
+  if [ "$LWS_RUNNING" = 1 ] && [ "${CDK8S_ML_E2E_KUEUE_LWS:-0}" = 1 ]; then
+    KUEUE_LWS=1
+    printf '  - leaderworkerset.x-k8s.io/leaderworkerset\n' >>"$DIR/kueue/config.yaml"
+  fi
 }
 
-write_jobset_config() {
-  cat >"$DIR/jobset/config.yaml" <<EOF
-apiVersion: config.jobset.x-k8s.io/v1alpha1
+# write_controller_config NAME API_VERSION HEALTH_PORT WEBHOOK_PORT: the Configuration of a
+# controller-runtime based controller (JobSet config.jobset.x-k8s.io/v1alpha1, LWS
+# config.lws.x-k8s.io/v1alpha1 share these fields) into $DIR/NAME/config.yaml.
+write_controller_config() {
+  cat >"$DIR/$1/config.yaml" <<EOF
+apiVersion: $2
 kind: Configuration
 health:
-  healthProbeBindAddress: 127.0.0.1:$JOBSET_HEALTH_PORT
+  healthProbeBindAddress: 127.0.0.1:$3
 metrics:
   bindAddress: "0"
 webhook:
   host: 127.0.0.1
-  port: $JOBSET_WEBHOOK_PORT
+  port: $4
   certDir: $DIR/pki/webhook-serving
 leaderElection:
   leaderElect: false
 internalCertManagement:
   enable: false
 EOF
+}
+
+# run_controller NAME TITLE BIN VERSION API_VERSION HEALTH_PORT WEBHOOK_DIR WEBHOOK_PORT: write
+# its config, start it, wait until ready, then register its webhooks.
+run_controller() {
+  rname=$1 rtitle=$2 rbin=$3 rversion=$4 rhealth=$6 rwebhooks=$7 rport=$8
+  write_controller_config "$rname" "$5" "$rhealth" "$rport"
+  launch "$rname" "$rbin" --config="$DIR/$rname/config.yaml" --kubeconfig="$DIR/kubeconfig"
+  rpid=$!
+  wait_until "$rname" "$rpid" 120 readyz "$rhealth" || die "$rtitle did not become ready"
+  install_manifests "$rname" "$rwebhooks" "$rport" ||
+    { tail -n 20 "$DIR/logs/$rname-install.log" >&2; die "registering the $rtitle webhooks failed"; }
+  log "$rtitle $rversion ready (webhooks on 127.0.0.1:$rport)"
 }
 
 # Simulated nodes: GPU nodes with the labels and taint our pod templates select and tolerate
@@ -421,7 +450,7 @@ readyz() { curl -sSf --max-time 2 "http://127.0.0.1:$1/readyz"; }
 
 start_e2e() {
   GPU_NODES=${CDK8S_ML_E2E_GPU_NODES:-8}
-  mkdir -p "$DIR/kueue" "$DIR/jobset" "$DIR/kwok" "$DIR/pki/webhook-serving"
+  mkdir -p "$DIR/kueue" "$DIR/jobset" "$DIR/lws" "$DIR/kwok" "$DIR/pki/webhook-serving"
   # controller-runtime's webhook server reads tls.crt/tls.key from its certDir
   cp "$DIR/pki/webhook.crt" "$DIR/pki/webhook-serving/tls.crt"
   cp "$DIR/pki/webhook.key" "$DIR/pki/webhook-serving/tls.key"
@@ -446,6 +475,8 @@ start_e2e() {
   jobset_src=$(module_dir "sigs.k8s.io/jobset@$JOBSET_VERSION")
   KUEUE_WEBHOOK_PORT=$(free_port) KUEUE_HEALTH_PORT=$(free_port)
   JOBSET_WEBHOOK_PORT=$(free_port) JOBSET_HEALTH_PORT=$(free_port)
+  lws_src=$(module_dir "sigs.k8s.io/lws@$LWS_VERSION")
+  LWS_WEBHOOK_PORT=$(free_port) LWS_HEALTH_PORT=$(free_port)
   kubectl_ create namespace kueue-system >/dev/null
 
   # CRDs from the controllers' own modules (the exact versions that run), their conversion
@@ -457,6 +488,13 @@ start_e2e() {
     JOBSET_RUNNING=1
   else
     log "the JobSet $JOBSET_VERSION CRD does not install on Kubernetes v$(k8s_version) (see $DIR/logs/jobset-install.log); JobSet is not started"
+  fi
+  # LWS keeps its CRD in config/crd (with a conversion-webhook patch, pointed at the controller).
+  LWS_RUNNING=0
+  if install_manifests lws "$lws_src/config/crd" "$LWS_WEBHOOK_PORT"; then
+    LWS_RUNNING=1
+  else
+    log "the LeaderWorkerSet $LWS_VERSION CRD does not install on Kubernetes v$(k8s_version) (see $DIR/logs/lws-install.log); LWS is not started"
   fi
   kubectl_ wait --for=condition=Established --timeout=60s crd --all >/dev/null
 
@@ -480,13 +518,13 @@ start_e2e() {
   log "Kueue $KUEUE_VERSION ready (webhooks on 127.0.0.1:$KUEUE_WEBHOOK_PORT)"
 
   if [ "$JOBSET_RUNNING" = 1 ]; then
-    write_jobset_config
-    launch jobset "$JOBSET_BIN" --config="$DIR/jobset/config.yaml" --kubeconfig="$DIR/kubeconfig"
-    # shellcheck disable=SC2154
-    wait_until jobset "$PID_jobset" 120 readyz "$JOBSET_HEALTH_PORT" || die "JobSet did not become ready"
-    install_manifests jobset "$jobset_src/config/components/webhook" "$JOBSET_WEBHOOK_PORT" ||
-      { tail -n 20 "$DIR/logs/jobset-install.log" >&2; die "registering the JobSet webhooks failed"; }
-    log "JobSet $JOBSET_VERSION ready (webhooks on 127.0.0.1:$JOBSET_WEBHOOK_PORT)"
+    run_controller jobset JobSet "$JOBSET_BIN" "$JOBSET_VERSION" config.jobset.x-k8s.io/v1alpha1 "$JOBSET_HEALTH_PORT" \
+      "$jobset_src/config/components/webhook" "$JOBSET_WEBHOOK_PORT"
+  fi
+  # The LWS pod webhook is what gives group pods LWS_LEADER_ADDRESS, LWS_GROUP_SIZE and LWS_WORKER_INDEX.
+  if [ "$LWS_RUNNING" = 1 ]; then
+    run_controller lws LeaderWorkerSet "$LWS_BIN" "$LWS_VERSION" config.lws.x-k8s.io/v1alpha1 "$LWS_HEALTH_PORT" \
+      "$lws_src/config/webhook" "$LWS_WEBHOOK_PORT"
   fi
 
   launch kwok "$KWOK_BIN" --kubeconfig="$DIR/kubeconfig" --config="$HERE/../e2e/kwok-stages.yaml" \
@@ -522,6 +560,7 @@ cmd_start() {
     command -v node >/dev/null 2>&1 || die "node not found (the e2e tier rewrites webhook manifests with node)"
     KUEUE_BIN=$(build_controller kueue sigs.k8s.io/kueue "$KUEUE_VERSION" ./cmd/kueue)
     JOBSET_BIN=$(build_controller jobset sigs.k8s.io/jobset "$JOBSET_VERSION" .)
+    LWS_BIN=$(build_controller lws sigs.k8s.io/lws "$LWS_VERSION" ./cmd)
     KWOK_BIN=$(build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok)
   fi
   if [ -z "$DIR" ]; then DIR=$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-ml-cluster.XXXXXX"); fi
@@ -620,6 +659,9 @@ cmd_start() {
       echo "KUEUE_VERSION=$KUEUE_VERSION"
       echo "JOBSET_VERSION=$JOBSET_VERSION"
       echo "JOBSET_RUNNING=$JOBSET_RUNNING"
+      echo "LWS_VERSION=$LWS_VERSION"
+      echo "LWS_RUNNING=$LWS_RUNNING"
+      echo "KUEUE_LWS=$KUEUE_LWS"
       echo "KWOK_VERSION=$KWOK_VERSION"
       echo "GPU_NODES=$GPU_NODES"
     fi

@@ -11,6 +11,7 @@ import {
   DistributedTrainingJob,
   Extract,
   Framework,
+  Metrics,
   MlNamespace,
   ModelServing,
   Queue,
@@ -106,7 +107,10 @@ new ModelServing(serving, 'chat', {
   model: weights,
   accelerator: Accelerator.nvidiaGpu({ count: 1 }),
   resources: { cpu: '8', memory: '32Gi' },
-  autoscaling: Autoscaling.cpu({ min: 2, max: 8, targetUtilization: 70 }),
+  // Scale on the load vLLM reports (requests waiting per replica), not on CPU: KEDA reads
+  // the metrics Prometheus scrapes through the ServiceMonitor.
+  metrics: Metrics.serviceMonitor(),
+  autoscaling: Autoscaling.onLoad({ min: 2, max: 8, serverAddress: 'http://prometheus.monitoring:9090' }),
   maxModelLoadTime: Duration.minutes(15),
 });
 

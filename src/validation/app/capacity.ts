@@ -119,9 +119,22 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       return { count: n, why: `${int(rj.replicas, 1)} replica(s) × parallelism ${int(js.parallelism, 1)} of replicated job ${show(rj.name)}` };
     }
     case 'leaderworkerset.x-k8s.io/LeaderWorkerSet': {
+      // replicas groups of `size` pods: the leader template makes one pod a group, the worker
+      // template the other size - 1 (all `size` without a leader template). An HPA or KEDA
+      // ScaledObject on the LeaderWorkerSet (its scale subresource counts groups) sets the maximum.
       const size = int(spec.leaderWorkerTemplate?.size, 1);
-      const n = int(spec.replicas, 1) * (pod.path.includes('leaderTemplate') ? 1 : Math.max(1, size - 1));
-      return { count: n, why: `${int(spec.replicas, 1)} group(s) of size ${size}` };
+      let groups = int(spec.replicas, 1);
+      let why = `${groups} group(s)`;
+      for (const s of model.scalersOf(namespaceOf(obj), String(obj.metadata?.name))) {
+        if ((s.spec.scaleTargetRef.kind ?? '') !== 'LeaderWorkerSet') continue;
+        groups = s.kind === 'ScaledObject' ? int(s.spec.maxReplicaCount, 100) : int(s.spec.maxReplicas, groups);
+        why = `${s.kind === 'ScaledObject' ? 'maxReplicaCount' : 'maxReplicas'} ${groups} group(s) of ${label(s)}`;
+      }
+      const hasLeader = typeof spec.leaderWorkerTemplate?.leaderTemplate === 'object' && spec.leaderWorkerTemplate.leaderTemplate !== null;
+      const perGroup = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
+      const surge = spec.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge;
+      const extra = typeof surge === 'number' && surge > 0 ? surge : 0;
+      return { count: (groups + extra) * perGroup, why: `${why}${extra > 0 ? ` + rolling-update surge ${extra}` : ''} of size ${size} (${perGroup} pod(s) of this template per group)` };
     }
     default:
       if (groupOf(obj) === 'kubeflow.org') {
@@ -131,6 +144,23 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       }
       return undefined;
   }
+}
+
+/**
+ * How many pods of a template Kueue admits as one Workload: a queued LeaderWorkerSet is
+ * admitted group by group (Kueue's LWS integration creates one Workload per group index), so
+ * one group must fit the ClusterQueue; every other workload is admitted whole.
+ */
+function admittedTogether(model: AppModel, pod: PodView): { count: number; why: string } {
+  const obj = pod.owner;
+  if (groupOf(obj) === 'leaderworkerset.x-k8s.io' && obj.kind === 'LeaderWorkerSet') {
+    const lwt = obj.spec?.leaderWorkerTemplate ?? {};
+    const size = int(lwt.size, 1);
+    const hasLeader = typeof lwt.leaderTemplate === 'object' && lwt.leaderTemplate !== null;
+    const count = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
+    return { count, why: `${count} ${pod.path.includes('leaderTemplate') ? 'leader' : 'worker'} pod(s) of one group of size ${size}, admitted per group` };
+  }
+  return maxPods(model, pod) ?? { count: 1, why: '1 pod' };
 }
 
 /** Quota key → resource name (`requests.cpu` and `cpu` → `cpu`). */
@@ -223,7 +253,7 @@ function queueCapacity(model: AppModel): AppFinding[] {
     const total: Resources = new Map();
     const whys: string[] = [];
     for (const pod of pods) {
-      const m = maxPods(model, pod) ?? { count: 1, why: '1 pod' };
+      const m = admittedTogether(model, pod);
       add(total, podRequests(pod.spec), m.count);
       whys.push(m.why);
     }

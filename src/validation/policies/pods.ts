@@ -112,7 +112,11 @@ export function podViewsOf(obj: any): PodView[] {
   } else if (group === 'leaderworkerset.x-k8s.io' && kind === 'LeaderWorkerSet') {
     const lwt = spec?.leaderWorkerTemplate;
     const extra = { 'leaderworkerset.sigs.k8s.io/name': name };
-    template(lwt?.leaderTemplate, '/spec/leaderWorkerTemplate/leaderTemplate', extra);
+    // The controller labels the leader (or, without a leader template, the first pod of the
+    // worker template) with worker index 0; the workers' indexes 1..size-1 are not one value.
+    if (isObject(lwt?.leaderTemplate)) {
+      template(lwt.leaderTemplate, '/spec/leaderWorkerTemplate/leaderTemplate', { ...extra, 'leaderworkerset.sigs.k8s.io/worker-index': '0' });
+    }
     template(lwt?.workerTemplate, '/spec/leaderWorkerTemplate/workerTemplate', extra);
   } else if (group === 'serving.kserve.io' && kind === 'InferenceService' && isObject(spec)) {
     for (const component of ['predictor', 'transformer', 'explainer']) {

@@ -26,6 +26,10 @@ export interface E2eEnv {
   readonly kubectl: string;
   readonly serverVersion: string;
   readonly jobsetRunning: boolean;
+  /** The LeaderWorkerSet controller runs (its CRD installed). */
+  readonly lwsRunning: boolean;
+  /** Kueue's LeaderWorkerSet integration is on (CDK8S_ML_E2E_KUEUE_LWS=1). */
+  readonly kueueLws: boolean;
   readonly gpuNodes: number;
   readonly versions: Record<string, string>;
 }
@@ -45,8 +49,10 @@ export function e2eEnv(): E2eEnv {
     kubectl: vars.KUBECTL,
     serverVersion: vars.KUBE_VERSION,
     jobsetRunning: vars.JOBSET_RUNNING === '1',
+    lwsRunning: vars.LWS_RUNNING === '1',
+    kueueLws: vars.KUEUE_LWS === '1',
     gpuNodes: Number(vars.GPU_NODES),
-    versions: { kubernetes: vars.KUBE_VERSION, kueue: vars.KUEUE_VERSION, jobset: vars.JOBSET_VERSION, kwok: vars.KWOK_VERSION },
+    versions: { kubernetes: vars.KUBE_VERSION, kueue: vars.KUEUE_VERSION, jobset: vars.JOBSET_VERSION, lws: vars.LWS_VERSION, kwok: vars.KWOK_VERSION },
   };
 }
 
