@@ -139,14 +139,25 @@ module_dir() {
 # The module is downloaded from the proxy and built in its own folder of the module cache with
 # its own go.mod/go.sum (what `go install MODULE/PACKAGE@VERSION` does; JobSet's version list
 # is refused by the proxy, so `go install` cannot resolve it and this path serves all three).
-build_controller() {
+# controller_stamp NAME MODULE VERSION PACKAGE: sets out (the cache folder) and stamp (what
+# shaped the binary)
+controller_stamp() {
   name=$1 module=$2 cversion=$3 pkg=$4
   go=$(go_cmd)
   out="$(cache_root)/$name-$cversion"
   # Default build flags, as `go install MODULE/PACKAGE@VERSION` uses them (a warm Go build
   # cache from such an install is reused).
   stamp="$module@$cversion $pkg $("$go" env GOVERSION) CGO_ENABLED=$("$go" env CGO_ENABLED)"
-  if [ -x "$out/$name" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
+}
+
+# controller_cached NAME MODULE VERSION PACKAGE: prints the cached binary; fails when there is none
+controller_cached() {
+  controller_stamp "$@"
+  [ -x "$out/$name" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ] && printf '%s\n' "$out/$name"
+}
+
+build_controller() {
+  if controller_cached "$@" >/dev/null; then
     log "using cached $name $cversion in $out"
     printf '%s\n' "$out/$name"
     return 0
@@ -852,6 +863,11 @@ case ${1:-} in
       --argocd) cmd_build_argocd ;;
       *) cmd_build "$@" ;;
     esac ;;
+  cached)
+    # cached --argocd: the cached Argo CD binary's path, or exit 1 when it is not built
+    shift
+    [ "${1:-}" = --argocd ] || die "usage: provision.sh cached --argocd"
+    controller_cached argocd github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION" ./cmd ;;
   up) shift; cmd_up ;;
   down) shift; cmd_down ;;
   start) shift; cmd_start "$@" ;;
