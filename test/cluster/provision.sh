@@ -540,6 +540,12 @@ ARGOCD_REPO_METRICS_PORT=8084
 # shellcheck disable=SC2154 # PID_argocd_netns is set by launch via eval
 in_argocd_ns() { nsenter --net="/proc/$PID_argocd_netns/ns/net" "$@"; }
 
+crds_established() {
+  for crd; do
+    [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
+  done
+}
+
 argocd_settings() {
   cat <<EOF
 apiVersion: v1
@@ -601,7 +607,10 @@ start_argocd() {
   kubectl_ apply --server-side --field-manager=cdk8s-ml-e2e \
     -f "$argocd_src/manifests/crds/application-crd.yaml" -f "$argocd_src/manifests/crds/appproject-crd.yaml" \
     >>"$DIR/logs/argocd-install.log" 2>&1 || { tail -n 20 "$DIR/logs/argocd-install.log" >&2; die "installing the Argo CD CRDs failed"; }
-  kubectl_ wait --for=condition=Established --timeout=60s crd/applications.argoproj.io crd/appprojects.argoproj.io >/dev/null
+  # (polled: kubectl 1.28's `wait` fails on a CRD that has no status conditions yet)
+  # shellcheck disable=SC2154
+  wait_until argocd-install "$PID_kube_apiserver" 60 crds_established applications.argoproj.io appprojects.argoproj.io ||
+    die "the Argo CD CRDs did not become Established"
   argocd_settings >"$a/settings.yaml"
   kubectl_ apply --server-side --field-manager=cdk8s-ml-e2e -f "$a/settings.yaml" >>"$DIR/logs/argocd-install.log" 2>&1 ||
     { tail -n 20 "$DIR/logs/argocd-install.log" >&2; die "installing the Argo CD settings failed"; }
