@@ -176,8 +176,11 @@ export async function createRevisions(k: Kube, etcd: string, objects: any[]): Pr
   for (const o of objects) {
     const info = await k.resourceFor(o);
     const suffix = info.namespaced ? `/${o.metadata.namespace}/${o.metadata.name}` : `/${o.metadata.name}`;
-    // The key's resource part is the plural, or the kind in lower case for a few old kinds (ingress).
-    const hits = keys.filter((x) => x.key.endsWith(suffix) && (x.key.includes(`/${info.resource}/`) || x.key.includes(`/${o.kind.toLowerCase()}/`)));
+    // The key's resource part is the plural, or the kind in lower case for a few old kinds
+    // (ingress); Services are under /registry/services/specs/, beside their Endpoints
+    // (/registry/services/endpoints/, another resource).
+    const hits = keys.filter((x) => x.key.endsWith(suffix) && !x.key.startsWith('/registry/services/endpoints/')
+      && (x.key.includes(`/${info.resource}/`) || x.key.includes(`/${o.kind.toLowerCase()}/`)));
     if (hits.length !== 1) throw new Error(`${describeObject(o)}: ${hits.length} etcd keys match ${info.resource}${suffix}: ${hits.map((h) => h.key).join(', ')}`);
     out.set(describeObject(o), hits[0].rev);
   }
