@@ -5,9 +5,13 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 export class SyncWave {
   /** Namespaces, quotas, limit ranges, Kueue flavors and queues, priority classes, CRDs. */
   public static readonly PLATFORM = -2;
-  /** Service accounts, RBAC, ConfigMaps, Secrets, PVCs, Services, NetworkPolicies, PDBs, autoscalers, routes, monitors. */
+  /** Service accounts, RBAC, ConfigMaps, Secrets, PVCs, Services, NetworkPolicies, PDBs, routes, monitors. */
   public static readonly CONFIG = -1;
-  /** Workloads: Jobs, CronJobs, Deployments, StatefulSets, JobSets, training and serving custom resources. */
+  /**
+   * Workloads: Jobs, CronJobs, Deployments, StatefulSets, JobSets, training and serving custom
+   * resources, and the autoscalers that scale them (an HPA or KEDA ScaledObject whose target
+   * does not exist yet is Degraded, and Argo CD fails a sync whose earlier wave is Degraded).
+   */
   public static readonly WORKLOAD = 0;
 
   private constructor() {}
@@ -41,8 +45,6 @@ export const DEFAULT_SYNC_WAVES: Readonly<Record<string, number>> = Object.freez
   'Service': SyncWave.CONFIG,
   'networking.k8s.io/NetworkPolicy': SyncWave.CONFIG,
   'policy/PodDisruptionBudget': SyncWave.CONFIG,
-  'autoscaling/HorizontalPodAutoscaler': SyncWave.CONFIG,
-  'keda.sh/ScaledObject': SyncWave.CONFIG,
   'keda.sh/TriggerAuthentication': SyncWave.CONFIG,
   'networking.k8s.io/Ingress': SyncWave.CONFIG,
   'gateway.networking.k8s.io/HTTPRoute': SyncWave.CONFIG,
@@ -57,6 +59,9 @@ export const DEFAULT_SYNC_WAVES: Readonly<Record<string, number>> = Object.freez
   'apps/Deployment': SyncWave.WORKLOAD,
   'apps/StatefulSet': SyncWave.WORKLOAD,
   'apps/DaemonSet': SyncWave.WORKLOAD,
+  // autoscalers: with their targets (Argo CD applies them after the Deployment in a wave)
+  'autoscaling/HorizontalPodAutoscaler': SyncWave.WORKLOAD,
+  'keda.sh/ScaledObject': SyncWave.WORKLOAD,
   'jobset.x-k8s.io/JobSet': SyncWave.WORKLOAD,
   'trainer.kubeflow.org/TrainJob': SyncWave.WORKLOAD,
   'kubeflow.org/PyTorchJob': SyncWave.WORKLOAD,

@@ -50,6 +50,9 @@ KUEUE_VERSION=v0.17.0
 JOBSET_VERSION=v0.11.1
 LWS_VERSION=v0.8.0
 KWOK_VERSION=v0.8.0
+# Optional (--argocd): Argo CD's application controller and repo server, one multi-call binary
+# built from the github.com/argoproj/argo-cd/v3 module (argv[0] selects the component).
+ARGOCD_VERSION=v3.2.1
 SERVICE_IP=10.96.0.1
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
@@ -138,14 +141,25 @@ module_dir() {
 # The module is downloaded from the proxy and built in its own folder of the module cache with
 # its own go.mod/go.sum (what `go install MODULE/PACKAGE@VERSION` does; JobSet's version list
 # is refused by the proxy, so `go install` cannot resolve it and this path serves all three).
-build_controller() {
+# controller_stamp NAME MODULE VERSION PACKAGE: sets out (the cache folder) and stamp (what
+# shaped the binary)
+controller_stamp() {
   name=$1 module=$2 cversion=$3 pkg=$4
   go=$(go_cmd)
   out="$(cache_root)/$name-$cversion"
   # Default build flags, as `go install MODULE/PACKAGE@VERSION` uses them (a warm Go build
   # cache from such an install is reused).
   stamp="$module@$cversion $pkg $("$go" env GOVERSION) CGO_ENABLED=$("$go" env CGO_ENABLED)"
-  if [ -x "$out/$name" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
+}
+
+# controller_cached NAME MODULE VERSION PACKAGE: prints the cached binary; fails when there is none
+controller_cached() {
+  controller_stamp "$@"
+  [ -x "$out/$name" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ] && printf '%s\n' "$out/$name"
+}
+
+build_controller() {
+  if controller_cached "$@" >/dev/null; then
     log "using cached $name $cversion in $out"
     printf '%s\n' "$out/$name"
     return 0
@@ -174,6 +188,11 @@ cmd_build_e2e() {
   build_controller lws sigs.k8s.io/lws "$LWS_VERSION" ./cmd >/dev/null
   build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok >/dev/null
   cache_root
+}
+
+# build --argocd: the argocd multi-call binary (cmd/main.go); prints its path
+cmd_build_argocd() {
+  build_controller argocd github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION" ./cmd
 }
 
 # ---------------------------------------------------------------------------------------
@@ -538,13 +557,146 @@ start_e2e() {
 }
 
 # ---------------------------------------------------------------------------------------
+# start --argocd: Argo CD's repo server and application controller (with redis)
+#
+# The application controller serves its metrics on 0.0.0.0:<port> (hard-coded in
+# controller/appcontroller.go), so the Argo CD processes run in a private network namespace
+# whose only interface is its own loopback: redis, the repo server and the controller listen
+# on 127.0.0.1 there (fixed ports, nothing can collide), and the API server is reached through
+# a socat bridge: 127.0.0.1:API_PORT in the namespace -> a unix socket in DIR -> 127.0.0.1:API_PORT.
+# Nothing listens outside loopback. Argo CD finds the cluster through ARGOCD_FAKE_IN_CLUSTER
+# (the in-cluster destination https://kubernetes.default.svc uses $KUBECONFIG, as in Argo CD's
+# own local runs, its Procfile). Git repositories are served as file:// URLs (as its own e2e
+# fixture does); the tests create them.
+
+ARGOCD_REDIS_PORT=6379
+ARGOCD_REPO_PORT=8081
+ARGOCD_METRICS_PORT=8082
+ARGOCD_REPO_METRICS_PORT=8084
+
+# in_argocd_ns CMD...: run CMD in the Argo CD network namespace
+# shellcheck disable=SC2154 # PID_argocd_netns is set by launch via eval
+in_argocd_ns() { nsenter --net="/proc/$PID_argocd_netns/ns/net" "$@"; }
+
+crds_established() {
+  for crd; do
+    [ "$(kubectl_ get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
+  done
+}
+
+argocd_settings() {
+  cat <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-cm
+  namespace: argocd
+  labels: {app.kubernetes.io/name: argocd-cm, app.kubernetes.io/part-of: argocd}
+data: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-rbac-cm
+  namespace: argocd
+  labels: {app.kubernetes.io/name: argocd-rbac-cm, app.kubernetes.io/part-of: argocd}
+data: {}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: argocd-secret
+  namespace: argocd
+  labels: {app.kubernetes.io/name: argocd-secret, app.kubernetes.io/part-of: argocd}
+type: Opaque
+stringData:
+  server.secretkey: $(openssl rand -hex 32)
+---
+# The project Applications name by default (argocd-server creates it in a real install; no
+# argocd-server runs here).
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: default
+  namespace: argocd
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: '*'}]
+  clusterResourceWhitelist: [{group: '*', kind: '*'}]
+EOF
+}
+
+start_argocd() {
+  command -v redis-server >/dev/null 2>&1 || die "redis-server not found (apt-get install -y redis-server)"
+  command -v socat >/dev/null 2>&1 || die "socat not found (apt-get install -y socat)"
+  command -v git >/dev/null 2>&1 || die "git not found (apt-get install -y git)"
+  command -v ip >/dev/null 2>&1 || die "ip not found (apt-get install -y iproute2)"
+  command -v nsenter >/dev/null 2>&1 || die "nsenter not found (util-linux)"
+  a=$DIR/argocd
+  mkdir -p "$a/bin" "$a/redis" "$a/tmp" "$a/tls" "$a/ssh" "$a/gpg"
+  # argv[0] selects the component of the multi-call binary (cmd/main.go); the links' paths
+  # name DIR, so `stop` recognises the processes as ours.
+  ln -sf "$ARGOCD_BIN" "$a/bin/argocd-repo-server"
+  ln -sf "$ARGOCD_BIN" "$a/bin/argocd-application-controller"
+  argocd_src=$(module_dir "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION")
+
+  # CRDs from the module that runs, then the settings the controller reads.
+  kubectl_ create namespace argocd >/dev/null
+  kubectl_ apply --server-side --field-manager=cdk8s-ml-e2e \
+    -f "$argocd_src/manifests/crds/application-crd.yaml" -f "$argocd_src/manifests/crds/appproject-crd.yaml" \
+    >>"$DIR/logs/argocd-install.log" 2>&1 || { tail -n 20 "$DIR/logs/argocd-install.log" >&2; die "installing the Argo CD CRDs failed"; }
+  # (polled: kubectl 1.28's `wait` fails on a CRD that has no status conditions yet)
+  # shellcheck disable=SC2154
+  wait_until argocd-install "$PID_kube_apiserver" 60 crds_established applications.argoproj.io appprojects.argoproj.io ||
+    die "the Argo CD CRDs did not become Established"
+  argocd_settings >"$a/settings.yaml"
+  kubectl_ apply --server-side --field-manager=cdk8s-ml-e2e -f "$a/settings.yaml" >>"$DIR/logs/argocd-install.log" 2>&1 ||
+    { tail -n 20 "$DIR/logs/argocd-install.log" >&2; die "installing the Argo CD settings failed"; }
+
+  # The network namespace, held by the bridge's inner end; then the outer end.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  launch argocd-netns unshare --net sh -c 'ip link set lo up && exec socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$2"' \
+    argocd-netns "$API_PORT" "$a/api.sock"
+  launch argocd-api-bridge socat "UNIX-LISTEN:$a/api.sock,fork,unlink-early" "TCP:127.0.0.1:$API_PORT"
+  # shellcheck disable=SC2154
+  wait_until argocd-netns "$PID_argocd_netns" 30 in_argocd_ns "$bin/kubectl" --kubeconfig="$DIR/kubeconfig" get --raw /readyz ||
+    die "the API server is not reachable from the Argo CD network namespace"
+
+  launch argocd-redis nsenter --net="/proc/$PID_argocd_netns/ns/net" redis-server --bind 127.0.0.1 --port "$ARGOCD_REDIS_PORT" \
+    --dir "$a/redis" --save '' --appendonly no --set-proc-title no --protected-mode yes
+  # shellcheck disable=SC2154
+  wait_until argocd-redis "$PID_argocd_redis" 30 in_argocd_ns redis-cli -p "$ARGOCD_REDIS_PORT" ping || die "redis did not start"
+
+  launch argocd-repo-server env TMPDIR="$a/tmp" HOME="$a" ARGOCD_GPG_ENABLED=false \
+    ARGOCD_TLS_DATA_PATH="$a/tls" ARGOCD_SSH_DATA_PATH="$a/ssh" ARGOCD_GNUPGHOME="$a/gpg" \
+    nsenter --net="/proc/$PID_argocd_netns/ns/net" "$a/bin/argocd-repo-server" \
+    --address 127.0.0.1 --port "$ARGOCD_REPO_PORT" --metrics-address 127.0.0.1 --metrics-port "$ARGOCD_REPO_METRICS_PORT" \
+    --redis "127.0.0.1:$ARGOCD_REDIS_PORT" --disable-tls --loglevel info
+  # shellcheck disable=SC2154
+  wait_until argocd-repo-server "$PID_argocd_repo_server" 120 \
+    in_argocd_ns curl -sSf --max-time 2 "http://127.0.0.1:$ARGOCD_REPO_METRICS_PORT/healthz" || die "the Argo CD repo server did not become ready"
+
+  launch argocd-application-controller env HOME="$a" ARGOCD_FAKE_IN_CLUSTER=true KUBECONFIG="$DIR/kubeconfig" \
+    ARGOCD_TLS_DATA_PATH="$a/tls" ARGOCD_SSH_DATA_PATH="$a/ssh" ARGOCD_RECONCILIATION_TIMEOUT="${CDK8S_ML_ARGOCD_RESYNC:-30s}" \
+    nsenter --net="/proc/$PID_argocd_netns/ns/net" "$a/bin/argocd-application-controller" \
+    --kubeconfig="$DIR/kubeconfig" --namespace=argocd --redis "127.0.0.1:$ARGOCD_REDIS_PORT" \
+    --repo-server "127.0.0.1:$ARGOCD_REPO_PORT" --repo-server-plaintext --metrics-port "$ARGOCD_METRICS_PORT" \
+    --operation-processors 4 --status-processors 4 --persist-resource-health --loglevel info
+  # shellcheck disable=SC2154
+  wait_until argocd-application-controller "$PID_argocd_application_controller" 120 \
+    in_argocd_ns curl -sSf --max-time 2 "http://127.0.0.1:$ARGOCD_METRICS_PORT/healthz" || die "the Argo CD application controller did not become ready"
+  log "Argo CD $ARGOCD_VERSION ready: application controller, repo server, redis (private network namespace)"
+}
+
+# ---------------------------------------------------------------------------------------
 # start / stop
 
 cmd_start() {
-  DIR="" OWNER="" E2E=0 LIFETIME=""
+  DIR="" OWNER="" E2E=0 ARGOCD=0 LIFETIME=""
   while [ $# -gt 0 ]; do
     case $1 in
       --e2e) E2E=1; shift ;;
+      --argocd) ARGOCD=1; shift ;;
       --lifetime) LIFETIME=$2; shift 2 ;;
       --owner-pid) OWNER=$2; shift 2 ;;
       --owner-pid=*) OWNER=${1#*=}; shift ;;
@@ -562,6 +714,10 @@ cmd_start() {
     JOBSET_BIN=$(build_controller jobset sigs.k8s.io/jobset "$JOBSET_VERSION" .)
     LWS_BIN=$(build_controller lws sigs.k8s.io/lws "$LWS_VERSION" ./cmd)
     KWOK_BIN=$(build_controller kwok sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok)
+  fi
+  if [ "$ARGOCD" = 1 ]; then
+    [ "$E2E" = 1 ] || die "--argocd needs --e2e"
+    ARGOCD_BIN=$(cmd_build_argocd)
   fi
   if [ -z "$DIR" ]; then DIR=$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-ml-cluster.XXXXXX"); fi
   mkdir -p "$DIR"
@@ -647,6 +803,7 @@ cmd_start() {
     api_get /api/v1/namespaces/default/serviceaccounts/default || die "controllers did not create the default service account"
   log "kube-controller-manager ready (controllers=*)"
   if [ "$E2E" = 1 ]; then start_e2e; fi
+  if [ "$ARGOCD" = 1 ]; then start_argocd; fi
 
   {
     echo "KUBECONFIG=$DIR/kubeconfig"
@@ -664,6 +821,10 @@ cmd_start() {
       echo "KUEUE_LWS=$KUEUE_LWS"
       echo "KWOK_VERSION=$KWOK_VERSION"
       echo "GPU_NODES=$GPU_NODES"
+    fi
+    if [ "$ARGOCD" = 1 ]; then
+      echo "ARGOCD=1"
+      echo "ARGOCD_VERSION=$ARGOCD_VERSION"
     fi
   } >"$DIR/env"
 
@@ -748,7 +909,16 @@ cmd_down() { cmd_stop "$(e2e_dir)"; }
 case ${1:-} in
   build)
     shift
-    if [ "${1:-}" = --e2e ]; then cmd_build_e2e; else cmd_build "$@"; fi ;;
+    case ${1:-} in
+      --e2e) cmd_build_e2e ;;
+      --argocd) cmd_build_argocd ;;
+      *) cmd_build "$@" ;;
+    esac ;;
+  cached)
+    # cached --argocd: the cached Argo CD binary's path, or exit 1 when it is not built
+    shift
+    [ "${1:-}" = --argocd ] || die "usage: provision.sh cached --argocd"
+    controller_cached argocd github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION" ./cmd ;;
   up) shift; cmd_up ;;
   down) shift; cmd_down ;;
   start) shift; cmd_start "$@" ;;

@@ -5,6 +5,9 @@
  * built on first use and cached (see the README, "E2E tier"). globalTeardown is the cluster
  * tier's (provision.sh stop).
  *
+ * With CDK8S_ML_E2E_ARGOCD=1 (`npm run test:e2e:argocd`) it also starts Argo CD's application
+ * controller and repo server (provision.sh start --e2e --argocd; test/e2e/argocd.test.ts).
+ *
  * With CDK8S_ML_CLUSTER_KUBECONFIG already set (e.g. from `npm run cluster:up`), that
  * control plane is used and nothing is started or stopped.
  */
@@ -25,7 +28,8 @@ export default async function globalSetup(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-e2e.'));
     process.env.CDK8S_ML_CLUSTER_OWNED_DIR = dir;
     const started = Date.now();
-    const out = execFileSync(PROVISION, ['start', dir, '--e2e', '--owner-pid', String(process.pid)], {
+    const argocd = process.env.CDK8S_ML_E2E_ARGOCD === '1' ? ['--argocd'] : [];
+    const out = execFileSync(PROVISION, ['start', dir, '--e2e', ...argocd, '--owner-pid', String(process.pid)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 16 * 1024 * 1024,

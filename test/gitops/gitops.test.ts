@@ -70,6 +70,11 @@ describe('GitOps pass', () => {
     expect(syncWaveOf('v1', 'PersistentVolumeClaim')).toBe(SyncWave.CONFIG);
     expect(syncWaveOf('v1', 'ServiceAccount')).toBe(SyncWave.CONFIG);
     expect(syncWaveOf('example.com/v1', 'Widget')).toBeUndefined();
+    // Autoscalers go with the workloads they scale: an HPA (or KEDA ScaledObject) applied a
+    // wave before its Deployment is Degraded ("unable to get the target's current scale"),
+    // and a real Argo CD fails that wave and never creates the Deployment (test/e2e/argocd.test.ts).
+    expect(syncWaveOf('autoscaling/v2', 'HorizontalPodAutoscaler')).toBe(syncWaveOf('apps/v1', 'Deployment'));
+    expect(syncWaveOf('keda.sh/v1alpha1', 'ScaledObject')).toBe(syncWaveOf('apps/v1', 'Deployment'));
     for (const v of ['1.28', '1.31', '1.33'] as const) expectValidManifests(app, { kubernetesVersion: v });
     expect(app.synthYaml()).toMatchSnapshot();
   });

@@ -32,6 +32,10 @@ export interface E2eEnv {
   readonly kueueLws: boolean;
   readonly gpuNodes: number;
   readonly versions: Record<string, string>;
+  /** Argo CD's application controller and repo server run (provision.sh start --argocd). */
+  readonly argocd: boolean;
+  /** etcd's client URL (loopback). */
+  readonly etcd: string;
 }
 
 export function e2eEnv(): E2eEnv {
@@ -52,7 +56,9 @@ export function e2eEnv(): E2eEnv {
     lwsRunning: vars.LWS_RUNNING === '1',
     kueueLws: vars.KUEUE_LWS === '1',
     gpuNodes: Number(vars.GPU_NODES),
-    versions: { kubernetes: vars.KUBE_VERSION, kueue: vars.KUEUE_VERSION, jobset: vars.JOBSET_VERSION, lws: vars.LWS_VERSION, kwok: vars.KWOK_VERSION },
+    versions: { kubernetes: vars.KUBE_VERSION, kueue: vars.KUEUE_VERSION, jobset: vars.JOBSET_VERSION, lws: vars.LWS_VERSION, kwok: vars.KWOK_VERSION, argocd: vars.ARGOCD_VERSION },
+    argocd: vars.ARGOCD === '1',
+    etcd: vars.ETCD_ENDPOINT,
   };
 }
 
@@ -101,6 +107,12 @@ const KIND_ORDER = [
   'IngressClass', 'Ingress', 'APIService',
 ];
 
+/** Rank of a kind in Argo CD's order inside a wave (unknown kinds, e.g. custom resources, last). */
+export function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i >= 0 ? i : KIND_ORDER.length;
+}
+
 /** Objects grouped by sync wave (ascending), each wave in Argo CD's kind order. */
 export function byWave(objects: any[]): { wave: number; objects: any[] }[] {
   const waves = new Map<number, any[]>();
@@ -109,10 +121,7 @@ export function byWave(objects: any[]): { wave: number; objects: any[] }[] {
     if (!waves.has(w)) waves.set(w, []);
     waves.get(w)!.push(o);
   }
-  const rank = (o: any) => {
-    const i = KIND_ORDER.indexOf(o.kind);
-    return i >= 0 ? i : KIND_ORDER.length; // unknown kinds (custom resources) after the known ones
-  };
+  const rank = (o: any) => kindRank(o.kind);
   return [...waves.entries()]
     .sort(([a], [b]) => a - b)
     .map(([wave, objs]) => ({
