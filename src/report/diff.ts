@@ -225,6 +225,7 @@ export function diffApps(oldApp: RenderedApp, newApp: RenderedApp): DiffResult {
     if (olds.length === 1 && news?.length === 1) renamedTo.set(olds[0], news[0]);
   }
   const renamedFrom = new Set(renamedTo.values());
+  const renames = new Map([...renamedTo].map(([o, n]) => [String(o.metadata?.name), String(n.metadata?.name)]));
 
   for (const [oldObj, newObj] of renamedTo) {
     if (!isJob(newObj)) continue;
@@ -298,7 +299,14 @@ export function diffApps(oldApp: RenderedApp, newApp: RenderedApp): DiffResult {
       }
     }
     const rest = fieldChanges(oldObj, newObj).filter((c) => c.path !== 'metadata.annotations.ml.cdk8s.io/flows' && ![...explained].some((e) => c.path === e || c.path.startsWith(`${e}.`) || c.path.startsWith(`${e}[`)));
-    if (rest.length > 0 && refused.length === 0) push('changed', construct, newObj, `${newObj.kind} ${newObj.metadata?.name}: ${describeChanges(rest, 4)}`, { fields: rest });
+    if (rest.length > 0 && refused.length === 0) {
+      // Fields that only follow a content-addressed rename (a Service selecting the new Job's pods).
+      const follows = rest.every((c) => typeof c.before === 'string' && typeof c.after === 'string' && renames.get(c.before) === c.after);
+      const message = follows
+        ? `${newObj.kind} ${newObj.metadata?.name} follows the rename of ${[...new Set(rest.map((c) => `${c.before} → ${c.after}`))].join(', ')} (${rest.length} field(s))`
+        : `${newObj.kind} ${newObj.metadata?.name}: ${describeChanges(rest, 4)}`;
+      push('changed', construct, newObj, message, { fields: rest });
+    }
   }
 
   for (const [k, oldObj] of oldByKey) {
