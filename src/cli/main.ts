@@ -162,6 +162,7 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
     .command('report')
     .description('describe a folder of rendered manifests as Markdown: queues and quotas, workloads at peak, datasets and models, schedules, network flows, external references, and a Mermaid diagram')
     .argument('<dir>', 'folder of rendered manifests (e.g. dist)')
+    .allowExcessArguments(false)
     .action((dir: string) => {
       out(reportMarkdown(readRendered(dir)));
     });
@@ -170,6 +171,7 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
     .description('explain the change between two folders of rendered manifests in ML terms: new training runs, serving rollouts, quotas, datasets re-downloaded, flows, prunes, changes the cluster refuses')
     .argument('<old-dir>', 'folder rendered before the change')
     .argument('<new-dir>', 'folder rendered after the change')
+    .allowExcessArguments(false)
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .option('--fail-on <kinds>', `exit 2 when a change of these kinds is present (comma-separated: ${CHANGE_KINDS.join(', ')}, or any)`, parseFailOn, [] as ChangeKind[])
     .action((oldDir: string, newDir: string, opts: { format: 'markdown' | 'json'; failOn: ChangeKind[] }) => {
