@@ -250,7 +250,8 @@ export function diffApps(oldApp: RenderedApp, newApp: RenderedApp): DiffResult {
     const kind = `${groupOf(newObj)}/${newObj.kind}`;
     const refused = refusedChanges(oldObj, newObj);
     if (refused.length > 0) {
-      push('refused', construct, newObj, `the API server refuses to change ${describeChanges(refused, 3)} of ${newObj.kind} ${newObj.metadata?.name} (immutable): the Argo CD sync fails until the object is replaced (delete it first, or the sync option Replace=true)`,
+      const hashed = isJob(newObj) && withoutHash(String(newObj.metadata?.name)) !== newObj.metadata?.name && refused.some((r) => r.path.startsWith('spec.template'));
+      push('refused', construct, newObj, `the API server refuses to change ${describeChanges(refused, 3)} of ${newObj.kind} ${newObj.metadata?.name} (immutable): the Argo CD sync fails until the object is replaced (delete it first, or the sync option Replace=true)${hashed ? '; this Job is named by a hash of its template: change the app and synthesize again instead of editing the YAML' : ''}`,
         { fields: refused });
     }
     const explained = new Set(refused.map((r) => r.path));
