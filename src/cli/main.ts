@@ -175,7 +175,8 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .option('--fail-on <kinds>', `exit 2 when a change of these kinds is present (comma-separated: ${CHANGE_KINDS.join(', ')}, or any)`, parseFailOn, [] as ChangeKind[])
     .action((oldDir: string, newDir: string, opts: { format: 'markdown' | 'json'; failOn: ChangeKind[] }) => {
-      const result = diffApps(readRendered(oldDir), readRendered(newDir));
+      const cache = new Map<string, unknown>();
+      const result = diffApps(readRendered(oldDir, cache), readRendered(newDir, cache));
       out(opts.format === 'json' ? diffJson(result) : diffMarkdown(result));
       const gate = result.changes.filter((c) => opts.failOn.includes(c.kind));
       if (gate.length > 0) {

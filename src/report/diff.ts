@@ -245,7 +245,8 @@ export function diffApps(oldApp: RenderedApp, newApp: RenderedApp): DiffResult {
       }
       continue;
     }
-    if (stableStringify(oldObj) === stableStringify(newObj)) continue;
+    // The same document text parses to the same object when both folders share a ParseCache.
+    if (oldObj === newObj || stableStringify(oldObj) === stableStringify(newObj)) continue;
     const construct = after.constructOf(newObj);
     const kind = `${groupOf(newObj)}/${newObj.kind}`;
     const refused = refusedChanges(oldObj, newObj);

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { show } from '../core/errors';
 import { manifestFiles, notManifestReason } from '../validation/files';
 import { toManifests } from '../validation/validate';
+import { fastYamlDocuments } from './fast-yaml';
 
 /** One rendered object and the file (relative to the folder) it came from. */
 export interface RenderedObject {
@@ -30,8 +31,41 @@ export interface RenderedApp {
 /** A folder that cannot be read (missing, not a folder, or a file that is not YAML/JSON). */
 export class RenderedInputError extends Error {}
 
+/** Parsed documents by their text, shared between the folders of one diff (the same text parses once, to the same objects). */
+export type ParseCache = Map<string, unknown>;
+
+/** A line that is exactly `---`: the separator cdk8s writes between documents. */
+const SEPARATOR = /^---[ \t]*$/m;
+
+/**
+ * The documents of a file: split at the `---` lines cdk8s writes and parsed one by one with
+ * the fast reader (`fast-yaml.ts`), each document's text looked up in `cache` first; a file
+ * with directives, `...` markers or content after `---` is parsed whole, and any text the fast
+ * reader does not cover goes through the full `yaml` library (which reports errors).
+ */
+function parseFile(text: string, cache?: ParseCache): any[] {
+  if (/^(%|\.\.\.|---[ \t]*\S)/m.test(text)) return parseWhole(text);
+  const out: any[] = [];
+  for (const doc of text.split(SEPARATOR)) {
+    if (doc.trim() === '') continue;
+    let objects = cache?.get(doc) as any[] | undefined;
+    if (objects === undefined) {
+      objects = parseWhole(doc);
+      cache?.set(doc, objects);
+    }
+    out.push(...objects);
+  }
+  return out;
+}
+
+/** The objects of a YAML text, as `toManifests` reads them (lists flattened). */
+function parseWhole(text: string): any[] {
+  const fast = fastYamlDocuments(text);
+  return toManifests(fast === undefined ? text : (fast.filter((d) => typeof d === 'object') as any[]));
+}
+
 /** Reads every manifest under `dir`; throws {@link RenderedInputError} naming the file when one cannot be parsed. */
-export function readRendered(dir: string): RenderedApp {
+export function readRendered(dir: string, cache?: ParseCache): RenderedApp {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
@@ -46,7 +80,7 @@ export function readRendered(dir: string): RenderedApp {
     const file = path.relative(dir, full).split(path.sep).join('/');
     let docs: any[];
     try {
-      docs = toManifests(fs.readFileSync(full, 'utf8'));
+      docs = parseFile(fs.readFileSync(full, 'utf8'), cache);
     } catch (e: any) {
       throw new RenderedInputError(`${full}: ${String(e?.message ?? e).replace(/^validateManifests: /, '')}`);
     }
