@@ -9,6 +9,7 @@ import { show } from '../core/errors';
 import { manifestFiles, notManifestReason } from '../validation/files';
 import { toManifests } from '../validation/validate';
 import { fastYamlDocuments } from './fast-yaml';
+import { lineYamlDocument } from './line-yaml';
 
 /** One rendered object and the file (relative to the folder) it came from. */
 export interface RenderedObject {
@@ -39,7 +40,7 @@ const SEPARATOR = /^---[ \t]*$/m;
 
 /**
  * The documents of a file: split at the `---` lines cdk8s writes and parsed one by one with
- * the fast reader (`fast-yaml.ts`), each document's text looked up in `cache` first; a file
+ * the fast readers (`line-yaml.ts`, then `fast-yaml.ts`), each document's text looked up in `cache` first; a file
  * with directives, `...` markers or content after `---` is parsed whole, and any text the fast
  * reader does not cover goes through the full `yaml` library (which reports errors).
  */
@@ -60,6 +61,8 @@ function parseFile(text: string, cache?: ParseCache): any[] {
 
 /** The objects of a YAML text, as `toManifests` reads them (lists flattened). */
 function parseWhole(text: string): any[] {
+  const line = lineYamlDocument(text);
+  if (line !== undefined) return line === null ? [] : toManifests([line as any]);
   const fast = fastYamlDocuments(text);
   return toManifests(fast === undefined ? text : (fast.filter((d) => typeof d === 'object') as any[]));
 }
