@@ -10,6 +10,7 @@
  * caller parses the text with the full library instead (which then reports errors as usual).
  */
 import { CST, Parser } from 'yaml';
+import { plainScalar as plain } from './line-yaml';
 
 class Unsupported extends Error {}
 
@@ -21,22 +22,6 @@ const REFUSED_PROPS = new Set(['anchor', 'tag', 'explicit-key-ind', 'error']);
 
 function checkProps(tokens: ReadonlyArray<{ readonly type: string; readonly source?: string }> | undefined): void {
   if (tokens) for (const t of tokens) if (REFUSED_PROPS.has(t.type) || (t.type === 'space' && t.source?.includes('\t'))) unsupported();
-}
-
-/** A plain scalar typed by the YAML 1.2 core schema (as the `yaml` library's default schema). */
-function plain(s: string): unknown {
-  const c = s.charCodeAt(0);
-  // Most plain scalars start with a letter that begins no null, boolean or number: a string.
-  if (s.length > 0 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'nNtTfF'.includes(s[0])) return s;
-  if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
-  if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
-  if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
-  if (/^[-+]?[0-9]+$/.test(s)) return parseInt(s, 10);
-  if (/^0o[0-7]+$/.test(s)) return parseInt(s.substring(2), 8);
-  if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.substring(2), 16);
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
-  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s)) return s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? -Infinity : Infinity;
-  return s;
 }
 
 /** Column of an offset in `text` (the text being read). */

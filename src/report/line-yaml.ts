@@ -80,6 +80,16 @@ export function lineYamlDocument(text: string): unknown {
     }
   };
 
+  /** The text of the next non-blank line when it sits at `indent`; undefined at a shallower line or the end; bails on a deeper one. */
+  function lineAt(indent: number): string | undefined {
+    skipBlank();
+    if (i >= lines.length) return undefined;
+    const n = indentOf(lines[i]);
+    if (n < indent) return undefined;
+    if (n > indent) return bail();
+    return lines[i].slice(n);
+  }
+
   /** A block scalar's text after a `|` header, its lines indented more than `parent`. */
   function blockScalar(header: string, parent: number): string {
     const chomp = header === '|' ? 'clip' : header === '|-' ? 'strip' : header === '|+' ? 'keep' : bail();
@@ -146,14 +156,9 @@ export function lineYamlDocument(text: string): unknown {
 
   function seq(indent: number): unknown[] {
     const out: unknown[] = [];
-    while (i < lines.length) {
-      skipBlank();
-      if (i >= lines.length) break;
-      const line = lines[i];
-      const n = indentOf(line);
-      if (n < indent) break;
-      if (n > indent) return bail();
-      const rest = line.slice(n);
+    while (true) {
+      const rest = lineAt(indent);
+      if (rest === undefined) break;
       if (rest === '-') {
         i++;
         out.push(nested(indent));
@@ -195,13 +200,8 @@ export function lineYamlDocument(text: string): unknown {
     let text = firstText;
     while (true) {
       if (text === undefined) {
-        skipBlank();
-        if (i >= lines.length) break;
-        const line = lines[i];
-        const n = indentOf(line);
-        if (n < indent) break;
-        if (n > indent) return bail();
-        text = line.slice(n);
+        text = lineAt(indent);
+        if (text === undefined) break;
         if (text.startsWith('- ') || text === '-') break; // a sequence at the parent key's indentation ends here
       }
       const colon = keyEnd(text);
