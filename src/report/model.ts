@@ -6,7 +6,6 @@
  * (`maxPods`, `podRequests`, `quotaDemands`), so the report and `validate` never disagree.
  */
 import { EXTERNAL_ANNOTATION, ExternalReference, NetworkFlow } from '../core/app-model';
-import { parseQuantity } from '../core/quantity';
 import { AppModel } from '../validation/app';
 import { QuotaDemand, clusterQueueQuota, maxPods, podRequests, quotaDemands } from '../validation/app/capacity';
 import { gitOwner, isClusterScoped } from '../validation/app/model';
@@ -271,6 +270,3 @@ export function showBytes(n: number): string {
   }
   return `${+v.toFixed(2)}${units[i]}${i === 0 ? ' bytes' : ''}`;
 }
-
-/** Parses a quantity or returns undefined. */
-export const quantity = (x: unknown): number | undefined => parseQuantity(x as any);

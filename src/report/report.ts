@@ -5,7 +5,6 @@
  * a Mermaid diagram of constructs → objects → flows.
  */
 import { formatAmount } from '../validation/app/capacity';
-import { describeObject } from '../validation/validate';
 import { describeSchedule } from './cron';
 import { RenderedApp } from './input';
 import { mermaidDiagram } from './mermaid';
@@ -123,6 +122,3 @@ export function reportMarkdown(app: RenderedApp, facts: AppFacts = appFacts(app)
   out.push('## Diagram', '', 'Constructs → the objects they render → the flows their workloads declare.', '', '```mermaid', mermaidDiagram(facts), '```', '');
   return out.join('\n');
 }
-
-/** `Kind/namespace/name` (re-exported for the CLI). */
-export const objectLabel = describeObject;
