@@ -177,9 +177,9 @@ function flowSet(facts: AppFacts): Map<string, { flow: any; construct: string; o
   const out = new Map<string, { flow: any; construct: string; object: any; workload: string }>();
   for (const f of facts.flows) {
     const name = String(f.object.metadata?.name ?? '');
-    const normal = JSON.parse(stableStringify(f.flow).split(JSON.stringify(name).slice(1, -1)).join('<self>'));
+    const normal = stableStringify(f.flow).split(JSON.stringify(name).slice(1, -1)).join('<self>');
     const workload = baseKeyOf(f.object);
-    out.set(`${workload}\u0000${stableStringify(normal)}`, { flow: f.flow, construct: f.construct, object: f.object, workload });
+    out.set(`${workload}\u0000${normal}`, { flow: f.flow, construct: f.construct, object: f.object, workload });
   }
   return out;
 }
