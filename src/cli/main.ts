@@ -7,6 +7,9 @@ import { APP_RULES } from '../validation/app';
 import { POLICY_RULES, PolicyRuleSetting } from '../validation/policies';
 import { SUPPORTED_KUBERNETES_VERSIONS, SupportedKubernetesVersion } from '../validation/schemas';
 import { describeObject, toManifests } from '../validation/validate';
+import { CHANGE_KINDS, ChangeKind, diffApps, diffJson, diffMarkdown } from '../report/diff';
+import { RenderedInputError, readRendered } from '../report/input';
+import { reportMarkdown } from '../report/report';
 
 /** Options of `cdk8s-ml validate`, as parsed by commander. */
 interface ValidateCliOptions {
@@ -104,7 +107,22 @@ function validateCommand(paths: string[], opts: ValidateCliOptions, out: (s: str
   return failed ? 1 : 0;
 }
 
-/** Runs the `cdk8s-ml` command line; returns the exit code (0 ok, 1 failed check, 2 usage error). */
+/** Parses `--fail-on a,b`: change kinds, or `any`. */
+function parseFailOn(value: string, previous: ChangeKind[]): ChangeKind[] {
+  const out = [...previous];
+  for (const raw of value.split(',').map((v) => v.trim()).filter(Boolean)) {
+    if (raw === 'any') out.push(...CHANGE_KINDS);
+    else if ((CHANGE_KINDS as readonly string[]).includes(raw)) out.push(raw as ChangeKind);
+    else throw new Error(`--fail-on takes change kinds (${CHANGE_KINDS.join(', ')}) or any, got ${JSON.stringify(raw)}`);
+  }
+  return [...new Set(out)];
+}
+
+/**
+ * Runs the `cdk8s-ml` command line; returns the exit code: 0 ok; 1 `validate` found errors, or
+ * `report`/`diff` cannot read a folder (missing, or a file that is not YAML/JSON); 2 a usage
+ * error (unknown command or option, bad value), or `diff` found a change of a `--fail-on` kind.
+ */
 export function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): number {
   let code = 0;
   const program = new Command()
@@ -140,9 +158,39 @@ export function runCli(argv: string[], out: (s: string) => void = (s) => process
       if (opts.json) out(`${JSON.stringify(rules, null, 2)}\n`);
       else for (const r of rules) out(`${r.id.padEnd(32)} ${r.severity.padEnd(7)} ${r.description}\n`);
     });
+  program
+    .command('report')
+    .description('describe a folder of rendered manifests as Markdown: queues and quotas, workloads at peak, datasets and models, schedules, network flows, external references, and a Mermaid diagram')
+    .argument('<dir>', 'folder of rendered manifests (e.g. dist)')
+    .allowExcessArguments(false)
+    .action((dir: string) => {
+      out(reportMarkdown(readRendered(dir)));
+    });
+  program
+    .command('diff')
+    .description('explain the change between two folders of rendered manifests in ML terms: new training runs, serving rollouts, quotas, datasets re-downloaded, flows, prunes, changes the cluster refuses')
+    .argument('<old-dir>', 'folder rendered before the change')
+    .argument('<new-dir>', 'folder rendered after the change')
+    .allowExcessArguments(false)
+    .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+    .option('--fail-on <kinds>', `exit 2 when a change of these kinds is present (comma-separated: ${CHANGE_KINDS.join(', ')}, or any)`, parseFailOn, [] as ChangeKind[])
+    .action((oldDir: string, newDir: string, opts: { format: 'markdown' | 'json'; failOn: ChangeKind[] }) => {
+      const cache = new Map<string, unknown>();
+      const result = diffApps(readRendered(oldDir, cache), readRendered(newDir, cache));
+      out(opts.format === 'json' ? diffJson(result) : diffMarkdown(result));
+      const gate = result.changes.filter((c) => opts.failOn.includes(c.kind));
+      if (gate.length > 0) {
+        if (opts.format !== 'json') out(`FAILED: ${gate.length} change(s) of --fail-on kinds ${[...new Set(gate.map((c) => c.kind))].join(', ')}\n`);
+        code = 2;
+      }
+    });
   try {
     program.parse(argv, { from: 'user' });
   } catch (e: any) {
+    if (e instanceof RenderedInputError) {
+      out(`cdk8s-ml: ${e.message}\n`);
+      return 1;
+    }
     if (e?.code === 'commander.helpDisplayed' || e?.code === 'commander.version' || e?.code === 'commander.help') return 0;
     if (typeof e?.exitCode === 'number') return e.exitCode === 0 ? 0 : 2;
     out(`cdk8s-ml: ${e?.message ?? e}\n`);

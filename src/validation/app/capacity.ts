@@ -173,7 +173,7 @@ function quotaResource(key: string): string | undefined {
 const fmt = (resource: string, n: number) => (resource === 'memory' || resource === 'ephemeral-storage' ? `${+(n / 2 ** 30).toFixed(2)}Gi` : `${+n.toFixed(3)}`);
 
 /** Nominal quota per resource of a ClusterQueue (summed over flavors) and the largest flavor's. */
-function clusterQueueQuota(cq: any): { total: Resources; largest: Resources; covered: Set<string> } {
+export function clusterQueueQuota(cq: any): { total: Resources; largest: Resources; covered: Set<string> } {
   const total: Resources = new Map();
   const largest: Resources = new Map();
   const covered = new Set<string>();
@@ -191,9 +191,42 @@ function clusterQueueQuota(cq: any): { total: Resources; largest: Resources; cov
   return { total, largest, covered };
 }
 
-/** ResourceQuota vs Kueue quotas plus un-queued requests, per namespace. */
-function quotas(model: AppModel): AppFinding[] {
-  const out: AppFinding[] = [];
+/** One term of a namespace's demand on its ResourceQuota. */
+export interface DemandPart {
+  /** `queue`: the nominal quota of a ClusterQueue the namespace's LocalQueues feed; `unqueued`: a workload outside Kueue at its largest. */
+  readonly source: 'queue' | 'unqueued';
+  /** The ClusterQueue, or the workload object. */
+  readonly object: any;
+  /** Resource name (`cpu`, `memory`, `nvidia.com/gpu`, ...). */
+  readonly resource: string;
+  /** Amount (cores, bytes, devices). */
+  readonly amount: number;
+  /** Why (`nominal quota of ClusterQueue "x"`, `maxReplicas 2 of ...`). */
+  readonly why: string;
+}
+
+/** What a namespace can demand at once against one ResourceQuota (the figures of the `app-quota` rule). */
+export interface QuotaDemand {
+  readonly namespace: string;
+  readonly resourceQuota: any;
+  /** The quota's hard limit per resource (`requests.x` and `x` → `x`). */
+  readonly hard: ReadonlyMap<string, number>;
+  /** The demand per resource of `hard` (Kueue nominal quotas + un-queued maxima). */
+  readonly demand: ReadonlyMap<string, number>;
+  /** The terms of the demand, in order. */
+  readonly parts: readonly DemandPart[];
+}
+
+/** Formats an amount of `resource` as the app check words it (`4Ti` memory → `4096Gi`, cores as numbers). */
+export const formatAmount = (resource: string, n: number): string => fmt(resource, n);
+
+/**
+ * Per un-scoped ResourceQuota with request limits: the Kueue nominal quotas of the
+ * ClusterQueues the namespace's LocalQueues feed plus the requests of un-queued workloads at
+ * their largest. The `app-quota` rule and `cdk8s-ml report` both read these figures.
+ */
+export function quotaDemands(model: AppModel): QuotaDemand[] {
+  const out: QuotaDemand[] = [];
   for (const rq of model.all('ResourceQuota')) {
     if (rq.spec?.scopes !== undefined || rq.spec?.scopeSelector !== undefined) continue;
     const ns = namespaceOf(rq);
@@ -205,17 +238,14 @@ function quotas(model: AppModel): AppFinding[] {
     }
     if (hard.size === 0) continue;
     const demand: Resources = new Map();
-    const parts = new Map<string, string[]>();
-    const note = (resource: string, text: string) => parts.set(resource, [...(parts.get(resource) ?? []), text]);
-    const involved: any[] = [];
+    const parts: DemandPart[] = [];
     const cqNames = new Set(model.all('LocalQueue').filter((l) => namespaceOf(l) === ns && typeof l.spec?.clusterQueue === 'string').map((l) => l.spec.clusterQueue as string));
     for (const name of [...cqNames].sort()) {
       for (const cq of model.find('ClusterQueue', '', name)) {
-        involved.push(cq);
         for (const [r, n] of clusterQueueQuota(cq).total) {
           if (!hard.has(r)) continue;
           demand.set(r, (demand.get(r) ?? 0) + n);
-          note(r, `${fmt(r, n)} nominal quota of ClusterQueue ${show(name)}`);
+          parts.push({ source: 'queue', object: cq, resource: r, amount: n, why: `nominal quota of ClusterQueue ${show(name)}` });
         }
       }
     }
@@ -226,15 +256,27 @@ function quotas(model: AppModel): AppFinding[] {
       for (const [r, n] of podRequests(pod.spec)) {
         if (!hard.has(r) || n === 0) continue;
         demand.set(r, (demand.get(r) ?? 0) + n * m.count);
-        note(r, `${fmt(r, n * m.count)} un-queued for ${label(pod.owner)} (${m.why})`);
-        if (!involved.includes(pod.owner)) involved.push(pod.owner);
+        parts.push({ source: 'unqueued', object: pod.owner, resource: r, amount: n * m.count, why: m.why });
       }
     }
+    out.push({ namespace: ns, resourceQuota: rq, hard, demand, parts });
+  }
+  return out;
+}
+
+/** ResourceQuota vs Kueue quotas plus un-queued requests, per namespace. */
+function quotas(model: AppModel): AppFinding[] {
+  const out: AppFinding[] = [];
+  for (const { namespace: ns, resourceQuota: rq, hard, demand, parts } of quotaDemands(model)) {
+    const involved: any[] = [];
+    for (const p of parts) if (!involved.includes(p.object)) involved.push(p.object);
+    const words = (r: string) => parts.filter((p) => p.resource === r)
+      .map((p) => (p.source === 'queue' ? `${fmt(r, p.amount)} ${p.why}` : `${fmt(r, p.amount)} un-queued for ${label(p.object)} (${p.why})`));
     for (const [r, limit] of [...hard].sort(([a], [b]) => a.localeCompare(b))) {
       const need = demand.get(r) ?? 0;
       if (need <= limit * (1 + 1e-9)) continue;
       out.push(finding(rq, 'app-quota', 'error', `/spec/hard`,
-        `namespace ${show(ns)} can demand ${fmt(r, need)} ${r} but ResourceQuota ${show(rq.metadata?.name)} allows ${fmt(r, limit)}: ${(parts.get(r) ?? []).join(' + ')}; Kueue then admits workloads whose pods the quota refuses`,
+        `namespace ${show(ns)} can demand ${fmt(r, need)} ${r} but ResourceQuota ${show(rq.metadata?.name)} allows ${fmt(r, limit)}: ${words(r).join(' + ')}; Kueue then admits workloads whose pods the quota refuses`,
         `raise the ResourceQuota's requests.${r} to at least ${fmt(r, need)}, or lower the ClusterQueue nominal quota / the un-queued maximum replicas so that they fit (or queue the un-queued workloads through Kueue)`,
         involved));
     }
