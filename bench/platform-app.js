@@ -3,7 +3,7 @@
 // namespace, queued, 2 nodes of 8 GPUs, one dataset each) and 100 ModelServings (10 per
 // namespace, autoscaled 1-2 replicas).
 'use strict';
-const { Chart } = require('cdk8s');
+const { Chart, Size } = require('cdk8s');
 const core = require('../lib/src/core');
 const data = require('../lib/src/data');
 const training = require('../lib/src/training');
@@ -29,7 +29,7 @@ function addPlatformApp(app, { lr = 3e-4, image = 'vllm/vllm-openai:v0.6.3' } = 
     const chart = new Chart(app, `training-${n}`, { namespace: name });
     for (let i = 0; i < JOBS_PER_NAMESPACE; i++) {
       const ds = new data.DatasetInit(chart, `ds${i}`, {
-        source: data.DataSource.http(`https://data.example.com/shard-${i}.tar.gz`, { sha256: 'a'.repeat(64), extract: data.Extract.TAR_GZ }),
+        source: data.DataSource.http(`https://data.example.com/shard-${i}.tar.gz`, { sha256: 'a'.repeat(64), extract: data.Extract.TAR_GZ, expectedSize: Size.gibibytes(20) }),
       });
       new training.DistributedTrainingJob(chart, `train${i}`, {
         image: 'ghcr.io/acme/trainer:1.4.2',
@@ -46,6 +46,7 @@ function addPlatformApp(app, { lr = 3e-4, image = 'vllm/vllm-openai:v0.6.3' } = 
     for (let i = 0; i < SERVINGS_PER_NAMESPACE; i++) {
       new serving.ModelServing(servingChart, `m${i}`, {
         runtime: serving.ServingRuntime.vllm({ image, model: '/models/m', servedModelName: `m${i}` }),
+        model: serving.ModelSource.inImage('/models'),
         accelerator: core.Accelerator.nvidiaGpu({ count: 1 }),
         resources: { cpu: '8', memory: '32Gi' },
         autoscaling: serving.Autoscaling.cpu({ min: 1, max: 2, targetUtilization: 70 }),

@@ -2,7 +2,7 @@
 // the fresh-process runner synth-once.js): N DistributedTrainingJobs (4 nodes, GPUs, one
 // dataset, config) and N raw cdk8s-plus-28 Job+Service pairs.
 'use strict';
-const { App, Chart } = require('cdk8s');
+const { App, Chart, Size } = require('cdk8s');
 const kplus = require('cdk8s-plus-28');
 const { k8s } = kplus;
 const { Construct } = require('constructs');
@@ -21,7 +21,7 @@ class FakeDataset extends Construct {
         resources: { limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') } },
         volumeMounts: [{ name: `data-${n}`, mountPath: `/data/${n}` }],
       }],
-      volumes: [{ name: `data-${n}`, emptyDir: {} }],
+      volumes: [{ name: `data-${n}`, emptyDir: { sizeLimit: k8s.Quantity.fromString('20Gi') } }],
       volumeMounts: [{ name: `data-${n}`, mountPath: `/data/${n}`, readOnly: true }],
       env: [{ name: 'DATASET_DIR', value: `/data/${n}` }],
       permanentExitCodes: [20, 21, 22, 23, 24, 25],
@@ -39,7 +39,7 @@ function oursApp(n, stub = false) {
     const ds = stub
       ? new FakeDataset(chart, `ds${i}`)
       : new data.DatasetInit(chart, `ds${i}`, {
-        source: data.DataSource.http(`https://data.example.com/shard-${i}.tar.gz`, { sha256: 'a'.repeat(64), extract: data.Extract.TAR_GZ }),
+        source: data.DataSource.http(`https://data.example.com/shard-${i}.tar.gz`, { sha256: 'a'.repeat(64), extract: data.Extract.TAR_GZ, expectedSize: Size.gibibytes(20) }),
       });
     new training.DistributedTrainingJob(chart, `train${i}`, {
       image: 'ghcr.io/acme/trainer:1.4.2',

@@ -10,7 +10,7 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { Accelerator, External } from '../../src/core';
-import { ModelServing, ServingBackend, ServingRuntime } from '../../src/serving';
+import { ModelServing, ModelSource, ServingBackend, ServingRuntime } from '../../src/serving';
 import { describeObject } from '../cluster/support/cluster';
 import { Kube, waitFor } from '../cluster/support/kube';
 import { check, e2eEnv, isTrue, live, QUEUE_LABEL, ssa, workloadOf } from './support/e2e';
@@ -42,6 +42,7 @@ function render(): any[] {
   const chart = new Chart(Testing.app(), 'lws', { namespace: NS });
   new ModelServing(chart, 'llama', {
     runtime: ServingRuntime.vllm({ image: 'vllm/vllm-openai:v0.12.0', model: '/models/llama-405b' }),
+    model: ModelSource.inImage('/models'), // weights in the image: kwok runs no container
     accelerator: Accelerator.nvidiaGpu({ count: 8, product: GPU_PRODUCT }),
     resources: { cpu: '32', memory: '512Gi' },
     backend: ServingBackend.leaderWorkerSet({ nodes: NODES, queue: queued ? External.localQueue('default') : undefined }),

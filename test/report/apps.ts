@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Chart, Size } from 'cdk8s';
 import { Accelerator, VolumeClaim } from '../../src/core';
 import { DataSource, DatasetInit, Extract } from '../../src/data';
-import { Autoscaling, ModelServing, ServingRuntime } from '../../src/serving';
+import { Autoscaling, ModelServing, ModelSource, ServingRuntime } from '../../src/serving';
 import { MlNamespace } from '../../src/platform';
 import { CheckpointVolume, DistributedTrainingJob, Queue } from '../../src/training';
 
@@ -36,10 +36,10 @@ export function renderApp(knobs: Knobs = {}): string {
   const training = new Chart(app, 'training', { namespace: 'team-a' });
   const checkpoints = new VolumeClaim(training, 'ckpt', { storage: Size.gibibytes(100), accessModes: ['ReadWriteMany'], storageClassName: knobs.storageClassName ?? 'shared-rwx' });
   const datasets = [new DatasetInit(training, 'shards', {
-    source: DataSource.http(knobs.datasetUrl ?? 'https://data.example.com/shards-v1.tar.gz', { sha256: knobs.datasetSha256 ?? 'a'.repeat(64), extract: Extract.TAR_GZ }),
+    source: DataSource.http(knobs.datasetUrl ?? 'https://data.example.com/shards-v1.tar.gz', { sha256: knobs.datasetSha256 ?? 'a'.repeat(64), extract: Extract.TAR_GZ, expectedSize: Size.gibibytes(20) }),
   })];
   if (knobs.secondDataset) {
-    datasets.push(new DatasetInit(training, 'extra', { source: DataSource.http('https://mirror.example.org/extra.tar.gz', { sha256: 'b'.repeat(64), extract: Extract.TAR_GZ }) }));
+    datasets.push(new DatasetInit(training, 'extra', { source: DataSource.http('https://mirror.example.org/extra.tar.gz', { sha256: 'b'.repeat(64), extract: Extract.TAR_GZ, expectedSize: Size.gibibytes(5) }) }));
   }
   new DistributedTrainingJob(training, 'llama', {
     image: 'ghcr.io/acme/trainer:1.4.2',
@@ -56,6 +56,7 @@ export function renderApp(knobs: Knobs = {}): string {
     const serving = new Chart(app, 'serving', { namespace: 'team-a' });
     new ModelServing(serving, 'chat', {
       runtime: ServingRuntime.vllm({ image: knobs.servingImage ?? 'vllm/vllm-openai:v0.6.3', model: '/models/m', servedModelName: 'chat' }),
+      model: ModelSource.inImage('/models'),
       accelerator: Accelerator.nvidiaGpu({ count: 1 }),
       resources: { cpu: '8', memory: '32Gi' },
       autoscaling: Autoscaling.cpu({ min: 1, max: knobs.maxReplicas ?? 2, targetUtilization: 70 }),
