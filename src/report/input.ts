@@ -5,11 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as jsyaml from 'js-yaml';
 import { show } from '../core/errors';
 import { manifestFiles, notManifestReason } from '../validation/files';
 import { toManifests } from '../validation/validate';
-import { fastYamlDocuments } from './fast-yaml';
-import { lineYamlDocument } from './line-yaml';
 
 /** One rendered object and the file (relative to the folder) it came from. */
 export interface RenderedObject {
@@ -39,10 +38,9 @@ export type ParseCache = Map<string, unknown>;
 const SEPARATOR = /^---[ \t]*$/m;
 
 /**
- * The documents of a file: split at the `---` lines cdk8s writes and parsed one by one with
- * the fast readers (`line-yaml.ts`, then `fast-yaml.ts`), each document's text looked up in `cache` first; a file
- * with directives, `...` markers or content after `---` is parsed whole, and any text the fast
- * reader does not cover goes through the full `yaml` library (which reports errors).
+ * The documents of a file: split at the `---` lines cdk8s writes and parsed one by one, each
+ * document's text looked up in `cache` first (a diff parses a document both folders hold
+ * once); a file with directives, `...` markers or content after `---` is parsed whole.
  */
 function parseFile(text: string, cache?: ParseCache): any[] {
   if (/^(%|\.\.\.|---[ \t]*\S)/m.test(text)) return parseWhole(text);
@@ -59,12 +57,21 @@ function parseFile(text: string, cache?: ParseCache): any[] {
   return out;
 }
 
-/** The objects of a YAML text, as `toManifests` reads them (lists flattened). */
+/**
+ * The objects of a YAML text, as `toManifests` reads them (lists flattened). Parsed with
+ * js-yaml (YAML 1.2 core schema, like the `yaml` library `validate` uses): on rendered apps
+ * it reads 7-8× faster, which keeps `report` and `diff` of thousands of objects within their
+ * time budget (docs/BENCHMARKS.md).
+ */
 function parseWhole(text: string): any[] {
-  const line = lineYamlDocument(text);
-  if (line !== undefined) return line === null ? [] : toManifests([line as any]);
-  const fast = fastYamlDocuments(text);
-  return toManifests(fast === undefined ? text : (fast.filter((d) => typeof d === 'object') as any[]));
+  let docs: unknown[];
+  try {
+    docs = jsyaml.loadAll(text);
+  } catch (e: any) {
+    const where = e?.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
+    throw new Error(`invalid YAML: ${e?.reason ?? e?.message ?? e}${where}`);
+  }
+  return toManifests(docs.filter((d) => d !== null && d !== undefined) as any[]);
 }
 
 /** Reads every manifest under `dir`; throws {@link RenderedInputError} naming the file when one cannot be parsed. */
