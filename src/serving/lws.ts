@@ -3,7 +3,6 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { LeaderWorkerSet } from '../../imports/leaderworkerset.x-k8s.io_leaderworkersets';
 import { NetworkFlow } from '../core/app-model';
 import { fail, show } from '../core/errors';
 import { fitName } from '../core/names';
@@ -132,8 +131,10 @@ export function renderLeaderWorkerSet(scope: Construct, track: ServingTrack, lay
   const annotations = Object.keys(podAnnotations).length > 0 ? { ...podAnnotations } : undefined;
   const labels = { ...track.labels, ...(layout.queue ? { [KUEUE_QUEUE_LABEL]: layout.queue } : {}) };
   return new ApiObject(scope, 'Resource', {
-    apiVersion: LeaderWorkerSet.GVK.apiVersion,
-    kind: LeaderWorkerSet.GVK.kind,
+    // Plain object (the typed binding is 1.9 MB and would only give us these two strings);
+    // strict validation checks it against the LWS CRD schema.
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
     metadata: { name: layout.name, labels },
     spec: {
       replicas,
