@@ -631,7 +631,9 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     let beat = 0;
     const hb = setInterval(() => fs.writeFileSync(path.join(lock, 'heartbeat'), `${beat++}\n`), 300);
     try {
-      const r = await run(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '1', FETCH_LOCK_WAIT_SECONDS: '3' }));
+      // A lease of 3 s against a 300 ms heartbeat: only a stall of this test's event loop
+      // longer than 3 s (a loaded machine) could make the lock look stale.
+      const r = await run(shell, env(c, url, { FETCH_LOCK_STALE_SECONDS: '3', FETCH_LOCK_WAIT_SECONDS: '5' }));
       expectCode(r, FetchExitCodes.LOCK_TIMEOUT);
       expect(r.stdout).toMatch(/waiting for 'pod-live'/);
       expect(fs.readFileSync(path.join(lock, 'owner'), 'utf8')).toBe('pod-live\n');
