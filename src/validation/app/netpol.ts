@@ -119,8 +119,57 @@ export type Direction = 'Ingress' | 'Egress';
 
 /** The policies that select `pod` with `direction` among their types. */
 export function selectingPolicies(policies: readonly NetworkPolicyObject[], pod: PodEndpoint, direction: Direction): NetworkPolicyObject[] {
-  return inNamespace(policies, pod.namespace).filter((p) => policyTypes(p).includes(direction) && labelSelectorMatches(p.spec?.podSelector, pod.labels));
+  return candidatePolicies(policies, pod).filter((p) => policyTypes(p).includes(direction) && labelSelectorMatches(p.spec?.podSelector, pod.labels));
 }
+
+/**
+ * The policies of `pod`'s namespace that may select it, in list order: a policy whose
+ * `podSelector.matchLabels` requires a label `k=v` can only select pods carrying it, so policies
+ * are indexed by their first required pair and a pod looks up its own labels (plus the policies
+ * with no required pair). An app with a thousand policies in a namespace then checks a few per
+ * pod instead of all of them; `labelSelectorMatches` still decides.
+ */
+function candidatePolicies(policies: readonly NetworkPolicyObject[], pod: PodEndpoint): NetworkPolicyObject[] {
+  let byNamespace = BY_LABEL.get(policies);
+  if (!byNamespace) {
+    byNamespace = new Map();
+    BY_LABEL.set(policies, byNamespace);
+  }
+  let index = byNamespace.get(pod.namespace);
+  if (!index) {
+    index = { byPair: new Map(), unanchored: [], order: new Map() };
+    inNamespace(policies, pod.namespace).forEach((p, i) => {
+      index!.order.set(p, i);
+      const ml = p.spec?.podSelector?.matchLabels;
+      const first = ml && typeof ml === 'object' && !Array.isArray(ml) ? Object.entries(ml).find(([, v]) => typeof v === 'string') : undefined;
+      if (first === undefined) {
+        index!.unanchored.push(p);
+        return;
+      }
+      const key = JSON.stringify(first);
+      const bucket = index!.byPair.get(key);
+      if (bucket) bucket.push(p);
+      else index!.byPair.set(key, [p]);
+    });
+    byNamespace.set(pod.namespace, index);
+  }
+  const found = [...index.unanchored];
+  for (const pair of Object.entries(pod.labels)) found.push(...(index.byPair.get(JSON.stringify(pair)) ?? []));
+  if (found.length < 2) return found;
+  return found.sort((a, b) => index!.order.get(a)! - index!.order.get(b)!);
+}
+
+interface PolicyIndex {
+  /** Policies by the JSON of their first required `[key, value]` pair. */
+  readonly byPair: Map<string, NetworkPolicyObject[]>;
+  /** Policies without a required pair (empty, expression-only or malformed selectors). */
+  readonly unanchored: NetworkPolicyObject[];
+  /** Position of each policy in the namespace's list. */
+  readonly order: Map<NetworkPolicyObject, number>;
+}
+
+/** Per policy list and namespace: the label index of {@link candidatePolicies}. */
+const BY_LABEL = new WeakMap<readonly NetworkPolicyObject[], Map<string, PolicyIndex>>();
 
 /** Policies by namespace, computed once per policy list (a list is not mutated while checked). */
 const BY_NAMESPACE = new WeakMap<readonly NetworkPolicyObject[], Map<string, NetworkPolicyObject[]>>();
