@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Per-folder and per-file figures of Stryker JSON reports (default reports/mutation.json; several
+// reports are merged, a file measured twice counts once, the last report winning), as a markdown table:
+//   node scripts/mutation-summary.js [report.json ...] [--files] [--survivors]
+// Score = (killed + timeout) / (killed + timeout + survived + no coverage); compile errors and
+// ignored (e.g. static with --ignoreStatic) mutants are counted apart, as Stryker does.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const args = process.argv.slice(2);
+const showFiles = args.includes('--files');
+const showSurvivors = args.includes('--survivors');
+const reports = args.filter((a) => !a.startsWith('--'));
+const files = {};
+for (const r of reports.length ? reports : ['reports/mutation.json']) Object.assign(files, JSON.parse(fs.readFileSync(r, 'utf8')).files);
+
+const empty = () => ({ mutants: 0, Killed: 0, Survived: 0, NoCoverage: 0, Timeout: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 });
+const rows = new Map();
+const add = (key, status) => {
+  const row = rows.get(key) ?? empty();
+  row.mutants++;
+  row[status] = (row[status] ?? 0) + 1;
+  rows.set(key, row);
+};
+const survivors = [];
+for (const [file, { mutants }] of Object.entries(files)) {
+  for (const m of mutants) {
+    add(path.dirname(file) + '/', m.status);
+    if (showFiles) add(file, m.status);
+    if (showSurvivors && (m.status === 'Survived' || m.status === 'NoCoverage')) {
+      survivors.push(`${file}:${m.location.start.line} ${m.mutatorName} ${m.status} ${JSON.stringify(m.replacement ?? '')}`);
+    }
+  }
+}
+const pct = (r) => {
+  const detected = r.Killed + r.Timeout;
+  const valid = detected + r.Survived + r.NoCoverage;
+  return valid === 0 ? 'n/a' : `${((100 * detected) / valid).toFixed(1)} %`;
+};
+console.log('| folder / file | mutants | killed | survived | no coverage | timeout | compile error | ignored | score |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const key of [...rows.keys()].sort()) {
+  const r = rows.get(key);
+  console.log(`| \`${key}\` | ${r.mutants} | ${r.Killed} | ${r.Survived} | ${r.NoCoverage} | ${r.Timeout} | ${r.CompileError + r.RuntimeError} | ${r.Ignored} | ${pct(r)} |`);
+}
+if (showSurvivors) console.log(`\n${survivors.join('\n')}`);
