@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Per-folder and per-file figures of Stryker JSON reports (default reports/mutation.json; several
-// reports are merged, a file measured twice counts once, the last report winning), as a markdown table:
+// reports are merged), as a markdown table:
 //   node scripts/mutation-summary.js [report.json ...] [--files] [--survivors]
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage); compile errors and
 // ignored (e.g. static with --ignoreStatic) mutants are counted apart, as Stryker does.
@@ -12,8 +12,16 @@ const args = process.argv.slice(2);
 const showFiles = args.includes('--files');
 const showSurvivors = args.includes('--survivors');
 const reports = args.filter((a) => !a.startsWith('--'));
+// mutants of a file from several reports (e.g. runs over line ranges), one per location, mutator and
+// replacement, the last report winning
 const files = {};
-for (const r of reports.length ? reports : ['reports/mutation.json']) Object.assign(files, JSON.parse(fs.readFileSync(r, 'utf8')).files);
+for (const r of reports.length ? reports : ['reports/mutation.json']) {
+  for (const [file, { mutants }] of Object.entries(JSON.parse(fs.readFileSync(r, 'utf8')).files)) {
+    const byKey = files[file] ?? new Map();
+    for (const m of mutants) byKey.set(`${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`, m);
+    files[file] = byKey;
+  }
+}
 
 const empty = () => ({ mutants: 0, Killed: 0, Survived: 0, NoCoverage: 0, Timeout: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 });
 const rows = new Map();
@@ -24,8 +32,8 @@ const add = (key, status) => {
   rows.set(key, row);
 };
 const survivors = [];
-for (const [file, { mutants }] of Object.entries(files)) {
-  for (const m of mutants) {
+for (const [file, byKey] of Object.entries(files)) {
+  for (const m of byKey.values()) {
     add(path.dirname(file) + '/', m.status);
     if (showFiles) add(file, m.status);
     if (showSurvivors && (m.status === 'Survived' || m.status === 'NoCoverage')) {
