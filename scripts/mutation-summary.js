@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Per-folder and per-file figures of Stryker JSON reports (default reports/mutation.json; several
 // reports are merged), as a markdown table:
-//   node scripts/mutation-summary.js [report.json ...] [--files] [--survivors]
+//   node scripts/mutation-summary.js [report.json | event-recorder dir ...] [--files] [--survivors]
+// An event-recorder folder (reporter "event-recorder") gives the figures of the mutants tested so far.
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage); compile errors and
 // ignored (e.g. static with --ignoreStatic) mutants are counted apart, as Stryker does.
 'use strict';
@@ -15,8 +16,19 @@ const reports = args.filter((a) => !a.startsWith('--'));
 // mutants of a file from several reports (e.g. runs over line ranges), one per location, mutator and
 // replacement, the last report winning
 const files = {};
+/** A JSON report's files, or those of an event-recorder folder (a run still going or stopped). */
+function readFiles(r) {
+  if (!fs.statSync(r).isDirectory()) return JSON.parse(fs.readFileSync(r, 'utf8')).files;
+  const out = {};
+  for (const f of fs.readdirSync(r).filter((n) => n.endsWith('-onMutantTested.json')).sort()) {
+    const m = JSON.parse(fs.readFileSync(path.join(r, f), 'utf8'));
+    const file = path.relative(process.cwd(), m.fileName).replace(/^.*?(?=src\/)/, '');
+    (out[file] ??= { mutants: [] }).mutants.push(m);
+  }
+  return out;
+}
 for (const r of reports.length ? reports : ['reports/mutation.json']) {
-  for (const [file, { mutants }] of Object.entries(JSON.parse(fs.readFileSync(r, 'utf8')).files)) {
+  for (const [file, { mutants }] of Object.entries(readFiles(r))) {
     const byKey = files[file] ?? new Map();
     for (const m of mutants) byKey.set(`${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`, m);
     files[file] = byKey;
