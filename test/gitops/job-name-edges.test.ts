@@ -111,6 +111,12 @@ describe('hashJobName', () => {
     expect(() => hashJobName(other)).toThrow('c/x: hashJobName needs a batch Job, got "example.com/v1/Job"');
   });
 
+  test('fails on a batch kind that is not a Job', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const cron = new ApiObject(chart, 'cj', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'x' } });
+    expect(() => hashJobName(cron)).toThrow('c/cj: hashJobName needs a batch Job, got "batch/v1/CronJob"');
+  });
+
   test('fails at synth on a name that is not lowercase letters, digits and "-"', () => {
     const chart = new Chart(Testing.app(), 'c');
     hashJobName(new k8s.KubeJob(chart, 'j', { metadata: { name: 'Train_1' }, spec: { template: {} } }));
