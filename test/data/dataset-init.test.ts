@@ -22,7 +22,6 @@ import {
   PERMANENT_FETCH_EXIT_CODES,
   S3Credentials,
   SecretKey,
-  fetchScriptConfigMapName,
 } from '../../src/data';
 import { dataChart } from '../../src/example/data';
 import { expectValidManifests } from '../../src/testing';
@@ -143,7 +142,8 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
     expect(spec.volumes).toEqual(
       expect.arrayContaining([
         { name: 'ds-imagenet', emptyDir: { sizeLimit: '200Gi' } },
-        { name: 'ds-imagenet-fetch', configMap: { name: fetchScriptConfigMapName(), defaultMode: 0o444 } },
+        // the ConfigMap name from the script's SHA-256 computed here, not with fetchScriptConfigMapName()
+        { name: 'ds-imagenet-fetch', configMap: { name: `cdk8s-ml-fetch-${createHash('sha256').update(SCRIPT, 'utf8').digest('hex').slice(0, 10)}`, defaultMode: 0o444 } },
       ]),
     );
     const main = spec.containers[0];
