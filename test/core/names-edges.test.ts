@@ -14,6 +14,8 @@ const chart = () => new Chart(new App(), 'ml');
 /** The first `n` hex characters of the SHA-256 of `text`: a second implementation of the name hash. */
 const sha = (text: string, n: number) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, n);
 const notAString = 42 as unknown as string;
+/** An array whose text is a valid name: only the typeof guard refuses it (RegExp.test would stringify it). */
+const arrayOfName = ['a'] as unknown as string;
 
 describe('DNS-1123 labels', () => {
   test('the limits are the Kubernetes ones', () => {
@@ -32,6 +34,7 @@ describe('DNS-1123 labels', () => {
     for (const ok of ['a', '0', 'a-b', 'a--b', '9x', 'x9']) expect([ok, isDnsLabel(ok)]).toEqual([ok, true]);
     for (const bad of ['', '-a', 'a-', 'A', 'aB', 'a.b', 'a_b', 'a b', ' a', 'a\nb', 'a\n']) expect([bad, isDnsLabel(bad)]).toEqual([bad, false]);
     expect(isDnsLabel(notAString)).toBe(false);
+    expect(isDnsLabel(arrayOfName)).toBe(false);
   });
 
   test('validateDnsLabel returns the value when valid', () => {
@@ -66,6 +69,7 @@ describe('DNS-1123 subdomains', () => {
     for (const ok of ['a', 'a.b', 'a-b.c-d', 'x.y.z', '0.1']) expect([ok, isDnsSubdomain(ok)]).toEqual([ok, true]);
     for (const bad of ['', '.a', 'a.', 'a..b', '-a.b', 'a-.b', 'a.-b', 'A.b', 'a_b', 'a.b\n']) expect([bad, isDnsSubdomain(bad)]).toEqual([bad, false]);
     expect(isDnsSubdomain(notAString)).toBe(false);
+    expect(isDnsSubdomain(arrayOfName)).toBe(false);
   });
 
   test('validateDnsSubdomain returns the value when valid', () => {
@@ -87,6 +91,7 @@ describe('label keys and values', () => {
     for (const ok of ['a', 'A', '0', 'a_b.c-d', 'V1.2', 'a--b']) expect([ok, isLabelValue(ok)]).toEqual([ok, true]);
     for (const bad of ['-a', 'a-', '_a', 'a_', '.a', 'a.', 'a b', 'a/b', 'a\n']) expect([bad, isLabelValue(bad)]).toEqual([bad, false]);
     expect(isLabelValue(notAString)).toBe(false);
+    expect(isLabelValue(arrayOfName)).toBe(false);
   });
 
   test('keys: an optional DNS subdomain prefix and a name of 1 to 63 characters', () => {
