@@ -49,9 +49,10 @@ describe('DNS-1123 labels', () => {
   });
 
   test('fails validateDnsLabel on a non-string without a character count', () => {
-    expect(() => validateDnsLabel(chart(), 'name', notAString)).toThrow(
+    // an Error object: the message must be equal, not only contain it
+    expect(() => validateDnsLabel(chart(), 'name', notAString)).toThrow(new Error(
       'ml: name must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending alphanumeric, at most 63 characters), got 42',
-    );
+    ));
   });
 });
 
