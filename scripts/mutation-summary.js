@@ -30,7 +30,7 @@ function readFiles(r) {
 for (const r of reports.length ? reports : ['reports/mutation.json']) {
   for (const [file, { mutants }] of Object.entries(readFiles(r))) {
     const byKey = files[file] ?? new Map();
-    for (const m of mutants) byKey.set(`${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`, m);
+    for (const m of mutants) byKey.set(JSON.stringify([m.location, m.mutatorName, m.replacement]), m);
     files[file] = byKey;
   }
 }

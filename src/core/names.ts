@@ -54,6 +54,7 @@ export function isLabelKey(key: string): boolean {
   // Stryker disable next-line ConditionalExpression,EqualityOperator: without a slash (-1) key.slice(slash + 1) is the key itself, and a key starting with "/" is refused by its empty prefix whichever name is taken
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined && !isDnsSubdomain(prefix)) return false;
+  // Stryker disable next-line ConditionalExpression: LABEL_NAME needs at least one character, so an empty name fails without the length check
   return name.length >= 1 && name.length <= 63 && LABEL_NAME.test(name);
 }
 
@@ -72,6 +73,7 @@ export function validateLabels(scope: IConstruct, what: string, labels: Record<s
 export function toDnsLabel(scope: IConstruct, value: string): string {
   const out = value
     .toLowerCase()
+    // Stryker disable next-line Regex: one "-" per character instead of per run is collapsed by the next replace
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
