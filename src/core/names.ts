@@ -71,12 +71,9 @@ export function validateLabels(scope: IConstruct, what: string, labels: Record<s
  * trimmed. Throws when nothing usable is left.
  */
 export function toDnsLabel(scope: IConstruct, value: string): string {
-  const out = value
-    .toLowerCase()
-    // Stryker disable next-line Regex: one "-" per character instead of per run is collapsed by the next replace
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
+  // Stryker disable next-line Regex: one "-" per character instead of per run of them is collapsed by the next replace
+  const dashed = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  const out = dashed.replace(/-+/g, '-').replace(/^-|-$/g, '');
   if (!out) fail(scope, `cannot derive a Kubernetes name from ${show(value)}`);
   return out;
 }
