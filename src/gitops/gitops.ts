@@ -143,11 +143,13 @@ export class GitOps {
       if (!Number.isInteger(wave)) fail(scope, `syncWaves.${key} must be an integer, got ${show(wave)}`);
     }
     this.waves = options.syncWaves ?? {};
-    if (options.jobTtl !== undefined && this.mode === DeliveryMode.GITOPS) {
-      fail(scope, `jobTtl (${options.jobTtl.toSeconds()} s) is refused in GitOps mode: the TTL controller deletes finished Jobs, Argo CD recreates them and the training runs again; use history limits, pruning, or an Argo CD hook with a hook-delete-policy`);
+    // integral: false — Duration.toSeconds() throws a plain Error on a fractional number of seconds
+    const ttlSeconds = options.jobTtl?.toSeconds({ integral: false });
+    if (ttlSeconds !== undefined && this.mode === DeliveryMode.GITOPS) {
+      fail(scope, `jobTtl (${ttlSeconds} s) is refused in GitOps mode: the TTL controller deletes finished Jobs, Argo CD recreates them and the training runs again; use history limits, pruning, or an Argo CD hook with a hook-delete-policy`);
     }
-    if (options.jobTtl !== undefined && !(options.jobTtl.toSeconds() >= 0 && Number.isInteger(options.jobTtl.toSeconds()))) {
-      fail(scope, `jobTtl must be a whole number of seconds, got ${show(options.jobTtl.toSeconds())}`);
+    if (ttlSeconds !== undefined && !(ttlSeconds >= 0 && Number.isInteger(ttlSeconds))) {
+      fail(scope, `jobTtl must be a whole number of seconds, got ${show(ttlSeconds)}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import { External } from '../../src/core';
 import { spawn } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,7 +22,6 @@ import {
   PERMANENT_FETCH_EXIT_CODES,
   S3Credentials,
   SecretKey,
-  fetchScriptConfigMapName,
 } from '../../src/data';
 import { dataChart } from '../../src/example/data';
 import { expectValidManifests } from '../../src/testing';
@@ -142,7 +142,8 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
     expect(spec.volumes).toEqual(
       expect.arrayContaining([
         { name: 'ds-imagenet', emptyDir: { sizeLimit: '200Gi' } },
-        { name: 'ds-imagenet-fetch', configMap: { name: fetchScriptConfigMapName(), defaultMode: 0o444 } },
+        // the ConfigMap name from the script's SHA-256 computed here, not with fetchScriptConfigMapName()
+        { name: 'ds-imagenet-fetch', configMap: { name: `cdk8s-ml-fetch-${createHash('sha256').update(SCRIPT, 'utf8').digest('hex').slice(0, 10)}`, defaultMode: 0o444 } },
       ]),
     );
     const main = spec.containers[0];
@@ -150,7 +151,8 @@ describe('DatasetInit with a cdk8s-ml consumer', () => {
     expect(envOf(main).DATASET_IMAGENET_DIR).toBe('/data/imagenet');
 
     const cm = find(m, 'ConfigMap');
-    expect(cm.metadata.name).toBe(`cdk8s-ml-fetch-${shortHash(SCRIPT, 10)}`);
+    // the script's SHA-256 computed here, not with the library's shortHash
+    expect(cm.metadata.name).toBe(`cdk8s-ml-fetch-${createHash('sha256').update(SCRIPT, 'utf8').digest('hex').slice(0, 10)}`);
     expect(cm.metadata.namespace).toBe('team-a');
     expect(cm.immutable).toBe(true);
     expect(cm.data['fetch.sh']).toBe(SCRIPT);

@@ -413,7 +413,23 @@ describe('TrainingPipeline fails', () => {
 
 describe('TrainingPipeline example', () => {
   test('snapshot of the example chart', () => {
-    expect(maskFetchScript(synth(pipelineChart(new App())))).toMatchSnapshot();
+    const manifests = synth(pipelineChart(new App()));
+    // focused assertions on what the example declares (src/example/pipeline.ts); the snapshot stays beside them
+    const wt = manifests.find((m) => m.kind === 'WorkflowTemplate');
+    expect(wt.spec).toMatchObject({ entrypoint: 'pipeline', activeDeadlineSeconds: 43200, serviceAccountName: 'nightly-workflow' });
+    const dag = wt.spec.templates.find((t: any) => t.name === 'pipeline').dag.tasks;
+    expect(dag.map((t: any) => [t.name, t.depends])).toEqual([
+      ['prepare', undefined], ['train-service', 'prepare'], ['train', 'train-service'], ['evaluate', 'train'], ['publish', 'evaluate'],
+    ]);
+    expect(dag.find((t: any) => t.name === 'evaluate').withItems).toEqual(['mmlu', 'gsm8k']);
+    const template = (name: string) => wt.spec.templates.find((t: any) => t.name === name);
+    // 8 h for the training step
+    expect(template('train').activeDeadlineSeconds).toBe(28800);
+    expect(template('evaluate').retryStrategy.limit).toBe(2);
+    expect(template('prepare').initContainers.map((c: any) => c.name)).toEqual(['fetch-corpus']);
+    const cron = manifests.find((m) => m.kind === 'CronWorkflow');
+    expect(cron.spec).toMatchObject({ schedules: ['0 3 * * *'], timezone: 'Europe/Berlin', concurrencyPolicy: 'Forbid' });
+    expect(maskFetchScript(manifests)).toMatchSnapshot();
   });
 
 });

@@ -126,7 +126,34 @@ describe('checkManifests', () => {
 
   test('formats a readable report', () => {
     const report = formatCheckReport(checkManifests([badJob(), networkPolicy(), namespace()]).findings, { fixes: true });
+    const lines = report.split('\n');
+    expect(lines[0]).toMatch(/^Job\/team-a\/train-[0-9a-f]{8}$/);
+    expect(lines.slice(1)).toEqual([
+      '  error   /spec/template/spec/containers/0/imagePullPolicy [enum] must be one of ["Always","Never","IfNotPresent"], got "always"',
+      '  error   /spec/template/spec/containers/0/image [image-tag] image of container "main" must not use the "latest" tag (pin a version or digest), got "app:latest"',
+      '          fix: Pin the image to a version tag (e.g. ghcr.io/acme/trainer:1.4.2) or a digest (@sha256:...).',
+    ]);
     expect(report).toMatchSnapshot();
+  });
+
+  test('formats findings grouped by object in order of first appearance, with involved objects and fixes only when asked', () => {
+    const f = (object: string, severity: 'error' | 'warning', rule: string, extra: Partial<CheckFinding> = {}): CheckFinding =>
+      ({ object, path: '/spec', rule, message: `${rule} message`, severity, source: 'policy', ...extra } as CheckFinding);
+    const list = [
+      f('Job/a/j', 'error', 'r1', { fix: 'do x' }),
+      f('Service/a/s', 'warning', 'r2', { related: ['Job/a/j', 'Pod/a/p'] }),
+      f('Job/a/j', 'warning', 'r3', { related: [] }),
+    ];
+    expect(formatCheckReport(list)).toBe([
+      'Job/a/j',
+      '  error   /spec [r1] r1 message',
+      '  warning /spec [r3] r3 message',
+      'Service/a/s',
+      '  warning /spec [r2] r2 message',
+      '          involves: Job/a/j, Pod/a/p',
+    ].join('\n'));
+    expect(formatCheckReport(list, { fixes: true }).split('\n')[2]).toBe('          fix: do x');
+    expect(formatCheckReport([])).toBe('');
   });
 });
 

@@ -1,0 +1,20 @@
+/** The jest configuration Stryker runs (`npm run mutate`, stryker.config.json): the unit tier of
+ * jest.config.js minus the suites whose code under test runs in a child process (the compiled
+ * `lib/`, the packed package, shellcheck, the README's programs): a mutant lives only in
+ * Stryker's in-process instrumented copy of `src/`, so those suites can never kill one and would
+ * only slow every run. The cluster, e2e and newcomer tiers are out as in jest.config.js. Single tests of that
+ * kind inside other suites check CDK8S_ML_MUTATION_RUN (set by test/setup-mutation.js) and are skipped. */
+const unit = require('./jest.config');
+
+module.exports = {
+  ...unit,
+  setupFiles: [...unit.setupFiles, '<rootDir>/test/setup-mutation.js'],
+  testPathIgnorePatterns: [
+    ...unit.testPathIgnorePatterns,
+    '/test/dist\\.test\\.ts$',
+    '/test/package\\.test\\.ts$',
+    '/test/shellcheck\\.test\\.ts$',
+    '/test/readme\\.test\\.ts$',
+    '/test/quick-start\\.test\\.ts$',
+  ],
+};

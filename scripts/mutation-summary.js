@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Per-folder and per-file figures of Stryker JSON reports (default reports/mutation.json; several
+// reports are merged), as a markdown table:
+//   node scripts/mutation-summary.js [report.json | event-recorder dir ...] [--files] [--survivors]
+// An event-recorder folder (reporter "event-recorder") gives the figures of the mutants tested so far.
+// Score = (killed + timeout) / (killed + timeout + survived + no coverage); compile errors and
+// ignored (e.g. static with --ignoreStatic) mutants are counted apart, as Stryker does.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const args = process.argv.slice(2);
+const showFiles = args.includes('--files');
+const showSurvivors = args.includes('--survivors');
+const reports = args.filter((a) => !a.startsWith('--'));
+// mutants of a file from several reports (e.g. runs over line ranges), one per location, mutator and
+// replacement, the last report winning
+const files = {};
+/** A JSON report's files, or those of an event-recorder folder (a run still going or stopped). */
+function readFiles(r) {
+  if (!fs.statSync(r).isDirectory()) return JSON.parse(fs.readFileSync(r, 'utf8')).files;
+  const out = {};
+  for (const f of fs.readdirSync(r).filter((n) => n.endsWith('-onMutantTested.json')).sort()) {
+    const m = JSON.parse(fs.readFileSync(path.join(r, f), 'utf8'));
+    const file = path.relative(process.cwd(), m.fileName).replace(/^.*?(?=src\/)/, '');
+    (out[file] ??= { mutants: [] }).mutants.push(m);
+  }
+  return out;
+}
+for (const r of reports.length ? reports : ['reports/mutation.json']) {
+  for (const [file, { mutants }] of Object.entries(readFiles(r))) {
+    const byKey = files[file] ?? new Map();
+    for (const m of mutants) byKey.set(JSON.stringify([m.location, m.mutatorName, m.replacement]), m);
+    files[file] = byKey;
+  }
+}
+
+const empty = () => ({ mutants: 0, Killed: 0, Survived: 0, NoCoverage: 0, Timeout: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 });
+const rows = new Map();
+const add = (key, status) => {
+  const row = rows.get(key) ?? empty();
+  row.mutants++;
+  row[status] = (row[status] ?? 0) + 1;
+  rows.set(key, row);
+};
+const survivors = [];
+for (const [file, byKey] of Object.entries(files)) {
+  for (const m of byKey.values()) {
+    add(path.dirname(file) + '/', m.status);
+    if (showFiles) add(file, m.status);
+    if (showSurvivors && (m.status === 'Survived' || m.status === 'NoCoverage')) {
+      survivors.push(`${file}:${m.location.start.line} ${m.mutatorName} ${m.status} ${JSON.stringify(m.replacement ?? '')}`);
+    }
+  }
+}
+const pct = (r) => {
+  const detected = r.Killed + r.Timeout;
+  const valid = detected + r.Survived + r.NoCoverage;
+  return valid === 0 ? 'n/a' : `${((100 * detected) / valid).toFixed(1)} %`;
+};
+console.log('| folder / file | mutants | killed | survived | no coverage | timeout | compile error | ignored | score |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const key of [...rows.keys()].sort()) {
+  const r = rows.get(key);
+  console.log(`| \`${key}\` | ${r.mutants} | ${r.Killed} | ${r.Survived} | ${r.NoCoverage} | ${r.Timeout} | ${r.CompileError + r.RuntimeError} | ${r.Ignored} | ${pct(r)} |`);
+}
+if (showSurvivors) console.log(`\n${survivors.join('\n')}`);
