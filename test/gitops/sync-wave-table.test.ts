@@ -1,6 +1,7 @@
 /**
  * The sync wave of every kind cdk8s-ml orders (src/gitops/sync-wave.ts), spelled out: the
- * namespace and what admits pods first (-2), what pods reference next (-1), workloads last (0).
+ * namespace and what admits pods first (-2), what pods reference next (-1), workloads and their
+ * autoscalers last (0).
  */
 import { DEFAULT_SYNC_WAVES, SYNC_WAVE_ANNOTATION, SyncWave, kindKey, syncWaveOf } from '../../src/gitops/sync-wave';
 
@@ -13,7 +14,7 @@ const CONFIG: [string, string][] = [
   ['v1', 'ServiceAccount'], ['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'], ['v1', 'ConfigMap'], ['v1', 'Secret'],
   ['external-secrets.io/v1beta1', 'ExternalSecret'], ['v1', 'PersistentVolumeClaim'], ['v1', 'Service'], ['networking.k8s.io/v1', 'NetworkPolicy'],
-  ['policy/v1', 'PodDisruptionBudget'], ['autoscaling/v2', 'HorizontalPodAutoscaler'], ['keda.sh/v1alpha1', 'ScaledObject'],
+  ['policy/v1', 'PodDisruptionBudget'],
   ['keda.sh/v1alpha1', 'TriggerAuthentication'], ['networking.k8s.io/v1', 'Ingress'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
   ['monitoring.coreos.com/v1', 'ServiceMonitor'], ['monitoring.coreos.com/v1', 'PodMonitor'], ['scheduling.x-k8s.io/v1alpha1', 'PodGroup'],
   ['scheduling.volcano.sh/v1beta1', 'PodGroup'],
@@ -23,6 +24,9 @@ const WORKLOAD: [string, string][] = [
   ['jobset.x-k8s.io/v1alpha2', 'JobSet'], ['trainer.kubeflow.org/v1alpha1', 'TrainJob'], ['kubeflow.org/v1', 'PyTorchJob'], ['kubeflow.org/v2beta1', 'MPIJob'],
   ['kubeflow.org/v1', 'TFJob'], ['serving.kserve.io/v1beta1', 'InferenceService'], ['leaderworkerset.x-k8s.io/v1', 'LeaderWorkerSet'],
   ['argoproj.io/v1alpha1', 'Workflow'], ['argoproj.io/v1alpha1', 'CronWorkflow'],
+  // Autoscalers with the workload they scale: an HPA applied before its Deployment reports
+  // FailedGetScale, Argo CD calls it Degraded and the wave fails (found by the real Argo CD e2e).
+  ['autoscaling/v2', 'HorizontalPodAutoscaler'], ['keda.sh/v1alpha1', 'ScaledObject'],
 ];
 
 test('the annotation and the wave numbers', () => {

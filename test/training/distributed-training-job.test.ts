@@ -632,7 +632,8 @@ test('snapshot of a representative chart', () => {
     PET_NNODES: '4', PET_NPROC_PER_NODE: '8', PET_MASTER_PORT: '29500', WORLD_SIZE: '32',
     PET_MASTER_ADDR: `${job.metadata.name}-0.llama-ft`, TRAINING_CONFIG: '/etc/training/config.json', CHECKPOINT_DIR: '/checkpoints',
   });
-  expect(trainer.resources.limits).toEqual({ 'cpu': '32', 'memory': '512Gi', 'nvidia.com/gpu': '8' });
+  // ephemeral-storage: the disk emptyDirs (dataset 10Gi + /tmp 4Gi + HOME 16Gi = 30720Mi) + 512Mi for logs
+  expect(trainer.resources.limits).toEqual({ 'cpu': '32', 'ephemeral-storage': '31232Mi', 'memory': '512Gi', 'nvidia.com/gpu': '8' });
   expect(trainer.volumeMounts).toContainEqual({ name: 'checkpoints', mountPath: '/checkpoints' });
   expect(pod.volumes).toContainEqual({ name: 'checkpoints', persistentVolumeClaim: { claimName: 'ckpt' } });
   expect(pod.initContainers.map((c: any) => c.name)).toEqual(['fetch-imagenet']);
