@@ -105,6 +105,7 @@ const DECIMAL = /^\d+(\.\d+)?$/;
  * Prometheus operator ServiceMonitor, `namespace` and `service` (the Service the endpoints
  * belong to); with `prometheus.io/*` annotations (the common `kubernetes-pods` scrape job),
  * `namespace` and `pod`. The runtimes' own labels (model name, version) are not needed.
+ * @internal
  */
 export function resolveLoadScaling(scope: Construct, autoscaling: Autoscaling, runtime: ServingRuntime, metrics: Metrics, where: LoadScope): ResolvedLoadScaling {
   const o = autoscaling.loadOptions!;
