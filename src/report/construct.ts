@@ -4,7 +4,7 @@
  * `cdk8s synth` writes, `<chart>.k8s.yaml`) and the `app.kubernetes.io/instance` label
  * (the construct's name), else the object's own name.
  */
-import { FLOWS_ANNOTATION } from '../core/app-model';
+import { declaredFlows } from '../core/app-model';
 
 /** The chart a rendered file belongs to: `training.k8s.yaml` → `training`. */
 export function chartOfFile(file: string): string {
@@ -18,13 +18,10 @@ export function withoutHash(name: string): string {
 }
 
 function flowConstructs(obj: any): string[] {
-  const text = obj?.metadata?.annotations?.[FLOWS_ANNOTATION];
-  if (typeof text !== 'string') return [];
   try {
-    const parsed = JSON.parse(text);
-    return Array.isArray(parsed) ? parsed.map((f) => f?.construct).filter((c): c is string => typeof c === 'string' && c !== '') : [];
+    return declaredFlows(obj).map((f: any) => f?.construct).filter((c): c is string => typeof c === 'string' && c !== '');
   } catch {
-    return [];
+    return []; // malformed declarations: the app check reports them
   }
 }
 

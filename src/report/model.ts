@@ -5,7 +5,7 @@
  * with the construct that rendered it. Capacity figures come from the app check's own code
  * (`maxPods`, `podRequests`, `quotaDemands`), so the report and `validate` never disagree.
  */
-import { EXTERNAL_ANNOTATION, ExternalReference, NetworkFlow } from '../core/app-model';
+import { ExternalReference, NetworkFlow, declaredExternals } from '../core/app-model';
 import { AppModel } from '../validation/app';
 import { QuotaDemand, clusterQueueQuota, maxPods, podRequests, quotaDemands } from '../validation/app/capacity';
 import { gitOwner, isClusterScoped } from '../validation/app/model';
@@ -183,15 +183,13 @@ export function appFacts(app: RenderedApp): AppFacts {
 
   const externals: ExternalInfo[] = [];
   for (const obj of model.manifests) {
-    const text = obj.metadata?.annotations?.[EXTERNAL_ANNOTATION];
-    if (typeof text !== 'string') continue;
-    let refs: unknown;
+    let refs: any[];
     try {
-      refs = JSON.parse(text);
+      refs = declaredExternals(obj);
     } catch {
       continue; // the app check reports malformed declarations
     }
-    for (const ref of list(refs)) {
+    for (const ref of refs) {
       if (typeof ref?.kind !== 'string' || typeof ref?.name !== 'string') continue;
       externals.push({ ref, namespace: isClusterScoped(ref.kind) ? '' : ref.namespace ?? namespaceOf(obj), object: obj, construct: construct(obj) });
     }
