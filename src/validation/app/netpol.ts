@@ -140,8 +140,7 @@ function candidatePolicies(policies: readonly NetworkPolicyObject[], pod: PodEnd
     index = { byPair: new Map(), unanchored: [], order: new Map() };
     inNamespace(policies, pod.namespace).forEach((p, i) => {
       index!.order.set(p, i);
-      const ml = p.spec?.podSelector?.matchLabels;
-      const first = ml && typeof ml === 'object' && !Array.isArray(ml) ? Object.entries(ml).find(([, v]) => typeof v === 'string') : undefined;
+      const first = requiredLabel(p.spec?.podSelector);
       if (first === undefined) {
         index!.unanchored.push(p);
         return;
@@ -157,6 +156,16 @@ function candidatePolicies(policies: readonly NetworkPolicyObject[], pod: PodEnd
   for (const pair of Object.entries(pod.labels)) found.push(...(index.byPair.get(JSON.stringify(pair)) ?? []));
   if (found.length < 2) return found;
   return found.sort((a, b) => index!.order.get(a)! - index!.order.get(b)!);
+}
+
+/**
+ * A `[key, value]` every label set the selector selects must carry (its first string
+ * `matchLabels` pair), for label indexes; undefined when it requires none.
+ */
+export function requiredLabel(selector: any): [string, string] | undefined {
+  const ml = selector?.matchLabels;
+  if (!ml || typeof ml !== 'object' || Array.isArray(ml)) return undefined;
+  return Object.entries(ml).find((e): e is [string, string] => typeof e[1] === 'string');
 }
 
 interface PolicyIndex {

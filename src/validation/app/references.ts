@@ -4,7 +4,7 @@
  */
 import { show } from '../../core/errors';
 import { PodView, escape, namespaceOf } from '../policies/pods';
-import { labelSelectorMatches } from './netpol';
+import { labelSelectorMatches, requiredLabel } from './netpol';
 import { AppModel, finding, groupOf, isClusterScoped, label } from './model';
 import { AppFinding } from './rules';
 
@@ -321,8 +321,7 @@ function podTemplateLookup(model: AppModel): (selector: any, ns: string) => bool
   return (selector, ns) => {
     const e = byNamespace.get(ns);
     if (!e) return false;
-    const ml = selector?.matchLabels;
-    const first = ml && typeof ml === 'object' && !Array.isArray(ml) ? Object.entries(ml).find(([, v]) => typeof v === 'string') : undefined;
+    const first = requiredLabel(selector);
     const candidates = first ? e.byPair.get(JSON.stringify(first)) ?? [] : e.all;
     return candidates.some((p) => labelSelectorMatches(selector, p.labels));
   };
