@@ -4,7 +4,9 @@
 //      downloading + durable publish) against `curl -o` alone and `openssl dgst -sha256`
 //      alone of the same file; goal: <= 1.2x the slower of the two (the limit when
 //      download and hash overlap). Also the script without sha256/fsync vs `curl -o`
-//      (same work) and `curl -o` then `openssl dgst` (the two steps in a row);
+//      (same work), `curl -o` then `openssl dgst` (the two steps in a row), and the overlap
+//      floor of the machine: `curl -o` and a hash of a cached copy started together with
+//      nothing linking them (what perfect streaming would cost here);
 //   2. the same through a link throttled to 200 MB/s (server-side pacing): fetch.sh
 //      default vs `curl -o`, goal >= 0.9x (hashing and flushing hidden behind the download);
 //   3. stall detection: data flows, then stops; time from the last byte to the exit of
@@ -12,7 +14,9 @@
 //   4. fixed cost on a 1 KiB file; warm start with a valid marker over a 1 GiB (sparse)
 //      dataset (goal <= 0.2 s); a transfer cut at 50% and resumed (extra bytes, goal <= 5%).
 // Variants of one comparison run alternately (round-robin) in the same run; ratios are
-// medians of the per-round ratios. The load average is printed with the figures.
+// medians of the per-round ratios; a global `sync` (untimed) before each run keeps one
+// variant's dirty pages from being written back during the next. The load average is
+// printed with the figures.
 // Run by bench/run.js (`npm run bench fetch`) or standalone: `node bench/fetch.bench.js`.
 // Environment: FETCH_BENCH_SIZES (MiB, default "256,1024"), FETCH_BENCH_RUNS (default 5),
 // FETCH_BENCH_THROTTLE_MIB (size of the throttled series, default 256).
@@ -159,11 +163,14 @@ async function measure(label, fn, { setup = () => {}, warmup = 1, runs = 5, note
  * Measures several variants round-robin (run i of every variant before run i+1 of any),
  * so that load changes on a shared machine hit all variants alike. Returns one row each.
  */
-async function interleaved(variants, { warmup = 1, runs = 5 } = {}) {
+async function interleaved(variants, { warmup = 1, runs = 5, quiesce = false } = {}) {
   const times = variants.map(() => []);
   for (let i = 0; i < warmup + runs; i++) {
     for (const [k, v] of variants.entries()) {
       (v.setup || (() => {}))();
+      // Untimed: write back what earlier runs left dirty (hundreds of MiB), so that the
+      // kernel's flusher does not bill one variant for another's data.
+      if (quiesce) spawnSync('sync');
       const t0 = performance.now();
       await v.fn();
       if (i >= warmup) times[k].push(performance.now() - t0);
@@ -244,8 +251,23 @@ async function run(h) {
             fn: () => runCmd(['sh', '-c', 'curl -q -sS -o "$1" "$2" && sync "$1"', 'sh', curlOut, sizeUrl], baseEnv),
             setup: cleanCurl,
           },
+          {
+            // The overlap floor of this machine: the download and a hash of an identical,
+            // already cached copy started together, with nothing linking them (no pipe, no
+            // shared file). No streaming design can finish before both of them.
+            label: `curl -o || ${dgst.join(' ')} of a cached copy, started together, ${mib} MiB`,
+            fn: () => runCmd(['sh', '-c', `curl -q -sS -o "$1" "$2" & c=$!; ${dgst.join(' ')} "$3" >/dev/null || exit 1; wait "$c"`, 'sh', curlOut, sizeUrl, refFile], baseEnv),
+            setup: cleanCurl,
+          },
+          {
+            // The same with the hash fed through a pipe, as any hash of a file that is still
+            // growing must be (openssl stops at the current end of a regular file).
+            label: `curl -o || dd of the cached copy | ${dgst.join(' ')}, started together, ${mib} MiB`,
+            fn: () => runCmd(['sh', '-c', `curl -q -sS -o "$1" "$2" & c=$!; dd if="$3" bs=1M 2>/dev/null | ${dgst.join(' ')} >/dev/null || exit 1; wait "$c"`, 'sh', curlOut, sizeUrl, refFile], baseEnv),
+            setup: cleanCurl,
+          },
         ],
-        { warmup: 1, runs },
+        { warmup: 1, runs, quiesce: true },
       );
       for (const r of rounds) r.note = mbps(n, r.median);
       rows.push(...rounds);
@@ -254,6 +276,10 @@ async function run(h) {
       rows.push(roundRatio(`throughput fetch.sh default / curl -o then ${dgst[0]}, ${mib} MiB`, rounds.times, ([, , f, , cs]) => cs / f, '(info)'));
       rows.push(roundRatio(`fetch.sh sha256 FSYNC=0 / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, , , , s0]) => s0 / Math.max(c, d), '(info: hashing overlap alone)'));
       rows.push(roundRatio(`fetch.sh default / max(curl -o + sync, ${dgst[0]}), ${mib} MiB`, rounds.times, ([, d, f, , , , cy]) => f / Math.max(cy, d), '(info: against a durable curl)'));
+      rows.push(roundRatio(`overlap floor / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, , , , , , fl]) => fl / Math.max(c, d), '(info: the best any overlap reaches here)'));
+      rows.push(roundRatio(`piped overlap floor / max(curl -o, ${dgst[0]}), ${mib} MiB`, rounds.times, ([c, d, , , , , , , pf]) => pf / Math.max(c, d), '(info: the best a pipe-fed hash reaches here)'));
+      rows.push(roundRatio(`fetch.sh sha256 FSYNC=0 / piped overlap floor, ${mib} MiB`, rounds.times, ([, , , , , s0, , , pf]) => s0 / pf, '(info: cost of following the growing file)'));
+      rows.push(roundRatio(`fetch.sh default / piped overlap floor, ${mib} MiB`, rounds.times, ([, , f, , , , , , pf]) => f / pf, '(info)'));
       cleanCurl();
       clean();
       fs.rmSync(refFile, { force: true });
@@ -271,7 +297,7 @@ async function run(h) {
           { label: `curl -o, ${mib} MiB at 200 MB/s`, fn: () => runCmd(['curl', '-q', '-sS', '-o', curlOut, tUrl], baseEnv), setup: cleanCurl },
           { label: `fetch.sh default, ${mib} MiB at 200 MB/s`, fn: () => runCmd(sh, env), setup: clean },
         ],
-        { warmup: 1, runs },
+        { warmup: 1, runs, quiesce: true },
       );
       for (const r of rounds) r.note = mbps(mib * MIB, r.median);
       rows.push(...rounds);

@@ -736,18 +736,31 @@ retry_or_die() { # code progressed(0|1) message
 # The stream lives across resumed attempts; it restarts only when the staged
 # file is deleted (restart from zero). Reading the file rather than teeing
 # curl's output keeps curl writing straight to disk at full speed.
+# curl creates the staged file itself: a file that exists when curl starts
+# from byte 0 is opened with O_TRUNC, and ext4 (auto_da_alloc) and XFS then
+# write it back synchronously when curl closes it (measured: +0.17 s on the
+# critical path per 256 MiB). So no empty staged file is made for the feeder;
+# it waits for curl's.
 CHUNK=1048576
 FEED_PID=
 HASH_PID=
 HASHER=sha256sum
 
 # shellcheck disable=SC2317 # runs in the background from hash_start
-feed_loop() { # stdin: the staged file at byte 0; stdout: the hasher's fifo
+feed_loop() { # stdout: the hasher's fifo; reads $PARTIAL from byte 0
   trap - EXIT INT TERM HUP
   _off=0
   _synced=0
   _spid=
   _poll=0.05
+  until [ -e "$PARTIAL" ]; do
+    [ -e "$STAGE/hash.done" ] && exit 1 # no file: hash_finish reads it itself
+    sleep "$_poll" >/dev/null 2>&1 || {
+      _poll=1 # POSIX sleep: whole seconds only
+      sleep 1
+    }
+  done
+  exec <"$PARTIAL" || exit 1
   while :; do
     get_size "$PARTIAL"
     _n=$(((_size - _off) / CHUNK))
@@ -755,13 +768,14 @@ feed_loop() { # stdin: the staged file at byte 0; stdout: the hasher's fifo
       [ "$_n" -le 64 ] || _n=64
       dd bs="$CHUNK" count="$_n" 2>/dev/null || exit 1
       _off=$((_off + _n * CHUNK))
-      # Early write-back of what is hashed, so the flush before publishing
-      # only has the tail left; one sync in flight at a time.
-      if [ "$FSYNC" = 1 ] && [ $((_off - _synced)) -ge $((32 * CHUNK)) ] &&
+      # Early write-back of what curl wrote (up to the size just read), so
+      # the flush before publishing only has the tail left; one sync in
+      # flight at a time.
+      if [ "$FSYNC" = 1 ] && [ $((_size - _synced)) -ge $((32 * CHUNK)) ] &&
         { [ -z "$_spid" ] || ! kill -0 "$_spid" 2>/dev/null; }; then
         sync "$PARTIAL" >/dev/null 2>&1 &
         _spid=$!
-        _synced=$_off
+        _synced=$_size
       fi
       continue
     fi
@@ -779,14 +793,16 @@ hash_start() {
   command -v openssl >/dev/null 2>&1 && HASHER=openssl
   rm -f "$STAGE/hash.fifo" "$STAGE/hash.sum" "$STAGE/hash.done"
   mkfifo "$STAGE/hash.fifo" 2>/dev/null || return 0 # then the file is hashed after the download
-  : >>"$PARTIAL" || return 0
+  # An empty staged file (a run killed before its first byte) goes: curl
+  # would truncate it (see above).
+  [ -s "$PARTIAL" ] || rm -f "$PARTIAL"
   if [ "$HASHER" = openssl ]; then
     openssl dgst -sha256 -r <"$STAGE/hash.fifo" >"$STAGE/hash.sum" 2>/dev/null &
   else
     sha256sum <"$STAGE/hash.fifo" >"$STAGE/hash.sum" 2>/dev/null &
   fi
   HASH_PID=$!
-  feed_loop <"$PARTIAL" >"$STAGE/hash.fifo" &
+  feed_loop >"$STAGE/hash.fifo" &
   FEED_PID=$!
 }
 

@@ -603,6 +603,23 @@ describe.each(shells.map((s) => [s.name, s] as const))('fetch.sh under %s', (_na
     expect(server.requests(c.route).map((q) => q.range)).toEqual([undefined, 'bytes=100000-']);
   });
 
+  tc('an empty staged file (a run killed before its first byte) is not truncated by curl: curl creates its own, the hash follows it', async () => {
+    // curl opens an existing file with O_TRUNC when it starts from byte 0, and ext4/XFS then
+    // write the whole file back synchronously at close(). A second hard link to the seeded
+    // file shows whether curl wrote through it (it would then hold the payload).
+    const c = newCase('empty-staged');
+    const url = server.route(c.route, { body: PAYLOAD });
+    seedStaging(c, 'pod-a', Buffer.alloc(0));
+    const other = path.join(c.dir, 'seeded-link');
+    fs.linkSync(stagedFile(c, 'pod-a'), other);
+    const r = await run(shell, env(c, url, { FETCH_POD_ID: 'pod-a' }));
+    expectPublished(c, r);
+    expect(fs.statSync(other).size).toBe(0);
+    expect(r.stdout).toMatch(/sha256 ok/);
+    expect(r.stdout).not.toMatch(/verifying/);
+    expect(server.requests(c.route).map((q) => q.range)).toEqual([undefined]);
+  });
+
   tc('SIGTERM mid-download: exits 143, releases the lock, keeps the partial for a resume', async () => {
     const c = newCase('sigterm');
     const url = server.route(c.route, { body: PAYLOAD, faults: [{ kind: 'hold', at: HELD_AT, release: NEVER }] });

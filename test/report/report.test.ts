@@ -37,7 +37,7 @@ describe('cdk8s-ml report on the example app (dist/)', () => {
   test('training at nodes × GPUs, serving at max replicas plus surge', () => {
     const rows = section('Workloads at peak');
     // example/training-distributed.ts: 2 nodes × 8 GPUs, 32 CPU and 512Gi per node, queued on "default"
-    expect(rows).toContain('| training-distributed/llama-ft | Job llama-ft-08b4a97a | training | 2 (parallelism 2) | 16 | 64 | 1024Gi | default |');
+    expect(rows).toContain('| training-distributed/llama-ft | Job llama-ft-1444e6b7 | training | 2 (parallelism 2) | 16 | 64 | 1024Gi | default |');
     // example/serving.ts: 1 GPU, 8 CPU, 32Gi per replica, HPA max 8, maxSurge 1
     expect(rows).toContain('| serving/chat | Deployment chat | serving | 9 (maxReplicas 8 of HorizontalPodAutoscaler/team-a/chat + rolling-update surge 1) | 9 | 72 | 288Gi | un-queued |');
     expect(rows).toContain('| retraining/ranker-nightly | CronJob ranker-nightly | training | 1 (parallelism 1 per run) | 2 | 16 | 128Gi | default |');
@@ -53,7 +53,7 @@ describe('cdk8s-ml report on the example app (dist/)', () => {
   test('datasets and models with source, revision, size and volume', () => {
     const rows = section('Datasets and models');
     expect(rows).toContain('| serving/qwen-weights | qwen-weights (model) | hf Qwen/Qwen2.5-0.5B-Instruct @ 7ae557604adf67be50417f59c2c2f167def9a775 | not declared | claim "model-cache" | /models/qwen | Deployment chat, Deployment chat-canary |');
-    expect(rows).toContain('| data/imagenet | imagenet | http https://data.example.com/imagenet/ilsvrc2012-train.tar.gz | 140Gi | claim "imagenet-data" | /data/imagenet | Job resnet-train-86bbc6de |');
+    expect(rows).toContain('| data/imagenet | imagenet | http https://data.example.com/imagenet/ilsvrc2012-train.tar.gz | 140Gi | claim "imagenet-data" | /data/imagenet | Job resnet-train-e5ea8319 |');
   });
 
   test('schedules in plain words with their time zone', () => {
@@ -68,7 +68,7 @@ describe('cdk8s-ml report on the example app (dist/)', () => {
   test('declared flows name the construct that needs each', () => {
     const rows = section('Network flows');
     expect(rows).toContain('| serving/qwen-weights | Deployment chat | egress | host huggingface.co | TCP 443 | fetch qwen-weights |');
-    expect(rows).toContain('| training-distributed/llama-ft | Job llama-ft-08b4a97a | egress | pods batch.kubernetes.io/job-name=llama-ft-08b4a97a | TCP 29500 | rendezvous |');
+    expect(rows).toContain('| training-distributed/llama-ft | Job llama-ft-1444e6b7 | egress | pods batch.kubernetes.io/job-name=llama-ft-1444e6b7 | TCP 29500 | rendezvous |');
     expect(rows).toContain('| serving/chat | Deployment chat | ingress | namespace ingress-nginx | TCP 8000 | ingress controller |');
   });
 
