@@ -185,10 +185,13 @@ export const SYNTH_METADATA_FILES: readonly string[] = Object.freeze(['construct
 function excludeGlob(user: string | undefined, metadata: boolean): string | undefined {
   const extra = metadata ? [...SYNTH_METADATA_FILES] : [];
   if (extra.length === 0) return user;
-  if (user === undefined || user === '') return `{${extra.join(',')}}`;
-  // A plain `{a,b}` alternation takes the extra names inside; anything else becomes one alternative.
-  const inner = /^\{([^{}]*)\}$/.exec(user)?.[1];
-  const alternatives = inner !== undefined ? inner.split(',') : [user];
+  // No user glob (undefined or ""): the extra names alone. A plain `{a,b}` alternation takes the
+  // extra names inside; anything else becomes one alternative.
+  let alternatives: string[] = [];
+  if (user) {
+    const inner = /^\{([^{}]*)\}$/.exec(user)?.[1];
+    alternatives = inner !== undefined ? inner.split(',') : [user];
+  }
   return `{${[...alternatives, ...extra.filter((e) => !alternatives.includes(e))].join(',')}}`;
 }
 
@@ -208,7 +211,7 @@ export class ArgoCdApplication extends Construct {
     if (typeof props.path !== 'string' || props.path.startsWith('/') || props.path.split('/').includes('..') || props.path === '') {
       fail(this, `path must be a folder relative to the repository root (no leading "/", no ".."), got ${show(props.path)}`);
     }
-    if (typeof props.targetRevision !== 'string' || props.targetRevision.trim() === '' || /\s/.test(props.targetRevision)) {
+    if (typeof props.targetRevision !== 'string' || props.targetRevision === '' || /\s/.test(props.targetRevision)) {
       fail(this, `targetRevision must be a branch, tag or commit, got ${show(props.targetRevision)}`);
     }
     const destination = props.destination ?? {};

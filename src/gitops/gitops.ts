@@ -148,7 +148,8 @@ export class GitOps {
     if (ttlSeconds !== undefined && this.mode === DeliveryMode.GITOPS) {
       fail(scope, `jobTtl (${ttlSeconds} s) is refused in GitOps mode: the TTL controller deletes finished Jobs, Argo CD recreates them and the training runs again; use history limits, pruning, or an Argo CD hook with a hook-delete-policy`);
     }
-    if (ttlSeconds !== undefined && !(ttlSeconds >= 0 && Number.isInteger(ttlSeconds))) {
+    // a Duration is never negative (cdk8s' constructor refuses it): only a fraction is left to refuse
+    if (ttlSeconds !== undefined && !Number.isInteger(ttlSeconds)) {
       fail(scope, `jobTtl must be a whole number of seconds, got ${show(ttlSeconds)}`);
     }
   }

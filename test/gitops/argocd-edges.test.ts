@@ -73,6 +73,25 @@ describe('source, destination, names', () => {
     }
   });
 
+  test('fails on a repoURL that is not a string, even one whose text is a valid URL', () => {
+    expect(fails({ repoURL: ['https://x/y.git'] as unknown as string })).toThrow('argocd/ml-platform: repoURL must be an https://, ssh:// or git@ repository URL, got ["https://x/y.git"]');
+  });
+
+  test('fails on an empty targetRevision', () => {
+    expect(fails({ targetRevision: '' })).toThrow('argocd/ml-platform: targetRevision must be a branch, tag or commit, got ""');
+  });
+
+  test('fails on a server URL with text before https:// or a space after the host', () => {
+    for (const server of ['xhttps://10.0.0.1:6443', 'https://10.0.0.1:6443 x']) {
+      expect(fails({ destination: { server } })).toThrow(`argocd/ml-platform: destination.server must be an https:// API server URL, got ${JSON.stringify(server)}`);
+    }
+  });
+
+  test('fails on a name or project that is not a DNS-1123 subdomain, naming the prop', () => {
+    expect(fails({ name: 'ML' })).toThrow('argocd/ml-platform: name must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters), got "ML"');
+    expect(fails({ project: 'Team_A' })).toThrow('argocd/ml-platform: project must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters), got "Team_A"');
+  });
+
   test('paths and revisions', () => {
     expect(render({ path: 'a/b..c/d' }).spec.source.path).toBe('a/b..c/d');
     expect(fails({ path: '' })).toThrow('argocd/ml-platform: path must be a folder relative to the repository root (no leading "/", no ".."), got ""');
