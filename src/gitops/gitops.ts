@@ -46,7 +46,8 @@ export interface GitOpsOptions {
    */
   readonly jobTtl?: Duration;
   /**
-   * GITOPS mode: accept Argo-managed (non-hook) Jobs that set `ttlSecondsAfterFinished`.
+   * GITOPS mode: accept Argo-managed (non-hook) Jobs, JobSets and Kubeflow training jobs
+   * (`spec.runPolicy`) that set `ttlSecondsAfterFinished`.
    * Only for apps whose Application does not self-heal or prune those Jobs.
    * @default false - such a Job is an error
    */
@@ -54,6 +55,18 @@ export interface GitOpsOptions {
 }
 
 const SETTINGS = new WeakMap<IConstruct, GitOps>();
+
+/**
+ * Where a finished-object TTL lives on the kinds whose controllers delete finished runs: a Job,
+ * a JobSet, and the Kubeflow training kinds (`runPolicy`). The same table as the validation
+ * policy `argocd-job-ttl`, which checks rendered YAML (validation imports no construct code).
+ */
+function finishedTtlPath(apiVersion: string, kind: string): readonly string[] | undefined {
+  const key = kindKey(apiVersion, kind);
+  if (key === 'batch/Job' || key === 'jobset.x-k8s.io/JobSet') return ['spec', 'ttlSecondsAfterFinished'];
+  if (key.startsWith('kubeflow.org/')) return ['spec', 'runPolicy', 'ttlSecondsAfterFinished'];
+  return undefined;
+}
 /** Apps whose settings were applied automatically (the default), not by GitOps.apply. */
 const AUTOMATIC = new WeakSet<IConstruct>();
 /** Apps that opted out of the automatic default (GitOps.disableDefaults). */
@@ -179,10 +192,12 @@ export class GitOps {
     }
     const wave = annotations[SYNC_WAVE_ANNOTATION];
     if (wave !== undefined && !/^-?\d+$/.test(wave)) fail(obj, `annotation ${SYNC_WAVE_ANNOTATION} must be an integer, got ${show(wave)}`);
-    if (kindKey(manifest.apiVersion, manifest.kind) === 'batch/Job' && this.mode === DeliveryMode.GITOPS) {
-      const ttl = manifest.spec?.ttlSecondsAfterFinished;
+    const ttlPath = this.mode === DeliveryMode.GITOPS ? finishedTtlPath(manifest.apiVersion, manifest.kind) : undefined;
+    if (ttlPath !== undefined) {
+      const ttl = ttlPath.reduce<any>((v, k) => v?.[k], manifest);
       if (ttl !== undefined && !hook && !this.options.allowJobTtl) {
-        fail(obj, `ttlSecondsAfterFinished (${show(ttl)}) on a Job that Argo CD manages makes it run again: the TTL controller deletes the finished Job and Argo CD recreates it; remove it, make the Job an Argo CD hook with a hook-delete-policy, or set allowJobTtl`);
+        const kind = manifest.kind;
+        fail(obj, `${ttlPath.slice(1).join('.')} (${show(ttl)}) on a ${kind} that Argo CD manages makes it run again: the TTL controller deletes the finished ${kind} and Argo CD recreates it; remove it, make the ${kind} an Argo CD hook with a hook-delete-policy, or set allowJobTtl`);
       }
     }
   }

@@ -2,7 +2,7 @@ import { Queue } from '../../src/training';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { gitopsExample } from '../../src/example/gitops';
@@ -224,6 +224,33 @@ describe('GitOps pass fails', () => {
     const chart = new Chart(app, 'c', { namespace: 'team-a' });
     job(chart, 'j', undefined, { ttlSecondsAfterFinished: 3600 });
     expect(() => app.synthYaml()).toThrow('c/j: ttlSecondsAfterFinished (3600) on a Job that Argo CD manages makes it run again');
+  });
+
+  test('fails on a finished-object TTL of a JobSet or a Kubeflow training job; accepts it on other kinds, on hooks, and with allowJobTtl', () => {
+    const build = (opts: { allowJobTtl?: boolean; hook?: boolean } = {}) => {
+      const app = Testing.app();
+      GitOps.apply(app, { allowJobTtl: opts.allowJobTtl });
+      const chart = new Chart(app, 'c', { namespace: 'team-a' });
+      const annotations = opts.hook ? { 'argocd.argoproj.io/hook': 'PostSync' } : undefined;
+      new ApiObject(chart, 'js', { apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', metadata: { name: 'run', annotations }, spec: { ttlSecondsAfterFinished: 600 } });
+      return app;
+    };
+    expect(() => build().synthYaml()).toThrow('c/js: ttlSecondsAfterFinished (600) on a JobSet that Argo CD manages makes it run again: the TTL controller deletes the finished JobSet and Argo CD recreates it; remove it, make the JobSet an Argo CD hook with a hook-delete-policy, or set allowJobTtl');
+    expect(build({ allowJobTtl: true }).synthYaml()).toContain('ttlSecondsAfterFinished: 600');
+    expect(build({ hook: true }).synthYaml()).toContain('ttlSecondsAfterFinished: 600');
+
+    const kubeflow = (apiVersion: string, kind: string, spec: Record<string, unknown>) => {
+      const app = Testing.app();
+      GitOps.apply(app);
+      const chart = new Chart(app, 'c', { namespace: 'team-a' });
+      new ApiObject(chart, 'kf', { apiVersion, kind, metadata: { name: 'run' }, spec });
+      return app;
+    };
+    expect(() => kubeflow('kubeflow.org/v1', 'PyTorchJob', { runPolicy: { ttlSecondsAfterFinished: 60 } }).synthYaml()).toThrow('c/kf: runPolicy.ttlSecondsAfterFinished (60) on a PyTorchJob that Argo CD manages makes it run again');
+    expect(() => kubeflow('kubeflow.org/v1', 'MPIJob', { runPolicy: { ttlSecondsAfterFinished: 0 } }).synthYaml()).toThrow('c/kf: runPolicy.ttlSecondsAfterFinished (0) on a MPIJob that Argo CD manages');
+    // the field sits under runPolicy on Kubeflow kinds; elsewhere it is not a finished-object TTL
+    expect(kubeflow('kubeflow.org/v1', 'PyTorchJob', { ttlSecondsAfterFinished: 60 }).synthYaml()).toContain('ttlSecondsAfterFinished: 60');
+    expect(kubeflow('example.com/v1', 'Job', { runPolicy: { ttlSecondsAfterFinished: 60 } }).synthYaml()).toContain('ttlSecondsAfterFinished: 60');
   });
 
   test('fails on jobTtl in GitOps mode', () => {
