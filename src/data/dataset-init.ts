@@ -44,7 +44,7 @@ let scriptHash: string | undefined;
 
 /** The text of the fetch program shipped with the package (`src/data/fetch.sh`). */
 export function fetchScript(): string {
-  if (scriptText === undefined) scriptText = fs.readFileSync(path.join(packageRoot(), 'src', 'data', 'fetch.sh'), 'utf8');
+  scriptText ??= fs.readFileSync(path.join(packageRoot(), 'src', 'data', 'fetch.sh'), 'utf8');
   return scriptText;
 }
 
@@ -215,6 +215,7 @@ export class DatasetInit extends Construct implements IPodContributor {
     // The cdk8s-plus workloads it attaches to are rendered as the API server stores them
     // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...);
     // our own objects are in that form at the source.
+    // Stryker disable next-line BooleanLiteral: its only own object, the newPvc claim, is in server form at the source (canonical storage quantity); walking it too costs synth time and changes no byte
     renderInServerForm(this, () => this.attached, false);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);

@@ -354,13 +354,14 @@ function checkExtract(scope: IConstruct, extract: Extract | undefined): Extract 
 
 function checkSize(scope: IConstruct, size: Size | undefined): number | undefined {
   if (size === undefined) return undefined;
-  let bytes: number;
+  let bytes = NaN;
   try {
     bytes = sizeToBytes(size);
   } catch {
-    return fail(scope, `source expectedSize must be a whole number of KiB, got ${show(size)}`);
+    // not a Size: reported below
   }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) fail(scope, `source expectedSize must be positive, got ${bytes} bytes`);
+  if (!Number.isSafeInteger(bytes)) fail(scope, `source expectedSize must be a whole number of bytes, got ${show(size)}`);
+  if (bytes <= 0) fail(scope, `source expectedSize must be positive, got ${bytes} bytes`);
   return bytes;
 }
 
@@ -582,7 +583,7 @@ class PvcSource extends DataSource {
   }
 
   public bind(scope: IConstruct): DataSourceConfig {
-    if (!isClaim(this.claimSource)) fail(scope, `source claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claimSource)}`);
+    // DataSource.pvc made claimSource an IClaim (claimOf wraps anything else and checks it in claimRef).
     const ref = this.claimSource.claimRef(scope);
     const claimName = ref.name;
     if (!isDnsSubdomain(claimName)) {
