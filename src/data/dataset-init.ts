@@ -322,7 +322,7 @@ export class DatasetInit extends Construct implements IPodContributor {
         ...(shared ? [{ ref: shared, readOnly: false, what: `dataset ${this.name} shared cache` }] : []),
         ...(this.volume?.ref && !shared ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
         ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
-        ...(this.fetcher ? (this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })) : []),
+        ...(this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })),
       ],
     };
     this.contributions.set(consumer, contribution);
@@ -331,8 +331,9 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   /** The network flows a consuming pod needs for this dataset: the fetch to the source host. */
   public flows(): NetworkFlow[] {
+    // only fetching sources have an endpoint (DataSource.pvc has none)
     const endpoint = this.source.endpoint;
-    if (!this.fetcher || !endpoint) return [];
+    if (!endpoint) return [];
     return [{
       purpose: `fetch ${this.name}`,
       direction: 'egress',
@@ -363,8 +364,8 @@ export class DatasetInit extends Construct implements IPodContributor {
         }
       }
     }
-    const needsFsGroup = this.fetcher && this.volume?.claimName !== undefined;
-    if (needsFsGroup && workload.securityContext.fsGroup === undefined) {
+    // a fetcher writing a claim (DataSource.pvc has no volume: nothing writes its claim)
+    if (this.volume?.claimName !== undefined && workload.securityContext.fsGroup === undefined) {
       fail(this, `${workload.node.path} must set securityContext.fsGroup so the non-root fetcher can write PVC ${show(this.volume!.claimName)}`);
     }
     const specs = this.volumeSpecs(workload);
@@ -568,8 +569,7 @@ export class DatasetInit extends Construct implements IPodContributor {
       const id = `Secret-${e.name}`;
       return kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, id, ref.name!), key: ref.key });
     }
-    const field = e.valueFrom?.fieldRef;
-    if (field) return kplus.EnvValue.fromFieldRef(field.fieldPath as kplus.EnvFieldPaths);
-    return fail(this, `cannot render env ${show(e.name)} for cdk8s-plus`);
+    // the fetcher's env holds values, Secret keys and the pod uid (FETCH_POD_ID, a fieldRef), nothing else
+    return kplus.EnvValue.fromFieldRef(e.valueFrom!.fieldRef!.fieldPath as kplus.EnvFieldPaths);
   }
 }
