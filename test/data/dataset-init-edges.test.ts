@@ -5,6 +5,8 @@
  * bound, and the error paths of the constructor and of attachTo.
  */
 import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -14,6 +16,7 @@ import { kplusMain } from '../fixtures/data.fixture';
 import { constructErrorOf } from '../support/errors';
 
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const SCRIPT = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'data', 'fetch.sh'), 'utf8');
 
 function chart(): Chart {
   return new Chart(Testing.app(), 'ml', { namespace: 'team-a' });
@@ -50,6 +53,26 @@ describe('the fetcher of a cdk8s-ml consumer', () => {
     const cm = Testing.synth(c).find((o) => o.kind === 'ConfigMap');
     expect(Object.keys(cm.data)).toEqual(['fetch.sh']);
     expect(cm.data['fetch.sh']).toMatch(/^#!\/bin\/sh/);
+  });
+
+  test('the script ConfigMap: content-named, labelled with the script hash, sync wave -1, immutable', () => {
+    const c = chart();
+    new DatasetInit(c, 'd', props()).contributeTo(new Construct(c, 'o'));
+    const cm = Testing.synth(c).find((o) => o.kind === 'ConfigMap');
+    const hash = createHash('sha256').update(SCRIPT, 'utf8').digest('hex').slice(0, 10);
+    expect({ ...cm, data: undefined }).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `cdk8s-ml-fetch-${hash}`,
+        namespace: 'team-a',
+        labels: { 'app.kubernetes.io/name': 'cdk8s-ml-fetch', 'app.kubernetes.io/instance': 'cdk8s-ml-fetch', 'app.kubernetes.io/component': 'dataset', 'app.kubernetes.io/version': hash, 'app.kubernetes.io/managed-by': 'cdk8s-ml' },
+        annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+      },
+      immutable: true,
+      data: undefined,
+    });
+    expect(cm.data['fetch.sh']).toBe(SCRIPT);
   });
 });
 

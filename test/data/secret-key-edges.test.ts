@@ -39,6 +39,9 @@ describe('SecretKey', () => {
     const empty = new kplus.Secret(c, 'filled-elsewhere');
     expect(() => SecretKey.fromSecret(empty, 'anything').validate(c, 'auth')).not.toThrow();
     expect(() => SecretKey.fromSecret({ name: 'plain' }, 'k').validate(c, 'auth')).not.toThrow();
+    // only a Secret's keys are checked: another object with data (here a ConfigMap) is not read
+    const notASecret = new kplus.ConfigMap(c, 'cm', { data: { other: 'z' } });
+    expect(() => SecretKey.fromSecret(notASecret, 'token').validate(c, 'auth')).not.toThrow();
   });
 
   test('fails on a bad secret name, key, or secret object', () => {

@@ -44,6 +44,22 @@ function errorOf(source: DataSource): string {
 
 const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
+test('the default fetcher image of each source kind, and the kind of each credential', () => {
+  const image = (source: DataSource) => dataset(source).contributeTo(new Construct(chart(), 'o')).initContainers[0].image;
+  expect(image(DataSource.http('https://x.example.com/a'))).toBe('curlimages/curl:8.11.1');
+  expect(image(DataSource.s3('s3://bucket-a/k', { credentials: S3Credentials.anonymous() }))).toBe('rclone/rclone:1.68.2');
+  expect(image(DataSource.gcs('gs://bucket-a/k', { credentials: GcsCredentials.anonymous() }))).toBe('rclone/rclone:1.68.2');
+  expect(image(DataSource.huggingFace('org/m', { revision: 'v1' }))).toBe('kserve/storage-initializer:v0.15.2');
+  const s3 = S3Credentials.fromSecret({ accessKeyId: SecretKey.of('s3', 'id'), secretAccessKey: SecretKey.of('s3', 'secret') });
+  expect([s3.kind, S3Credentials.fromEnvironment().kind, S3Credentials.anonymous().kind]).toEqual(['secret', 'environment', 'anonymous']);
+  expect(Object.keys(s3.keys)).toEqual(['RCLONE_S3_ACCESS_KEY_ID', 'RCLONE_S3_SECRET_ACCESS_KEY']);
+  const gcs = GcsCredentials.fromSecret(SecretKey.of('sa', 'key.json'));
+  expect([gcs.kind, GcsCredentials.fromEnvironment().kind, GcsCredentials.anonymous().kind]).toEqual(['secret', 'environment', 'anonymous']);
+  expect(String(gcs.serviceAccountKey)).toBe('sa/key.json');
+  expect([Extract.NONE.value, Extract.TAR.value, Extract.TAR_GZ.value, Extract.ZIP.value]).toEqual(['none', 'tar', 'tar.gz', 'zip']);
+  expect([HuggingFaceRepoType.MODEL, HuggingFaceRepoType.DATASET, HuggingFaceRepoType.SPACE]).toEqual(['model', 'dataset', 'space']);
+});
+
 describe('http', () => {
   test('every option in the env: lowercased sha256, extraction, size, manifest, file name, headers file', () => {
     expect(env(DataSource.http('https://data.example.com/a.zip', {
