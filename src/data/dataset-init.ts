@@ -320,7 +320,8 @@ export class DatasetInit extends Construct implements IPodContributor {
       identity: this.source.kind === 'hf' ? String(this.source.identity.repo) : undefined,
       references: [
         ...(shared ? [{ ref: shared, readOnly: false, what: `dataset ${this.name} shared cache` }] : []),
-        ...(this.volume?.ref && !shared ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
+        // (a shared cache only replaces an emptyDir, which has no reference)
+        ...(this.volume?.ref ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
         ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
         ...(this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })),
       ],

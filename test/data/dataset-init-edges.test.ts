@@ -460,5 +460,8 @@ describe('attachTo a cdk8s-plus workload', () => {
       expect.objectContaining({ purpose: 'fetch d', direction: 'egress', peer: { kind: 'external', host: 'data.example.com' }, ports: [{ port: 443, protocol: 'TCP' }] }),
     ]);
     expect(attach(props()).metadata.annotations?.[EXTERNAL_ANNOTATION]).toBeUndefined();
+    // a claim the app renders is a reference too, but not an External one
+    const onClaim = attach(props({ volume: DatasetVolume.newPvc({ storage: Size.gibibytes(2) }), source: DataSource.huggingFace('org/m', { revision: 'v1', token: SecretKey.of(External.secret('hf'), 't') }) }));
+    expect(JSON.parse(onClaim.metadata.annotations[EXTERNAL_ANNOTATION])).toEqual([{ kind: 'Secret', name: 'hf' }]);
   });
 });
