@@ -286,7 +286,8 @@ export interface SourceEndpoint {
 
 /** Host and port of an http(s) URL. */
 function urlEndpoint(u: URL): SourceEndpoint {
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  // an IPv6 address is the only hostname in brackets
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   return { host, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
 }
 

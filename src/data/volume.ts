@@ -67,7 +67,8 @@ export type VolumeSpec =
 export function renderVolume(spec: VolumeSpec): k8s.Volume {
   switch (spec.kind) {
     case 'emptyDir':
-      return { name: spec.name, emptyDir: spec.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(sizeToQuantity(spec.sizeLimit)) } : {} };
+      // every emptyDir a DatasetInit renders is sized (its sizeLimit or expectedSize, else a synth-time error)
+      return { name: spec.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeToQuantity(spec.sizeLimit!)) } };
     case 'configMap':
       return { name: spec.name, configMap: { name: spec.configMapName, defaultMode: 0o444 } };
     case 'secret':

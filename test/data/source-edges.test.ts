@@ -262,6 +262,7 @@ describe('hugging face', () => {
     ['a repo id of 97 characters', () => DataSource.huggingFace(`org/${'m'.repeat(93)}`, { revision: 'v1' }), `source repo must be a Hugging Face repo id like "org/name", got "org/${'m'.repeat(93)}"`],
     ['a repo id with ".."', () => DataSource.huggingFace('org/m..x', { revision: 'v1' }), 'source repo must be a Hugging Face repo id like "org/name", got "org/m..x"'],
     ['a repo id that is not a string', () => DataSource.huggingFace(3 as unknown as string, { revision: 'v1' }), 'source repo must be a Hugging Face repo id like "org/name", got 3'],
+    ['a repo id with hf:// inside', () => DataSource.huggingFace('org/hf://m', { revision: 'v1' }), 'source repo must be a Hugging Face repo id like "org/name", got "org/hf://m"'],
     ['a repo id with a trailing slash', () => DataSource.huggingFace('org/', { revision: 'v1' }), 'source repo must be a Hugging Face repo id like "org/name", got "org/"'],
     ['no revision', () => DataSource.huggingFace('org/m', {} as never), 'source revision is required for Hugging Face repo "org/m": pin a commit sha (or a tag/branch), got undefined'],
     ['no options', () => DataSource.huggingFace('org/m', undefined as never), 'source revision is required for Hugging Face repo "org/m": pin a commit sha (or a tag/branch), got undefined'],
