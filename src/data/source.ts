@@ -472,7 +472,7 @@ class ObjectStoreSource extends DataSource {
           const u = new URL(s3.endpoint);
           ok = (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
         } catch {
-          ok = false;
+          // not a URL: ok stays false
         }
         if (!ok) fail(scope, `source endpoint must be an http(s) URL without credentials, got ${show(s3.endpoint)}`);
         env.RCLONE_S3_ENDPOINT = s3.endpoint;

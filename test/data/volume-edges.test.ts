@@ -45,7 +45,9 @@ describe('cdk8s-ml consumer (L1 volumes)', () => {
 
   test('an existing claim is written by the fetcher (not read-only); a DataSource.pvc claim is read-only', () => {
     const cached = new DatasetInit(chart(), 'd', { source: http(), volume: DatasetVolume.pvc(External.claim('cache')) });
-    expect(cached.contributeTo(new Construct(Chart.of(cached), 'o')).volumes[0]).toEqual({ name: 'ds-d', persistentVolumeClaim: { claimName: 'cache' } });
+    const contribution = cached.contributeTo(new Construct(Chart.of(cached), 'o'));
+    expect(contribution.volumes[0]).toEqual({ name: 'ds-d', persistentVolumeClaim: { claimName: 'cache' } });
+    expect(contribution.references).toEqual([{ ref: { kind: 'PersistentVolumeClaim', name: 'cache', external: true }, readOnly: false, what: 'dataset d volume' }]);
     const curated = new DatasetInit(chart(), 'd', { source: DataSource.pvc(External.claim('curated')) });
     expect(curated.contributeTo(new Construct(Chart.of(curated), 'o')).volumes).toEqual([{ name: 'ds-d', persistentVolumeClaim: { claimName: 'curated', readOnly: true } }]);
   });
