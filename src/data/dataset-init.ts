@@ -396,7 +396,7 @@ export class DatasetInit extends Construct implements IPodContributor {
       workload.addVolume(home);
       const f = this.fetcher;
       const envVariables: Record<string, kplus.EnvValue> = {};
-      for (const e of renderEnv(this, 'init container env', f.env)) envVariables[e.name] = this.kplusEnvValue(scope, e);
+      for (const e of f.renderedEnv) envVariables[e.name] = this.kplusEnvValue(scope, e);
       const cpu = parseQuantity(f.resources.cpu)!;
       const cpuLimit = parseQuantity(f.resources.cpuLimit ?? f.resources.cpu)!;
       const mem = (q: string) => Size.mebibytes(Math.ceil(parseQuantity(q)! / 2 ** 20));

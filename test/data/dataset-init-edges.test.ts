@@ -230,6 +230,12 @@ describe('fails', () => {
     }
   });
 
+  test('fails on a fetcher env value that looks like a credential (here a file name shaped like an AWS key id)', () => {
+    expect(errorOf(props({ source: DataSource.http('https://data.example.com/d.bin', { filename: 'AKIAABCDEFGHIJKLMNOP' }) }))).toBe(
+      'ml/d: init container env: FETCH_FILENAME looks like a credential given as a literal; reference a Secret with EnvSource.fromSecret(name, key) instead',
+    );
+  });
+
   test('fails attachTo with something that is not a cdk8s-plus workload', () => {
     const c = chart();
     const ds = new DatasetInit(c, 'd', props());
