@@ -371,15 +371,15 @@ export class DatasetInit extends Construct implements IPodContributor {
     }
     const specs = this.volumeSpecs(workload);
     const existing = new Set(workload.volumes.map((v) => v.name));
-    const scratchNames = this.fetcher ? [`${this.volumeName}-tmp`, `${this.volumeName}-home`] : [];
-    for (const n of scratchNames) if (existing.has(n)) fail(this, `${workload.node.path} already has a volume named ${show(n)}`);
-    for (const s of specs) if (existing.has(s.name)) fail(this, `${workload.node.path} already has a volume named ${show(s.name)}`);
+    const names = specs.map((s) => s.name);
+    if (this.fetcher) names.push(`${this.volumeName}-tmp`, `${this.volumeName}-home`);
+    for (const n of names) if (existing.has(n)) fail(this, `${workload.node.path} already has a volume named ${show(n)}`);
 
     const contribution = this.contributeTo(workload);
     // declarations for the whole-app check, on the workload's own object
     declareFlows(ApiObject.of(workload), contribution.flows ?? []);
     const externals = (contribution.references ?? []).filter((r) => r.ref.external).map((r) => ({ kind: r.ref.kind, name: r.ref.name }));
-    if (externals.length > 0) declareExternal(ApiObject.of(workload), externals);
+    declareExternal(ApiObject.of(workload), externals); // none declared: no annotation
     this.attached.push(workload);
     const scope = new Construct(this, scopeId);
     const volumes = new Map<string, kplus.Volume>();
@@ -436,7 +436,7 @@ export class DatasetInit extends Construct implements IPodContributor {
   }
 
   private validateMountPath(p: string): string {
-    const normal = typeof p === 'string' && p.startsWith('/') && p.length > 1 && !p.endsWith('/') && !p.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..');
+    const normal = typeof p === 'string' && p.startsWith('/') && !p.endsWith('/') && !p.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..');
     if (!normal || /[\s:]/.test(p)) {
       fail(this, `mountPath must be an absolute, normalized path (no "..", "//", trailing "/", ":" or spaces), got ${show(p)}`);
     }

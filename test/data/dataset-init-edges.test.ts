@@ -236,6 +236,14 @@ describe('fails', () => {
     );
   });
 
+  test('a DataSource.pvc dataset adds no scratch volumes, so their names stay free', () => {
+    const c = chart();
+    const job = new kplus.Job(c, 'j', { containers: [kplusMain('a')] });
+    job.addVolume(kplus.Volume.fromEmptyDir(c, 'v', 'ds-d-tmp', { sizeLimit: Size.gibibytes(1) }));
+    new DatasetInit(c, 'd', { source: DataSource.pvc(External.claim('curated')) }).attachTo(job);
+    expect(Testing.synth(c).find((o) => o.kind === 'Job').spec.template.spec.volumes.map((v: any) => v.name).sort()).toEqual(['ds-d', 'ds-d-tmp']);
+  });
+
   test('fails attachTo with something that is not a cdk8s-plus workload', () => {
     const c = chart();
     const ds = new DatasetInit(c, 'd', props());
