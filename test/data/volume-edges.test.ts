@@ -72,6 +72,15 @@ describe('cdk8s-plus workload', () => {
   });
 });
 
+test('bound volumes name their kind', () => {
+  const c = chart();
+  expect([
+    DatasetVolume.emptyDir().bind(c, 'a').kind,
+    DatasetVolume.pvc(External.claim('cache')).bind(c, 'b').kind,
+    DatasetVolume.newPvc({ storage: Size.gibibytes(1) }).bind(new Construct(c, 'n'), 'c').kind,
+  ]).toEqual(['emptyDir', 'pvc', 'newPvc']);
+});
+
 describe('newPvc', () => {
   test('the claim: default name, labels, sync wave, access mode, storage', () => {
     const c = chart();
