@@ -44,7 +44,7 @@ let scriptHash: string | undefined;
 
 /** The text of the fetch program shipped with the package (`src/data/fetch.sh`). */
 export function fetchScript(): string {
-  if (scriptText === undefined) scriptText = fs.readFileSync(path.join(packageRoot(), 'src', 'data', 'fetch.sh'), 'utf8');
+  scriptText ??= fs.readFileSync(path.join(packageRoot(), 'src', 'data', 'fetch.sh'), 'utf8');
   return scriptText;
 }
 
@@ -215,6 +215,7 @@ export class DatasetInit extends Construct implements IPodContributor {
     // The cdk8s-plus workloads it attaches to are rendered as the API server stores them
     // (cdk8s-plus writes `4096Mi`, `2000m`, `hostNetwork: false`, `minReadySeconds: 0`, ...);
     // our own objects are in that form at the source.
+    // Stryker disable next-line BooleanLiteral: its only own object, the newPvc claim, is in server form at the source (canonical storage quantity); walking it too costs synth time and changes no byte
     renderInServerForm(this, () => this.attached, false);
     if (!props || !(props.source instanceof DataSource)) fail(this, `source must be a DataSource (DataSource.http/s3/gcs/huggingFace/pvc), got ${show(props?.source)}`);
     this.name = props.name !== undefined ? validateDnsLabel(this, 'name', props.name, 50) : fitName(toDnsLabel(this, id), 50);
@@ -319,9 +320,10 @@ export class DatasetInit extends Construct implements IPodContributor {
       identity: this.source.kind === 'hf' ? String(this.source.identity.repo) : undefined,
       references: [
         ...(shared ? [{ ref: shared, readOnly: false, what: `dataset ${this.name} shared cache` }] : []),
-        ...(this.volume?.ref && !shared ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
+        // (a shared cache only replaces an emptyDir, which has no reference)
+        ...(this.volume?.ref ? [{ ref: this.volume.ref, readOnly: false, what: `dataset ${this.name} volume` }] : []),
         ...(this.source.claim ? [{ ref: this.source.claim.ref, readOnly: true, what: `dataset ${this.name}` }] : []),
-        ...(this.fetcher ? (this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })) : []),
+        ...(this.source.externalSecrets ?? []).map((ref) => ({ ref, readOnly: true, what: `dataset ${this.name} secret` })),
       ],
     };
     this.contributions.set(consumer, contribution);
@@ -330,8 +332,9 @@ export class DatasetInit extends Construct implements IPodContributor {
 
   /** The network flows a consuming pod needs for this dataset: the fetch to the source host. */
   public flows(): NetworkFlow[] {
+    // only fetching sources have an endpoint (DataSource.pvc has none)
     const endpoint = this.source.endpoint;
-    if (!this.fetcher || !endpoint) return [];
+    if (!endpoint) return [];
     return [{
       purpose: `fetch ${this.name}`,
       direction: 'egress',
@@ -362,21 +365,21 @@ export class DatasetInit extends Construct implements IPodContributor {
         }
       }
     }
-    const needsFsGroup = this.fetcher && this.volume?.claimName !== undefined;
-    if (needsFsGroup && workload.securityContext.fsGroup === undefined) {
+    // a fetcher writing a claim (DataSource.pvc has no volume: nothing writes its claim)
+    if (this.volume?.claimName !== undefined && workload.securityContext.fsGroup === undefined) {
       fail(this, `${workload.node.path} must set securityContext.fsGroup so the non-root fetcher can write PVC ${show(this.volume!.claimName)}`);
     }
     const specs = this.volumeSpecs(workload);
     const existing = new Set(workload.volumes.map((v) => v.name));
-    const scratchNames = this.fetcher ? [`${this.volumeName}-tmp`, `${this.volumeName}-home`] : [];
-    for (const n of scratchNames) if (existing.has(n)) fail(this, `${workload.node.path} already has a volume named ${show(n)}`);
-    for (const s of specs) if (existing.has(s.name)) fail(this, `${workload.node.path} already has a volume named ${show(s.name)}`);
+    const names = specs.map((s) => s.name);
+    if (this.fetcher) names.push(`${this.volumeName}-tmp`, `${this.volumeName}-home`);
+    for (const n of names) if (existing.has(n)) fail(this, `${workload.node.path} already has a volume named ${show(n)}`);
 
     const contribution = this.contributeTo(workload);
     // declarations for the whole-app check, on the workload's own object
     declareFlows(ApiObject.of(workload), contribution.flows ?? []);
     const externals = (contribution.references ?? []).filter((r) => r.ref.external).map((r) => ({ kind: r.ref.kind, name: r.ref.name }));
-    if (externals.length > 0) declareExternal(ApiObject.of(workload), externals);
+    declareExternal(ApiObject.of(workload), externals); // none declared: no annotation
     this.attached.push(workload);
     const scope = new Construct(this, scopeId);
     const volumes = new Map<string, kplus.Volume>();
@@ -393,7 +396,7 @@ export class DatasetInit extends Construct implements IPodContributor {
       workload.addVolume(home);
       const f = this.fetcher;
       const envVariables: Record<string, kplus.EnvValue> = {};
-      for (const e of renderEnv(this, 'init container env', f.env)) envVariables[e.name] = this.kplusEnvValue(scope, e);
+      for (const e of f.renderedEnv) envVariables[e.name] = this.kplusEnvValue(scope, e);
       const cpu = parseQuantity(f.resources.cpu)!;
       const cpuLimit = parseQuantity(f.resources.cpuLimit ?? f.resources.cpu)!;
       const mem = (q: string) => Size.mebibytes(Math.ceil(parseQuantity(q)! / 2 ** 20));
@@ -433,7 +436,7 @@ export class DatasetInit extends Construct implements IPodContributor {
   }
 
   private validateMountPath(p: string): string {
-    const normal = typeof p === 'string' && p.startsWith('/') && p.length > 1 && !p.endsWith('/') && !p.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..');
+    const normal = typeof p === 'string' && p.startsWith('/') && !p.endsWith('/') && !p.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..');
     if (!normal || /[\s:]/.test(p)) {
       fail(this, `mountPath must be an absolute, normalized path (no "..", "//", trailing "/", ":" or spaces), got ${show(p)}`);
     }
@@ -567,8 +570,7 @@ export class DatasetInit extends Construct implements IPodContributor {
       const id = `Secret-${e.name}`;
       return kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, id, ref.name!), key: ref.key });
     }
-    const field = e.valueFrom?.fieldRef;
-    if (field) return kplus.EnvValue.fromFieldRef(field.fieldPath as kplus.EnvFieldPaths);
-    return fail(this, `cannot render env ${show(e.name)} for cdk8s-plus`);
+    // the fetcher's env holds values, Secret keys and the pod uid (FETCH_POD_ID, a fieldRef), nothing else
+    return kplus.EnvValue.fromFieldRef(e.valueFrom!.fieldRef!.fieldPath as kplus.EnvFieldPaths);
   }
 }

@@ -286,7 +286,8 @@ export interface SourceEndpoint {
 
 /** Host and port of an http(s) URL. */
 function urlEndpoint(u: URL): SourceEndpoint {
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  // an IPv6 address is the only hostname in brackets
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   return { host, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
 }
 
@@ -354,13 +355,14 @@ function checkExtract(scope: IConstruct, extract: Extract | undefined): Extract 
 
 function checkSize(scope: IConstruct, size: Size | undefined): number | undefined {
   if (size === undefined) return undefined;
-  let bytes: number;
+  let bytes = NaN;
   try {
     bytes = sizeToBytes(size);
   } catch {
-    return fail(scope, `source expectedSize must be a whole number of KiB, got ${show(size)}`);
+    // not a Size: reported below
   }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) fail(scope, `source expectedSize must be positive, got ${bytes} bytes`);
+  if (!Number.isSafeInteger(bytes)) fail(scope, `source expectedSize must be a whole number of bytes, got ${show(size)}`);
+  if (bytes <= 0) fail(scope, `source expectedSize must be positive, got ${bytes} bytes`);
   return bytes;
 }
 
@@ -470,7 +472,7 @@ class ObjectStoreSource extends DataSource {
           const u = new URL(s3.endpoint);
           ok = (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
         } catch {
-          ok = false;
+          // not a URL: ok stays false
         }
         if (!ok) fail(scope, `source endpoint must be an http(s) URL without credentials, got ${show(s3.endpoint)}`);
         env.RCLONE_S3_ENDPOINT = s3.endpoint;
@@ -582,7 +584,7 @@ class PvcSource extends DataSource {
   }
 
   public bind(scope: IConstruct): DataSourceConfig {
-    if (!isClaim(this.claimSource)) fail(scope, `source claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claimSource)}`);
+    // DataSource.pvc made claimSource an IClaim (claimOf wraps anything else and checks it in claimRef).
     const ref = this.claimSource.claimRef(scope);
     const claimName = ref.name;
     if (!isDnsSubdomain(claimName)) {

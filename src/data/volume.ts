@@ -67,7 +67,8 @@ export type VolumeSpec =
 export function renderVolume(spec: VolumeSpec): k8s.Volume {
   switch (spec.kind) {
     case 'emptyDir':
-      return { name: spec.name, emptyDir: spec.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(sizeToQuantity(spec.sizeLimit)) } : {} };
+      // every emptyDir a DatasetInit renders is sized (its sizeLimit or expectedSize, else a synth-time error)
+      return { name: spec.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeToQuantity(spec.sizeLimit!)) } };
     case 'configMap':
       return { name: spec.name, configMap: { name: spec.configMapName, defaultMode: 0o444 } };
     case 'secret':
@@ -146,13 +147,12 @@ export abstract class DatasetVolume {
 
 function sizeBytes(scope: Construct, what: string, size: Size): number {
   try {
-    const bytes = sizeToBytes(size);
+    // sizeToQuantity throws unless the size is a positive whole number of KiB
     sizeToQuantity(size);
-    if (bytes > 0) return bytes;
+    return sizeToBytes(size);
   } catch {
-    /* reported below */
+    return fail(scope, `${what} must be a positive whole number of KiB, got ${show(size)}`);
   }
-  return fail(scope, `${what} must be a positive whole number of KiB, got ${show(size)}`);
 }
 
 class EmptyDirVolume extends DatasetVolume {
@@ -173,7 +173,7 @@ class ExistingPvcVolume extends DatasetVolume {
   }
 
   public bind(scope: Construct): DatasetVolumeConfig {
-    if (!isClaim(this.claimSource)) fail(scope, `volume claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claimSource)}`);
+    // DatasetVolume.pvc made claimSource an IClaim (claimOf wraps anything else and checks it in claimRef).
     const ref = this.claimSource.claimRef(scope);
     const claimName = ref.name;
     if (!isDnsSubdomain(claimName)) {

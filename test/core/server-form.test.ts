@@ -1,6 +1,7 @@
 import { App, Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { serverForm } from '../../src/core';
+import { DataSource, DatasetInit, DatasetVolume } from '../../src/data';
 
 describe('serverForm', () => {
   test('built-in objects: canonical quantity strings, no empty lists, no dropped zero values, fieldRef apiVersion', () => {
@@ -98,8 +99,6 @@ describe('serverForm', () => {
   });
 
   test('cdk8s-plus workloads a DatasetInit attaches to are rendered in server form', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DataSource, DatasetInit, DatasetVolume } = require('../../src/data');
     const chart = new Chart(new App(), 'c');
     const dep = new kplus.Deployment(chart, 'web', {
       containers: [{ image: 'nginx:1.27', resources: { cpu: { request: kplus.Cpu.millis(2000), limit: kplus.Cpu.millis(2000) }, memory: { request: Size.mebibytes(4096), limit: Size.mebibytes(4096) } } }],

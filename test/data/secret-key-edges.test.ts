@@ -4,6 +4,8 @@
  */
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { External } from '../../src/core';
 import { FetchExitCodes, PERMANENT_FETCH_EXIT_CODES, RETRYABLE_FETCH_EXIT_CODES } from '../../src/data/exit-codes';
 import { SecretKey } from '../../src/data/secret-key';
@@ -39,6 +41,14 @@ describe('SecretKey', () => {
     const empty = new kplus.Secret(c, 'filled-elsewhere');
     expect(() => SecretKey.fromSecret(empty, 'anything').validate(c, 'auth')).not.toThrow();
     expect(() => SecretKey.fromSecret({ name: 'plain' }, 'k').validate(c, 'auth')).not.toThrow();
+    // stringData and data keys together, listed sorted
+    const holder = new Construct(c, 'holder');
+    new k8s.KubeSecret(holder, 'Resource', { metadata: { name: 'mixed' }, stringData: { z: 'x' }, data: { a: 'eA==' } });
+    expect(() => SecretKey.fromSecret({ name: 'mixed', node: holder.node } as never, 'm').validate(c, 'auth')).toThrow('ml: auth: secret "mixed" has no key "m" (it has a, z)');
+    SecretKey.fromSecret({ name: 'mixed', node: holder.node } as never, 'a').validate(c, 'auth');
+    // only a Secret's keys are checked: another object with data (here a ConfigMap) is not read
+    const notASecret = new kplus.ConfigMap(c, 'cm', { data: { other: 'z' } });
+    expect(() => SecretKey.fromSecret(notASecret, 'token').validate(c, 'auth')).not.toThrow();
   });
 
   test('fails on a bad secret name, key, or secret object', () => {
@@ -53,6 +63,7 @@ describe('SecretKey', () => {
       'ml: auth: secret key must be non-empty and use only letters, digits, "-", "_" and ".", got 7',
     );
     expect(() => SecretKey.of({ nope: 1 } as never, 'k').validate(chart(), 'auth')).toThrow('ml: auth: secret must be a name or External.secret(name), got {"nope":1}');
+    expect(() => SecretKey.of(null as never, 'k').validate(chart(), 'auth')).toThrow('ml: auth: secret must be a name or External.secret(name), got null');
   });
 });
 
