@@ -23,7 +23,7 @@ describe('Queue', () => {
 
   test('Queue.none renders nothing and validates nothing', () => {
     const q = Queue.none();
-    expect(q.isKueue).toBe(false);
+    expect([q.kind, q.isKueue, q.localQueue]).toEqual(['none', false, undefined]);
     q.validate(chart());
     expect(q.workloadLabels()).toEqual({});
     expect(q.podAnnotations()).toEqual({});
@@ -31,7 +31,7 @@ describe('Queue', () => {
 
   test('a Kueue queue: the queue label, the priority label when given', () => {
     const q = Queue.kueue(External.localQueue('team-a-q'));
-    expect(q.isKueue).toBe(true);
+    expect([q.kind, q.isKueue]).toEqual(['kueue', true]);
     q.validate(chart());
     expect(q.workloadLabels()).toEqual({ 'kueue.x-k8s.io/queue-name': 'team-a-q' });
     expect(q.podAnnotations()).toEqual({});
