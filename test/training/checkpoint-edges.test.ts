@@ -100,6 +100,12 @@ describe('workloads sharing a checkpoint claim', () => {
     expect(() => bindAt(new Construct(c4, 'b'))).toThrow(/^ml\/b: checkpoints: claim "ckpt" is also mounted by ml\/a at sub-path "x", overlapping the claim root here/);
   });
 
+  test('in charts without a namespace the claim is still shared', () => {
+    const app = new App();
+    bindAt(new Construct(new Chart(app, 'a'), 'w'), 'x');
+    expect(() => bindAt(new Construct(new Chart(app, 'b'), 'w'), 'x')).toThrow(/^b\/w: checkpoints: claim "ckpt" is also mounted by a\/w at sub-path "x"/);
+  });
+
   test('claims of the same name in different namespaces do not clash', () => {
     const app = new App();
     const a = new Chart(app, 'a', { namespace: 'team-a' });
