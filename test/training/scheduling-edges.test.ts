@@ -85,6 +85,19 @@ describe('Queue', () => {
     expect(ok.workloadLabels()[KUEUE_PRIORITY_LABEL]).toBe('p'.repeat(63));
   });
 
+  test('fails on a null priority class with the message, not a TypeError', () => {
+    expect(() => Queue.kueue(External.localQueue('q'), { priorityClass: null as never }).validate(chart())).toThrow(
+      'ml: kueue priorityClass must be a WorkloadPriorityClass or External.workloadPriorityClass(name), got null',
+    );
+  });
+
+  test('fails on a priority class reference in another namespace, naming the prop', () => {
+    const elsewhere = { workloadPriorityClassRef: () => ({ kind: 'WorkloadPriorityClass' as const, name: 'high', namespace: 'team-b', external: true }) };
+    expect(() => Queue.kueue(External.localQueue('q'), { priorityClass: elsewhere }).validate(chart())).toThrow(
+      'ml: queue priorityClass: WorkloadPriorityClass "high" (External) lives in namespace "team-b" but the workload is in namespace "team-a"; a workload can only use a WorkloadPriorityClass of its own namespace',
+    );
+  });
+
   test('fails on a topology that is not a label key, and on both topologies', () => {
     expect(() => Queue.kueue(External.localQueue('q'), { requiredTopology: 'bad key' }).validate(chart())).toThrow(
       'ml: kueue requiredTopology must be a node label key, got "bad key"',
