@@ -322,7 +322,7 @@ export class DistributedTrainingJob extends Construct {
       case TrainingBackendKind.PYTORCHJOB: {
         const spec = this.pytorchJobSpec(pod, nodes, restarts, deadline, framework, props);
         const hashed = hashSpec(spec);
-        this.jobName = this.nameWithHash(name, hashed, (pj) => `${pj}-worker-${Math.max(0, nodes - 1)}`);
+        this.jobName = this.nameWithHash(name, hashed, (pj) => `${pj}-worker-${nodes - 1}`);
         this.resource = this.workloadObject('Resource', 'kubeflow.org/v1', 'PyTorchJob', { ...labels, ...queue.workloadLabels() }, hashed);
         this.serviceName = '';
         podSelector = { [PYTORCHJOB_NAME_LABEL]: this.jobName };

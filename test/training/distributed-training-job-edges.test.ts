@@ -60,6 +60,22 @@ describe('the base name', () => {
   });
 });
 
+describe('the longest pod hostname of each backend, with 10 nodes (index 9)', () => {
+  // <name>-<8-char hash> plus: Indexed Job "-9"; JobSet and TrainJob "-node-0-9"; PyTorchJob "-worker-9"
+  const cases: Array<[string, Partial<DistributedTrainingJobProps>, string | undefined, number]> = [
+    ['Indexed Job', {}, undefined, 52],
+    ['JobSet', { backend: TrainingBackend.jobSet() }, '1.33', 45],
+    ['TrainJob', { backend: TrainingBackend.kubeflowTrainJob() }, '1.33', 45],
+    ['PyTorchJob', { backend: TrainingBackend.pytorchJob() }, undefined, 45],
+  ];
+  test.each(cases)('%s: the longest name that fits, and one character more', (_backend, props, version, fits) => {
+    expect(render({ ...props, nodes: 10, name: 'a'.repeat(fits) }, version).job.jobName).toHaveLength(fits + 9);
+    expect(() => render({ ...props, nodes: 10, name: 'a'.repeat(fits + 1) }, version)).toThrow(
+      new RegExp(`would be 64 characters, over the 63-character DNS label limit; use a name of at most ${fits} characters \\(prop name\\)$`),
+    );
+  });
+});
+
 describe('config', () => {
   test('fails on a config that is not an object', () => {
     for (const [config, shown] of [[null, 'null'], [[1], '[1]'], ['x', '"x"']] as const) {
@@ -139,6 +155,20 @@ describe('Kubeflow TrainJob backend', () => {
   });
 });
 
+describe('Kubeflow TrainJob runtime', () => {
+  test('the JobSet template of the runtime: DNS hostnames, the failure policy, the trainer ancestor label; no gang pod labels', () => {
+    const { manifests } = render({ backend: TrainingBackend.kubeflowTrainJob(), gang: Gang.coscheduling(), maxRestarts: 2, nonRetryableExitCodes: [5] }, '1.33');
+    const spec = one(manifests, 'TrainingRuntime').spec.template.spec;
+    expect(spec.network).toEqual({ enableDNSHostnames: true, publishNotReadyAddresses: true });
+    expect(spec.failurePolicy).toEqual({ maxRestarts: 2, rules: [{ name: 'permanent-failure', action: 'FailJobSet', onJobFailureReasons: ['PodFailurePolicy'] }] });
+    expect(spec.replicatedJobs[0]).toMatchObject({ name: 'node', groupName: 'default', replicas: 1 });
+    const pod = spec.replicatedJobs[0].template.spec.template;
+    expect(pod.metadata.labels['scheduling.x-k8s.io/pod-group']).toBeUndefined();
+    expect(pod.spec.schedulerName).toBe('scheduler-plugins-scheduler');
+    expect(pod.spec.subdomain).toBeUndefined();
+  });
+});
+
 describe('PyTorchJob backend', () => {
   const pj = (o: Partial<DistributedTrainingJobProps>) => render({ backend: TrainingBackend.pytorchJob(), ...o }, '1.31');
 
@@ -171,6 +201,15 @@ describe('PyTorchJob backend', () => {
     expect(job.serviceName).toBe('');
   });
 
+  test('the pod template: restart OnFailure, no subdomain, no scheduler name even with a gang, no gang annotation', () => {
+    const spec = one(pj({ gang: Gang.volcano() }).manifests, 'PyTorchJob').spec;
+    const pod = spec.pytorchReplicaSpecs.Worker.template;
+    expect(pod.spec.restartPolicy).toBe('OnFailure');
+    expect(pod.spec.subdomain).toBeUndefined();
+    expect(pod.spec.schedulerName).toBeUndefined();
+    expect(pod.metadata.annotations?.['scheduling.k8s.io/group-name']).toBeUndefined();
+  });
+
   test('elastic: the coordinator is worker 0', () => {
     const { job } = pj({ framework: Framework.pytorch({ minNodes: 1 }) });
     expect(job.coordinatorHost).toBe(`${job.jobName}-worker-0`);
@@ -187,6 +226,23 @@ describe('gang scheduling PodGroup', () => {
 
   test('no PodGroup for the operator backends', () => {
     expect(render({ backend: TrainingBackend.pytorchJob(), gang: Gang.volcano() }).manifests.filter((m) => m.kind === 'PodGroup')).toEqual([]);
+  });
+});
+
+describe('pods without the one-pod-per-node rule', () => {
+  test('no anti-affinity; a dataset claim that attaches to one node is refused, saying the pods may spread', () => {
+    const { manifests } = render({ onePodPerNode: false });
+    expect(one(manifests, 'Job').spec.template.spec.affinity).toBeUndefined();
+    const chart = newChart();
+    const dataset = {
+      contributeTo: () => ({
+        initContainers: [], volumes: [], volumeMounts: [], env: [], permanentExitCodes: [], containerNames: [],
+        references: [{ what: 'dataset volume', readOnly: true, ref: { kind: 'PersistentVolumeClaim' as const, name: 'd', external: true, accessModes: ['ReadWriteOnce' as const] } }],
+      }),
+    };
+    expect(() => new DistributedTrainingJob(chart, 'ft', { ...BASE, onePodPerNode: false, datasets: [dataset] })).toThrow(
+      'ml/ft: dataset volume: claim "d" is ReadWriteOnce but the job runs 2 pods that may land on different nodes; the second pod could never attach it — use a ReadWriteMany claim',
+    );
   });
 });
 
