@@ -51,6 +51,13 @@ describe('CheckpointVolume', () => {
     expect(CheckpointVolume.fromVolume({ name: 'x' }, { subPath: 'a..b/c' }).bind(chart(), ONE).mount.subPath).toBe('a..b/c');
   });
 
+  test('fails on a claim that is ReadWriteOnce as well as ReadOnlyMany for pods on several nodes: checkpoints are written', () => {
+    const v = CheckpointVolume.claim(External.claim('ckpt', { accessModes: ['ReadOnlyMany', 'ReadWriteOnce'] }));
+    expect(() => v.bind(chart(), { pods: 2, spread: 'the job runs 2 pods' })).toThrow(
+      'ml: checkpoints: claim "ckpt" is ReadWriteOnce but the job runs 2 pods; the second pod could never attach it — use a ReadWriteMany claim',
+    );
+  });
+
   test('a cdk8s-plus-like claim (an object with a name) is accepted', () => {
     expect(CheckpointVolume.claim({ name: 'x' }).bind(chart(), ONE).volume).toEqual({ name: 'checkpoints', persistentVolumeClaim: { claimName: 'x' } });
   });
