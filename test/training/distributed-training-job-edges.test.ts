@@ -76,6 +76,14 @@ describe('the longest pod hostname of each backend, with 10 nodes (index 9)', ()
   });
 });
 
+describe('labels', () => {
+  test('fails on an invalid label, naming the prop', () => {
+    expect(() => render({ labels: { team: 'a b' } })).toThrow(
+      'ml/ft: labels: invalid value "a b" for label team (at most 63 characters, alphanumerics, "-", "_", ".")',
+    );
+  });
+});
+
 describe('config', () => {
   test('fails on a config that is not an object', () => {
     for (const [config, shown] of [[null, 'null'], [[1], '[1]'], ['x', '"x"']] as const) {
