@@ -4,7 +4,8 @@
  * not pinned elsewhere. Expected values are spelled out.
  */
 import { Chart } from 'cdk8s';
-import { External } from '../../src/core';
+import { Construct } from 'constructs';
+import { External, IPodContributor, PodContribution } from '../../src/core';
 import {
   DistributedTrainingJob, DistributedTrainingJobProps, Framework, Gang, Queue, TrainingBackend,
 } from '../../src/training';
@@ -237,17 +238,22 @@ describe('gang scheduling PodGroup', () => {
   });
 });
 
+/** A dataset whose pods mount a ReadWriteOnce claim (attachable on one node only). */
+class RwoClaimDataset extends Construct implements IPodContributor {
+  public contributeTo(): PodContribution {
+    return {
+      initContainers: [], volumes: [], volumeMounts: [], env: [], permanentExitCodes: [], containerNames: [],
+      references: [{ what: 'dataset volume', readOnly: true, ref: { kind: 'PersistentVolumeClaim', name: 'd', external: true, accessModes: ['ReadWriteOnce'] } }],
+    };
+  }
+}
+
 describe('pods without the one-pod-per-node rule', () => {
   test('no anti-affinity; a dataset claim that attaches to one node is refused, saying the pods may spread', () => {
     const { manifests } = render({ onePodPerNode: false });
     expect(one(manifests, 'Job').spec.template.spec.affinity).toBeUndefined();
     const chart = newChart();
-    const dataset = {
-      contributeTo: () => ({
-        initContainers: [], volumes: [], volumeMounts: [], env: [], permanentExitCodes: [], containerNames: [],
-        references: [{ what: 'dataset volume', readOnly: true, ref: { kind: 'PersistentVolumeClaim' as const, name: 'd', external: true, accessModes: ['ReadWriteOnce' as const] } }],
-      }),
-    };
+    const dataset = new RwoClaimDataset(chart, 'data');
     expect(() => new DistributedTrainingJob(chart, 'ft', { ...BASE, onePodPerNode: false, datasets: [dataset] })).toThrow(
       'ml/ft: dataset volume: claim "d" is ReadWriteOnce but the job runs 2 pods that may land on different nodes; the second pod could never attach it — use a ReadWriteMany claim',
     );
