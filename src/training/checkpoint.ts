@@ -93,12 +93,14 @@ export class CheckpointVolume {
     const mount: k8s.VolumeMount = options.perRunEnv
       ? { name: 'checkpoints', mountPath: this.mountPath, subPathExpr: `${base}/$(${options.perRunEnv})` }
       : { name: 'checkpoints', mountPath: this.mountPath, subPath };
+    // a claim's source is always an IClaim: claim() wraps anything else with claimOf, whose
+    // claimRef refuses what is not a claim
     if (!this.claimSource) return { volume: this.source!, mount };
-    if (!isClaim(this.claimSource)) fail(scope, `checkpoints claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got ${show(this.claimSource)}`);
     const namespace = options.namespace ?? namespaceOf(scope);
     const ref = useReference(scope, 'checkpoints', this.claimSource.claimRef(scope), namespace);
     checkClaimSharing(scope, 'checkpoints', ref, false, options.pods, options.spread);
-    const key = `${ref.namespace ?? namespace ?? ''}/${ref.name}`;
+    // namespace and name; no namespace (a chart without one) serializes as null
+    const key = JSON.stringify([ref.namespace ?? namespace, ref.name]);
     const app = scope.node.root;
     const byClaim = SHARED.get(app) ?? new Map();
     SHARED.set(app, byClaim);

@@ -196,7 +196,8 @@ export function resolveProcsPerNode(scope: IConstruct, procsPerNode: number | un
   const gpus = accelerator?.count;
   const procs = procsPerNode ?? gpus ?? 1;
   if (!Number.isInteger(procs) || procs < 1) fail(scope, `procsPerNode must be a positive integer, got ${show(procs)}`);
-  if (gpus !== undefined && procsPerNode !== undefined && (procs > gpus || gpus % procs !== 0)) {
+  // gpus ≥ 1 (validated above), so procs > gpus leaves a remainder too; without procsPerNode, procs = gpus
+  if (gpus !== undefined && gpus % procs !== 0) {
     fail(scope, `procsPerNode (${procs}) must divide the ${gpus} accelerators per node (one or more whole devices per process)`);
   }
   return procs;

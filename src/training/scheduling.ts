@@ -109,7 +109,7 @@ export class Queue {
 
   /** Annotations for the pod template (Topology-Aware Scheduling). @internal */
   public podAnnotations(): Record<string, string> {
-    if (!this.isKueue) return {};
+    // Queue.none() has no options, so no topology either
     if (this.options.requiredTopology) return { [KUEUE_REQUIRED_TOPOLOGY]: this.options.requiredTopology };
     if (this.options.preferredTopology) return { [KUEUE_PREFERRED_TOPOLOGY]: this.options.preferredTopology };
     return {};

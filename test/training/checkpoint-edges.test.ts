@@ -51,6 +51,13 @@ describe('CheckpointVolume', () => {
     expect(CheckpointVolume.fromVolume({ name: 'x' }, { subPath: 'a..b/c' }).bind(chart(), ONE).mount.subPath).toBe('a..b/c');
   });
 
+  test('fails on a claim that is ReadWriteOnce as well as ReadOnlyMany for pods on several nodes: checkpoints are written', () => {
+    const v = CheckpointVolume.claim(External.claim('ckpt', { accessModes: ['ReadOnlyMany', 'ReadWriteOnce'] }));
+    expect(() => v.bind(chart(), { pods: 2, spread: 'the job runs 2 pods' })).toThrow(
+      'ml: checkpoints: claim "ckpt" is ReadWriteOnce but the job runs 2 pods; the second pod could never attach it — use a ReadWriteMany claim',
+    );
+  });
+
   test('a cdk8s-plus-like claim (an object with a name) is accepted', () => {
     expect(CheckpointVolume.claim({ name: 'x' }).bind(chart(), ONE).volume).toEqual({ name: 'checkpoints', persistentVolumeClaim: { claimName: 'x' } });
   });
@@ -98,6 +105,12 @@ describe('workloads sharing a checkpoint claim', () => {
     const c4 = chart();
     bindAt(new Construct(c4, 'a'), 'x');
     expect(() => bindAt(new Construct(c4, 'b'))).toThrow(/^ml\/b: checkpoints: claim "ckpt" is also mounted by ml\/a at sub-path "x", overlapping the claim root here/);
+  });
+
+  test('in charts without a namespace the claim is still shared', () => {
+    const app = new App();
+    bindAt(new Construct(new Chart(app, 'a'), 'w'), 'x');
+    expect(() => bindAt(new Construct(new Chart(app, 'b'), 'w'), 'x')).toThrow(/^b\/w: checkpoints: claim "ckpt" is also mounted by a\/w at sub-path "x"/);
   });
 
   test('claims of the same name in different namespaces do not clash', () => {

@@ -55,6 +55,8 @@ describe('factories', () => {
     expect(Framework.pytorch({ minNodes: 1 }).elastic).toBe(true);
     expect(Framework.pytorch({ maxNodes: 4 }).elastic).toBe(true);
     expect(Framework.mpi().elastic).toBe(false);
+    // only PyTorch is elastic, even when a JavaScript caller passes the bounds to another framework
+    expect(Framework.jax({ minNodes: 2, maxNodes: 4 } as never).elastic).toBe(false);
     expect(Framework.pytorch().wrapsTorchrun).toBe(true);
     expect(Framework.pytorch({ torchrun: false }).wrapsTorchrun).toBe(false);
     expect(Framework.jax().wrapsTorchrun).toBe(false);

@@ -23,7 +23,7 @@ describe('Queue', () => {
 
   test('Queue.none renders nothing and validates nothing', () => {
     const q = Queue.none();
-    expect(q.isKueue).toBe(false);
+    expect([q.kind, q.isKueue, q.localQueue]).toEqual(['none', false, undefined]);
     q.validate(chart());
     expect(q.workloadLabels()).toEqual({});
     expect(q.podAnnotations()).toEqual({});
@@ -31,7 +31,7 @@ describe('Queue', () => {
 
   test('a Kueue queue: the queue label, the priority label when given', () => {
     const q = Queue.kueue(External.localQueue('team-a-q'));
-    expect(q.isKueue).toBe(true);
+    expect([q.kind, q.isKueue]).toEqual(['kueue', true]);
     q.validate(chart());
     expect(q.workloadLabels()).toEqual({ 'kueue.x-k8s.io/queue-name': 'team-a-q' });
     expect(q.podAnnotations()).toEqual({});
@@ -83,6 +83,19 @@ describe('Queue', () => {
     const ok = Queue.kueue(queueNamed('q'), { priorityClass: priorityNamed('p'.repeat(63)) });
     ok.validate(chart());
     expect(ok.workloadLabels()[KUEUE_PRIORITY_LABEL]).toBe('p'.repeat(63));
+  });
+
+  test('fails on a null priority class with the message, not a TypeError', () => {
+    expect(() => Queue.kueue(External.localQueue('q'), { priorityClass: null as never }).validate(chart())).toThrow(
+      'ml: kueue priorityClass must be a WorkloadPriorityClass or External.workloadPriorityClass(name), got null',
+    );
+  });
+
+  test('fails on a priority class reference in another namespace, naming the prop', () => {
+    const elsewhere = { workloadPriorityClassRef: () => ({ kind: 'WorkloadPriorityClass' as const, name: 'high', namespace: 'team-b', external: true }) };
+    expect(() => Queue.kueue(External.localQueue('q'), { priorityClass: elsewhere }).validate(chart())).toThrow(
+      'ml: queue priorityClass: WorkloadPriorityClass "high" (External) lives in namespace "team-b" but the workload is in namespace "team-a"; a workload can only use a WorkloadPriorityClass of its own namespace',
+    );
   });
 
   test('fails on a topology that is not a label key, and on both topologies', () => {
