@@ -256,10 +256,15 @@ export function validateAccessModes(scope: IConstruct, modes: readonly ClaimAcce
 /**
  * Refuses a claim that cannot be attached by every pod of a workload whose `pods` pods can
  * land on several nodes: `ReadWriteOnce` attaches to one node, `ReadWriteOncePod` to one pod.
+ * A claim whose only access mode is `ReadOnlyMany` is refused for writing whatever the pod count.
  */
 export function checkClaimSharing(consumer: IConstruct, what: string, ref: ResolvedReference, readOnly: boolean, pods: number, reason: string): void {
   const modes = ref.accessModes;
-  if (!modes || pods <= 1) return;
+  if (!modes) return;
+  if (!readOnly && modes.length > 0 && modes.every((m) => m === 'ReadOnlyMany')) {
+    fail(consumer, `${what}: claim ${show(ref.name)}${ref.path ? ` (${ref.path})` : ''} is ReadOnlyMany only but is written here; the volume mounts read-only — use a ReadWriteOnce or ReadWriteMany claim`);
+  }
+  if (pods <= 1) return;
   if (modes.includes('ReadWriteMany') || (readOnly && modes.includes('ReadOnlyMany'))) return;
   if (modes.includes('ReadWriteOncePod') || modes.includes('ReadWriteOnce')) {
     const mode = modes.includes('ReadWriteOncePod') ? 'ReadWriteOncePod' : 'ReadWriteOnce';

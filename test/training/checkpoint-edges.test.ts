@@ -58,6 +58,15 @@ describe('CheckpointVolume', () => {
     );
   });
 
+  test('fails on a claim that is only ReadOnlyMany, even for one pod: checkpoints are written; ReadOnlyMany beside a writable mode is accepted', () => {
+    const rox = CheckpointVolume.claim(External.claim('ckpt', { accessModes: ['ReadOnlyMany'] }));
+    expect(() => rox.bind(chart(), ONE)).toThrow(
+      'ml: checkpoints: claim "ckpt" is ReadOnlyMany only but is written here; the volume mounts read-only — use a ReadWriteOnce or ReadWriteMany claim',
+    );
+    const both = CheckpointVolume.claim(External.claim('ckpt', { accessModes: ['ReadOnlyMany', 'ReadWriteOnce'] }));
+    expect(both.bind(chart(), ONE).volume).toEqual({ name: 'checkpoints', persistentVolumeClaim: { claimName: 'ckpt' } });
+  });
+
   test('a cdk8s-plus-like claim (an object with a name) is accepted', () => {
     expect(CheckpointVolume.claim({ name: 'x' }).bind(chart(), ONE).volume).toEqual({ name: 'checkpoints', persistentVolumeClaim: { claimName: 'x' } });
   });
