@@ -103,6 +103,8 @@ describe('http', () => {
     ['a password without user name in the URL', () => DataSource.http('https://:pw@data.example.com/a'), 'source url must not carry credentials; pass them with headersFromSecret, got "https://***@data.example.com/a"'],
     ['a sha256 of 63 characters', () => DataSource.http('https://x.example.com/a', { sha256: SHA.slice(1) }), `source sha256 must be 64 hex characters, got "${SHA.slice(1)}" (63 characters)`],
     ['a sha256 with a non-hex character', () => DataSource.http('https://x.example.com/a', { sha256: `g${SHA.slice(1)}` }), `source sha256 must be 64 hex characters, got "g${SHA.slice(1)}" (64 characters)`],
+    // an array whose text is a valid sha256: refused by the type check, not by the pattern
+    ['a sha256 that is an array of one valid sha256', () => DataSource.http('https://x.example.com/a', { sha256: [SHA] as unknown as string }), `source sha256 must be 64 hex characters, got ["${SHA}"]`],
     ['a sha256 with a trailing newline', () => DataSource.http('https://x.example.com/a', { sha256: `${SHA}\n` }), `source sha256 must be 64 hex characters, got "${SHA}\\n" (65 characters)`],
     ['a sha256 that is not a string', () => DataSource.http('https://x.example.com/a', { sha256: 42 as unknown as string }), 'source sha256 must be 64 hex characters, got 42'],
     ['an extract that is not an Extract', () => DataSource.http('https://x.example.com/a', { extract: 'tar' as unknown as Extract }), 'source extract must be one of Extract.NONE/TAR/TAR_GZ/ZIP, got "tar"'],
