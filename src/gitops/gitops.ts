@@ -2,6 +2,7 @@ import { ApiObject, App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { registerAppDefault } from '../core/app-defaults';
 import { fail, show } from '../core/errors';
+import { finishedTtlPath } from '../core/finished-ttl';
 import { setRenderTransform, withAnnotation } from '../core/render';
 import { SYNC_WAVE_ANNOTATION, kindKey, syncWaveOf } from './sync-wave';
 
@@ -55,18 +56,6 @@ export interface GitOpsOptions {
 }
 
 const SETTINGS = new WeakMap<IConstruct, GitOps>();
-
-/**
- * Where a finished-object TTL lives on the kinds whose controllers delete finished runs: a Job,
- * a JobSet, and the Kubeflow training kinds (`runPolicy`). The same table as the validation
- * policy `argocd-job-ttl`, which checks rendered YAML (validation imports no construct code).
- */
-function finishedTtlPath(apiVersion: string, kind: string): readonly string[] | undefined {
-  const key = kindKey(apiVersion, kind);
-  if (key === 'batch/Job' || key === 'jobset.x-k8s.io/JobSet') return ['spec', 'ttlSecondsAfterFinished'];
-  if (key.startsWith('kubeflow.org/')) return ['spec', 'runPolicy', 'ttlSecondsAfterFinished'];
-  return undefined;
-}
 /** Apps whose settings were applied automatically (the default), not by GitOps.apply. */
 const AUTOMATIC = new WeakSet<IConstruct>();
 /** Apps that opted out of the automatic default (GitOps.disableDefaults). */
