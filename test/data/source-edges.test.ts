@@ -3,6 +3,7 @@
  * expected values: the fetcher env of every source kind and credential, the endpoint each one
  * connects to, the fingerprint's inputs, and every validation error with its exact message.
  */
+import { createHash } from 'crypto';
 import { Chart, Size, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { External } from '../../src/core';
@@ -44,6 +45,9 @@ function errorOf(source: DataSource): string {
 
 const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
+/** The fingerprint of an identity given as its JSON text (keys sorted, with "v":1): a second implementation. */
+const sha16 = (json: string) => createHash('sha256').update(json, 'utf8').digest('hex').slice(0, 16);
+
 test('the default fetcher image of each source kind, and the kind of each credential', () => {
   const image = (source: DataSource) => dataset(source).contributeTo(new Construct(chart(), 'o')).initContainers[0].image;
   expect(image(DataSource.http('https://x.example.com/a'))).toBe('curlimages/curl:8.11.1');
@@ -58,6 +62,17 @@ test('the default fetcher image of each source kind, and the kind of each creden
   expect(String(gcs.serviceAccountKey)).toBe('sa/key.json');
   expect([Extract.NONE.value, Extract.TAR.value, Extract.TAR_GZ.value, Extract.ZIP.value]).toEqual(['none', 'tar', 'tar.gz', 'zip']);
   expect([HuggingFaceRepoType.MODEL, HuggingFaceRepoType.DATASET, HuggingFaceRepoType.SPACE]).toEqual(['model', 'dataset', 'space']);
+});
+
+test('bind: the kind of each source', () => {
+  const scope = chart();
+  expect([
+    DataSource.http('https://x.example.com/a'),
+    DataSource.s3('s3://bucket-a/k', { credentials: S3Credentials.anonymous() }),
+    DataSource.gcs('gs://bucket-a/k', { credentials: GcsCredentials.anonymous() }),
+    DataSource.huggingFace('org/m', { revision: 'v1' }),
+    DataSource.pvc(External.claim('c')),
+  ].map((s) => s.bind(scope).kind)).toEqual(['http', 's3', 'gcs', 'hf', 'pvc']);
 });
 
 describe('http', () => {
@@ -94,6 +109,17 @@ describe('http', () => {
     expect(fp('https://a.example.com/x', { filename: 'x.bin' })).not.toBe(fp('https://a.example.com/x'));
     expect(fp('https://a.example.com/x', { sha256Manifest: 'SUMS' })).not.toBe(fp('https://a.example.com/x'));
     expect(fp('https://a.example.com/x', { extract: Extract.TAR })).not.toBe(fp('https://a.example.com/x'));
+  });
+
+  test('the fingerprint, spelled out: without a sha256 the URL, file name and manifest (null when unset)', () => {
+    const fp = (o: object = {}) => dataset(DataSource.http('https://a.example.com/x', o)).fingerprint;
+    expect(fp()).toBe(sha16('{"extract":"none","filename":null,"manifest":null,"source":"http","url":"https://a.example.com/x","v":1}'));
+    expect(fp({ filename: 'x.bin', sha256Manifest: 'SUMS', extract: Extract.TAR })).toBe(
+      sha16('{"extract":"tar","filename":"x.bin","manifest":"SUMS","source":"http","url":"https://a.example.com/x","v":1}'),
+    );
+    expect(fp({ sha256: SHA, filename: 'x.bin', sha256Manifest: 'SUMS' })).toBe(
+      sha16(`{"extract":"none","filename":"x.bin","manifest":"SUMS","sha256":"${SHA}","source":"http","v":1}`),
+    );
   });
 
   const bad: Array<[string, () => DataSource, string]> = [
@@ -196,8 +222,21 @@ describe('s3 and gcs', () => {
     expect(s3('s3://bucket-a/k', { region: 'eu-west-1' })).toBe(base);
   });
 
+  test('the fingerprint, spelled out: sha256, manifest and s3 endpoint are null when unset', () => {
+    const s3 = (o: object = {}) => dataset(DataSource.s3('s3://bucket-a/k', { credentials: S3Credentials.anonymous(), ...o })).fingerprint;
+    expect(s3()).toBe(sha16('{"endpoint":null,"extract":"none","manifest":null,"sha256":null,"source":"s3","uri":"s3://bucket-a/k","v":1}'));
+    expect(s3({ sha256: SHA, sha256Manifest: 'SUMS', endpoint: 'https://minio.example.com' })).toBe(
+      sha16(`{"endpoint":"https://minio.example.com","extract":"none","manifest":"SUMS","sha256":"${SHA}","source":"s3","uri":"s3://bucket-a/k","v":1}`),
+    );
+    expect(dataset(DataSource.gcs('gs://bucket-a/k', { credentials: GcsCredentials.anonymous(), extract: Extract.ZIP })).fingerprint).toBe(
+      sha16('{"extract":"zip","manifest":null,"sha256":null,"source":"gcs","uri":"gs://bucket-a/k","v":1}'),
+    );
+  });
+
   const bad: Array<[string, () => DataSource, string]> = [
     ['an s3 uri that is not a string', () => DataSource.s3(5 as unknown as string, { credentials: S3Credentials.anonymous() }), 'source uri must be s3://<bucket>[/<key or prefix>] with a valid bucket name, got 5'],
+    // an array whose text is a valid uri: refused by the type check, not by the pattern
+    ['an s3 uri that is an array of one valid uri', () => DataSource.s3(['s3://bucket-a/k'] as unknown as string, { credentials: S3Credentials.anonymous() }), 'source uri must be s3://<bucket>[/<key or prefix>] with a valid bucket name, got ["s3://bucket-a/k"]'],
     ['an s3 uri with whitespace in the key', () => DataSource.s3('s3://bucket-a/a b', { credentials: S3Credentials.anonymous() }), 'source uri must be s3://<bucket>[/<key or prefix>] with a valid bucket name, got "s3://bucket-a/a b"'],
     ['an s3 uri with text before the scheme', () => DataSource.s3('xs3://bucket-a/k', { credentials: S3Credentials.anonymous() }), 'source uri must be s3://<bucket>[/<key or prefix>] with a valid bucket name, got "xs3://bucket-a/k"'],
     ['a gcs uri with a bucket of 2 characters', () => DataSource.gcs('gs://ab/k', { credentials: GcsCredentials.anonymous() }), 'source uri must be gs://<bucket>[/<key or prefix>] with a valid bucket name, got "gs://ab/k"'],
@@ -276,6 +315,7 @@ describe('hugging face', () => {
     ['an include that is not a list', () => DataSource.huggingFace('org/m', { revision: 'v1', include: '*.json' as unknown as string[] }), 'source include must be a non-empty list of glob patterns (omit it to download every file), got "*.json"'],
     ['an include pattern of 257 characters', () => DataSource.huggingFace('org/m', { revision: 'v1', include: ['p'.repeat(257)] }), `source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got "${'p'.repeat(257)}"`],
     ['a blank include pattern', () => DataSource.huggingFace('org/m', { revision: 'v1', include: [' \t'] }), 'source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got " \\t"'],
+    ['an include pattern of spaces only', () => DataSource.huggingFace('org/m', { revision: 'v1', include: ['   '] }), 'source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got "   "'],
     ['an include pattern with DEL', () => DataSource.huggingFace('org/m', { revision: 'v1', include: ['a\u007f'] }), 'source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got "a\u007f"'],
     ['an include pattern with NUL', () => DataSource.huggingFace('org/m', { revision: 'v1', include: ['a\u0000'] }), 'source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got "a\\u0000"'],
     ['an include pattern that is not a string', () => DataSource.huggingFace('org/m', { revision: 'v1', include: [7 as unknown as string] }), 'source include patterns must be non-empty single-line glob patterns of at most 256 characters, not starting with "-", got 7'],
@@ -305,6 +345,24 @@ describe('pvc', () => {
     expect(ds({ subPath: 'a/b' }).contributeTo(new Construct(chart(), 'o')).volumeMounts).toEqual([{ name: 'ds-d', mountPath: '/data/d', subPath: 'a/b', readOnly: true }]);
     expect(ds().contributeTo(new Construct(chart(), 'o')).volumeMounts).toEqual([{ name: 'ds-d', mountPath: '/data/d', readOnly: true }]);
     expect(ds().fingerprint).toBe('');
+  });
+
+  test('bind: a read-only claim mount and nothing to fetch, spelled out (options may be null)', () => {
+    const scope = chart();
+    const claim = External.claim('curated');
+    const config = DataSource.pvc(claim, { subPath: 'a/b' }).bind(scope);
+    expect({ ...config, extract: config.extract.value, claim: { ...config.claim, ref: undefined } }).toEqual({
+      kind: 'pvc',
+      env: {},
+      identity: { source: 'pvc', claimName: 'curated', subPath: 'a/b' },
+      extract: 'none',
+      secretFiles: [],
+      defaultImage: '',
+      claim: { claimName: 'curated', subPath: 'a/b', ref: undefined },
+    });
+    expect(config.claim!.ref.name).toBe('curated');
+    const bare = DataSource.pvc(claim, null as never).bind(scope);
+    expect([bare.identity, bare.claim!.claimName, bare.claim!.subPath]).toEqual([{ source: 'pvc', claimName: 'curated', subPath: null }, 'curated', undefined]);
   });
 
   const bad: Array<[string, () => DataSource, string]> = [
