@@ -8,6 +8,12 @@ const unit = require('./jest.config');
 
 module.exports = {
   ...unit,
+  // src/ is a root too: Stryker runs each mutant with `--findRelatedTests <mutated file>`, and jest
+  // follows imports only through files inside its roots. With test/ alone (Stryker adds just the
+  // mutated file's folder) a test reaching src/core/x.ts through src/gitops/ was never run, and its
+  // mutants were reported as survivors with no test completed.
+  // `npm run mutate -- --quick` keeps test/ alone (faster, survivors to recheck).
+  roots: process.env.CDK8S_ML_MUTATION_QUICK === '1' ? ['<rootDir>/test'] : ['<rootDir>/test', '<rootDir>/src'],
   setupFiles: [...unit.setupFiles, '<rootDir>/test/setup-mutation.js'],
   testPathIgnorePatterns: [
     ...unit.testPathIgnorePatterns,

@@ -6,34 +6,14 @@
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage); compile errors and
 // ignored (e.g. static with --ignoreStatic) mutants are counted apart, as Stryker does.
 'use strict';
-const fs = require('fs');
 const path = require('path');
+const { mergeReports } = require('./mutation-report');
 
 const args = process.argv.slice(2);
 const showFiles = args.includes('--files');
 const showSurvivors = args.includes('--survivors');
 const reports = args.filter((a) => !a.startsWith('--'));
-// mutants of a file from several reports (e.g. runs over line ranges), one per location, mutator and
-// replacement, the last report winning
-const files = {};
-/** A JSON report's files, or those of an event-recorder folder (a run still going or stopped). */
-function readFiles(r) {
-  if (!fs.statSync(r).isDirectory()) return JSON.parse(fs.readFileSync(r, 'utf8')).files;
-  const out = {};
-  for (const f of fs.readdirSync(r).filter((n) => n.endsWith('-onMutantTested.json')).sort()) {
-    const m = JSON.parse(fs.readFileSync(path.join(r, f), 'utf8'));
-    const file = path.relative(process.cwd(), m.fileName).replace(/^.*?(?=src\/)/, '');
-    (out[file] ??= { mutants: [] }).mutants.push(m);
-  }
-  return out;
-}
-for (const r of reports.length ? reports : ['reports/mutation.json']) {
-  for (const [file, { mutants }] of Object.entries(readFiles(r))) {
-    const byKey = files[file] ?? new Map();
-    for (const m of mutants) byKey.set(JSON.stringify([m.location, m.mutatorName, m.replacement]), m);
-    files[file] = byKey;
-  }
-}
+const files = mergeReports(reports.length ? reports : ['reports/mutation.json']);
 
 const empty = () => ({ mutants: 0, Killed: 0, Survived: 0, NoCoverage: 0, Timeout: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 });
 const rows = new Map();
@@ -44,7 +24,7 @@ const add = (key, status) => {
   rows.set(key, row);
 };
 const survivors = [];
-for (const [file, byKey] of Object.entries(files)) {
+for (const [file, byKey] of files) {
   for (const m of byKey.values()) {
     add(path.dirname(file) + '/', m.status);
     if (showFiles) add(file, m.status);
