@@ -14,7 +14,7 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { mergeReports } = require('./mutation-report');
+const { mergeReports, survivorRanges } = require('./mutation-report');
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -39,23 +39,9 @@ let globs = targets.map((t) => {
 });
 
 if (recheck) {
-  const scope = targets.map((t) => path.resolve(root, t.replace(/\/+$/, '')));
-  const inScope = (file) => scope.length === 0 || scope.some((s) => file === s || file.startsWith(`${s}${path.sep}`));
-  globs = [];
-  for (const [name, mutants] of mergeReports([recheck])) {
-    const abs = path.resolve(root, name);
-    if (!inScope(abs)) continue;
-    const rel = path.relative(root, abs);
-    for (const m of mutants.values()) {
-      if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
-      // report locations are 1-based lines and columns; Stryker's ranges take 0-based columns
-      const { start, end } = m.location;
-      globs.push(`${rel}:${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`);
-    }
-  }
-  globs = [...new Set(globs)];
+  globs = survivorRanges(mergeReports([recheck]), root, targets);
   if (globs.length === 0) {
-    console.log(`mutate --recheck: no survivors in ${recheck}${scope.length ? ` under ${targets.join(', ')}` : ''}`);
+    console.log(`mutate --recheck: no survivors in ${recheck}${targets.length ? ` under ${targets.join(', ')}` : ''}`);
     process.exit(0);
   }
   console.log(`mutate --recheck: ${globs.length} survivor location(s) from ${recheck}`);

@@ -34,4 +34,26 @@ function mergeReports(reports) {
   return files;
 }
 
-module.exports = { readFiles, mergeReports };
+/**
+ * Stryker `--mutate` ranges (`file:line:column-line:column`, paths relative to `root`) selecting exactly
+ * the survivors (Survived, NoCoverage) of merged reports, optionally only under the `scope` paths.
+ * Report locations have 1-based lines and columns; Stryker's ranges take 0-based columns.
+ */
+function survivorRanges(files, root, scope = []) {
+  const dirs = scope.map((s) => path.resolve(root, s.replace(/\/+$/, '')));
+  const inScope = (file) => dirs.length === 0 || dirs.some((s) => file === s || file.startsWith(`${s}${path.sep}`));
+  const ranges = new Set();
+  for (const [name, mutants] of files) {
+    const abs = path.resolve(root, name);
+    if (!inScope(abs)) continue;
+    const rel = path.relative(root, abs);
+    for (const m of mutants.values()) {
+      if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
+      const { start, end } = m.location;
+      ranges.add(`${rel}:${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`);
+    }
+  }
+  return [...ranges];
+}
+
+module.exports = { readFiles, mergeReports, survivorRanges };
