@@ -30,8 +30,13 @@ describe('errors', () => {
 
   test('show quotes strings and renders everything else readably', () => {
     expect(show('a"b')).toBe('"a\\"b"');
+    expect(show('')).toBe('""');
     expect(show(3)).toBe('3');
+    expect(show(-0.5)).toBe('-0.5');
+    expect(show(NaN)).toBe('NaN');
+    expect(show(-Infinity)).toBe('-Infinity');
     expect(show(false)).toBe('false');
+    expect(show(true)).toBe('true');
     expect(show(undefined)).toBe('undefined');
     expect(show(null)).toBe('null');
     expect(show({ a: [1] })).toBe('{"a":[1]}');
