@@ -109,6 +109,8 @@ describe('Kubernetes version', () => {
     expect(KubernetesVersion.of('1.29').toString()).toBe('1.29');
     expect(KubernetesVersion.of('v1.31.4').toString()).toBe('1.31');
     expect(KubernetesVersion.of('2.0')).toMatchObject({ major: 2, minor: 0 });
+    expect(KubernetesVersion.of('10.2')).toMatchObject({ major: 10, minor: 2 });
+    expect(KubernetesVersion.of('1.28.12')).toMatchObject({ major: 1, minor: 28 });
     for (const bad of ['1', '1.x', '1.28.', 'x1.28', '1.28.1.2']) {
       expect(() => KubernetesVersion.of(bad)).toThrow(`invalid Kubernetes version ${JSON.stringify(bad)}; expected "1.28" style`);
     }
