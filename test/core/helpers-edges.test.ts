@@ -91,6 +91,26 @@ describe('validateImage', () => {
     }
   });
 
+  test('registry hosts as in Docker\'s reference grammar: dotted (any case) with an optional port, a name with a port, localhost', () => {
+    for (const ok of [
+      'registry.example.com:5000/team/app:1.0', 'Registry.Example.COM/app:1', 'ab.cd.ef/app:1', 'ab.c/d:1', 'my-registry:5000/app:1',
+      // no "." and no port: the first component is part of the path
+      'x/app:1', 'ab-cd/ef:1',
+      // a single name: "host:5000" is image "host" tagged "5000"
+      'host:5000', 'abc:1', 'app12:1', 'app:1.0-rc_1',
+      // separators inside path components: ".", "_", "__", one or more "-"
+      'a--b/c--d:1', 'a.b_c__d-e/f:1',
+    ]) {
+      expect(validateImage(chart(), 'image', ok)).toBe(ok);
+    }
+  });
+
+  test('fails on a malformed registry host, port or tag', () => {
+    for (const bad of ['-/app:1', 'a.b:50x/app:1', 'ghcr.io:/app:1', 'a..b/app:1', '.b/app:1', 'a./app:1', 'app:.1', 'app:-1']) {
+      expect(() => validateImage(chart(), 'image', bad)).toThrow(`ml: image is not a valid image reference, got ${JSON.stringify(bad)}`);
+    }
+  });
+
   test('fails on an invalid reference', () => {
     for (const bad of ['Nginx:1', 'x:' + 'v'.repeat(129), 'x:-1', 'x@sha256:abc', 'a//b:1', '']) {
       expect(() => validateImage(chart(), 'image', bad)).toThrow(`ml: image is not a valid image reference, got ${JSON.stringify(bad)}`);
