@@ -3,7 +3,7 @@
  * into the object's own metadata; declaredFlows / declaredExternals read it back from YAML.
  * Every annotation text is spelled out.
  */
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import {
   EXTERNAL_ANNOTATION, FLOWS_ANNOTATION, NetworkFlow, declareExternal, declareFlows, declaredExternals, declaredFlows,
 } from '../../src/core/app-model';
@@ -49,6 +49,31 @@ describe('declareFlows / declareExternal', () => {
     declareExternal(obj, [{ kind: 'Secret', name: 'b' }, { kind: 'Secret', name: 'a' }, { kind: 'Secret', name: 'B' }]);
     expect(obj.toJson().metadata.annotations).toEqual({
       'ml.cdk8s.io/external': '[{"kind":"Secret","name":"B"},{"kind":"Secret","name":"a"},{"kind":"Secret","name":"b"}]',
+    });
+  });
+
+  describe('metadata key order', () => {
+    const ext = '[{"kind":"Secret","name":"s"}]';
+
+    test('unsorted metadata (a JSON patch appended labels) stays as it was, the annotations added last', () => {
+      const obj = new ApiObject(new Chart(new App(), 'ml'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'team' } });
+      obj.addJsonPatch(JsonPatch.add('/metadata/labels', { a: 'b' }));
+      declareExternal(obj, [{ kind: 'Secret', name: 's' }]);
+      const m = obj.toJson().metadata;
+      expect(Object.keys(m)).toEqual(['name', 'namespace', 'labels', 'annotations']);
+      expect(m.annotations).toEqual({ 'ml.cdk8s.io/external': ext });
+    });
+
+    test('metadata of one key is left as it was too', () => {
+      const obj = new ApiObject(new Chart(new App(), 'ml'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } });
+      declareExternal(obj, [{ kind: 'Secret', name: 's' }]);
+      expect(Object.keys(obj.toJson().metadata)).toEqual(['name', 'annotations']);
+    });
+
+    test('sorted metadata of several keys is kept sorted', () => {
+      const obj = new ApiObject(new Chart(new App(), 'ml'), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'team' } });
+      declareExternal(obj, [{ kind: 'Secret', name: 's' }]);
+      expect(Object.keys(obj.toJson().metadata)).toEqual(['annotations', 'name', 'namespace']);
     });
   });
 

@@ -99,7 +99,7 @@ describe('validateImage', () => {
       // a single name: "host:5000" is image "host" tagged "5000"
       'host:5000', 'abc:1', 'app12:1', 'app:1.0-rc_1',
       // separators inside path components: ".", "_", "__", one or more "-"
-      'a--b/c--d:1', 'a.b_c__d-e/f:1',
+      'a--b/c--d:1', 'a.b_c__d-e/f:1', 'acme/my-app:1', 'acme/my.app/v2_x:1',
     ]) {
       expect(validateImage(chart(), 'image', ok)).toBe(ok);
     }
