@@ -7,8 +7,8 @@ import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { APP_CHECK_CONTEXT, APP_CHECK_ENV, AppCheck } from '../../src/core/app-check';
 
 const OPT_OUT = `opt out: AppCheck.disable(app) or ${APP_CHECK_ENV}=off`;
-const missingNamespace = (ns: string) =>
-  `/metadata/namespace: namespace "${ns}" (used by 1 object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace. ` +
+const missingNamespace = (ns: string, users = 1) =>
+  `/metadata/namespace: namespace "${ns}" (used by ${users} object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace. ` +
   `Fix: render Namespace "${ns}" (cdk8s-ml: MlNamespace), or, when it lives outside the app on purpose, declare it with External ` +
   `(annotation ml.cdk8s.io/external: [{"kind":"Namespace","name":"${ns}"}]) [app-namespace; ${OPT_OUT}]`;
 
@@ -74,6 +74,10 @@ describe('AppCheck.run', () => {
       new ApiObject(chart, name, { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ml', labels: { role: 'metrics' } }, spec: { ports: [{ name: 'http', port: 80 }], selector: { app: 'w' } } });
     }
     new ApiObject(chart, 'sm', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'sm', namespace: 'ml' }, spec: { selector: { matchLabels: { role: 'metrics' } }, endpoints: [{ port: 'metrics' }] } });
+    // same Kind/namespace/name as c/other: messages name the first construct
+    new ApiObject(chart, 'other-again', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'elsewhere' } });
+    // flows declared on an object without pods: a warning, not in the messages
+    new ApiObject(chart, 'flows', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flows', namespace: 'ml', annotations: { 'ml.cdk8s.io/flows': '[{"construct":"c/flows","direction":"egress","peer":{"host":"example.com","kind":"external"},"ports":[{"port":443}],"purpose":"fetch"}]' } } });
     new RendersNothing(chart, 'nothing', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nothing', namespace: 'nowhere' } });
     const clusterQueue = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', spec: { namespaceSelector: {}, resourceGroups: [{ coveredResources: ['cpu'], flavors: [{ name: 'missing', resources: [{ name: 'cpu', nominalQuota: 1 }] }] }] } };
     new ApiObject(chart, 'cq', { ...clusterQueue, metadata: { name: 'cq' } });
@@ -86,7 +90,7 @@ describe('AppCheck.run', () => {
   const expected = [
     'c/ing (Ingress/ml/web) /spec/defaultBackend/service/name: the Ingress default backend targets port {"number":81} of Service "web", which has no such port (ports: ["http"]); ' +
       `involves c/svc (Service/ml/web). Fix: use one of the Service's ports or add the port to Service "web" [app-reference; ${OPT_OUT}]`,
-    `c/other (ConfigMap/elsewhere/x) ${missingNamespace('elsewhere')}`,
+    `c/other (ConfigMap/elsewhere/x) ${missingNamespace('elsewhere', 2)}`,
     `c/gen (ConfigMap/gen-ns/cm-) ${missingNamespace('gen-ns')}`,
     `c/anon (<no kind>/anon-ns/<no name>) ${missingNamespace('anon-ns')}`,
     'c/sm (ServiceMonitor/ml/sm) /spec/endpoints/0/port: endpoint port "metrics" is no named port of the selected Service(s) ["Service/ml/metrics-a","Service/ml/metrics-b"]; ' +
