@@ -15,18 +15,22 @@ describe('packageRoot', () => {
     expect(fs.existsSync(path.join(checkout, 'schemas'))).toBe(true);
   });
 
-  test('walks once: later calls reuse the first answer without reading a file', () => {
+  test('walks once: later calls reuse the first answer without looking at a file', () => {
     const checkout = path.resolve(__dirname, '..', '..');
-    expect(packageRoot()).toBe(checkout);
-    const exists = jest.spyOn(fs, 'existsSync');
-    const read = jest.spyOn(fs, 'readFileSync');
+    const actual = jest.requireActual<typeof fs>('fs');
+    const existsSync = jest.fn(actual.existsSync);
     try {
-      expect(packageRoot()).toBe(checkout);
-      expect(exists).not.toHaveBeenCalled();
-      expect(read).not.toHaveBeenCalled();
+      jest.isolateModules(() => {
+        jest.doMock('fs', () => ({ ...actual, existsSync }));
+        const fresh: typeof import('../../src/core/package-root') = require('../../src/core/package-root');
+        expect(fresh.packageRoot()).toBe(checkout);
+        const walked = existsSync.mock.calls.length;
+        expect(walked).toBeGreaterThan(0);
+        expect(fresh.packageRoot()).toBe(checkout);
+        expect(existsSync).toHaveBeenCalledTimes(walked);
+      });
     } finally {
-      exists.mockRestore();
-      read.mockRestore();
+      jest.dontMock('fs');
     }
   });
 });
