@@ -70,6 +70,8 @@ describe('validateCronSchedule', () => {
   test('fails on bad steps and backwards ranges', () => {
     expect(fails('*/0 2 * * *')).toThrow('ml: schedule "*/0 2 * * *": minute field step "0" must be a positive integer');
     expect(fails('*/x 2 * * *')).toThrow('ml: schedule "*/x 2 * * *": minute field step "x" must be a positive integer');
+    expect(fails('*/x5 2 * * *')).toThrow('ml: schedule "*/x5 2 * * *": minute field step "x5" must be a positive integer');
+    expect(fails('*/5x 2 * * *')).toThrow('ml: schedule "*/5x 2 * * *": minute field step "5x" must be a positive integer');
     expect(fails('*/5/2 2 * * *')).toThrow('ml: schedule "*/5/2 2 * * *": minute field "*/5/2" has more than one "/"');
     expect(fails('0 5-3 * * *')).toThrow('ml: schedule "0 5-3 * * *": hour field range "5-3" is backwards');
     expect(fails('0 2 * DEC-JAN *')).toThrow('ml: schedule "0 2 * DEC-JAN *": month field range "DEC-JAN" is backwards');
