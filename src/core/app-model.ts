@@ -124,8 +124,8 @@ function addDeclarations<T>(store: WeakMap<ApiObject, T[]>, obj: ApiObject, key:
     const declared = list;
     setRenderTransform(obj, key, (m) => {
       if (declared.length === 0) return m;
-      const unique = new Map(declared.map((d) => [keyOf(d), d] as const));
-      const sorted = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k]) => JSON.parse(k));
+      // distinct declarations in the order of their sorted JSON (UTF-16 code units, as `<` compares)
+      const sorted = [...new Set(declared.map(keyOf))].sort().map((k) => JSON.parse(k));
       return keepMetadataSorted(m, withAnnotation(m, key, JSON.stringify(sorted)));
     });
   }

@@ -6,7 +6,7 @@ import { fail, show } from './errors';
 import { IPlusNamedResource } from './plus-workload';
 import { standardLabels } from './labels';
 import { toDnsLabel, validateDnsSubdomain } from './names';
-import { sizeToBytes, sizeToQuantity } from './resources';
+import { sizeToQuantity } from './resources';
 import { ClaimAccessMode, IClaim, ResolvedReference, validateAccessModes } from './refs';
 
 /** Props of {@link VolumeClaim}. */
@@ -51,13 +51,7 @@ export class VolumeClaim extends Construct implements IClaim {
     AppCheck.register(this);
     this.name = validateDnsSubdomain(this, 'name', props.name ?? toDnsLabel(this, id));
     this.accessModes = validateAccessModes(this, props.accessModes ?? ['ReadWriteOnce']);
-    let bytes = NaN;
-    try {
-      bytes = sizeToBytes(props.storage);
-    } catch {
-      fail(this, `storage must be a whole number of KiB, got ${show(props.storage)}`);
-    }
-    if (!(bytes > 0)) fail(this, `storage must be positive, got ${show(bytes)} bytes`);
+    const storage = storageQuantity(this, props.storage);
     if (props.storageClassName !== undefined) validateDnsSubdomain(this, 'storageClassName', props.storageClassName);
     this.namespace = Chart.of(this).namespace;
     this.resource = new k8s.KubePersistentVolumeClaim(this, 'Resource', {
@@ -65,13 +59,22 @@ export class VolumeClaim extends Construct implements IClaim {
       spec: {
         accessModes: [...this.accessModes],
         storageClassName: props.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(sizeToQuantity(props.storage)) } },
+        resources: { requests: { storage: k8s.Quantity.fromString(storage) } },
       },
     });
   }
 
   public claimRef(_consumer: IConstruct): ResolvedReference {
     return { kind: 'PersistentVolumeClaim', name: this.name, namespace: this.namespace, external: false, path: this.node.path, accessModes: this.accessModes };
+  }
+}
+
+/** The claim size as a quantity; fails unless it is a positive whole number of KiB. */
+function storageQuantity(scope: IConstruct, size: Size): string {
+  try {
+    return sizeToQuantity(size);
+  } catch {
+    return fail(scope, `storage must be a positive whole number of KiB, got ${show(size)}`);
   }
 }
 

@@ -20,8 +20,9 @@ export function fail(scope: IConstruct, problem: string): never {
 
 /** Renders a value for an error message (strings quoted, objects as JSON). */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  // JSON writes strings quoted and booleans and null as words; a number (NaN, Infinity) or
+  // undefined has no JSON form of its own
+  if (typeof value === 'number' || value === undefined) return String(value);
   try {
     return JSON.stringify(value);
   } catch {

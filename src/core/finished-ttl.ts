@@ -5,7 +5,8 @@
  */
 export function finishedTtlPath(apiVersion: string, kind: string): readonly string[] | undefined {
   const slash = apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  // the core group (`v1`) has no name: undefined matches none of the groups below
+  const group = slash === -1 ? undefined : apiVersion.slice(0, slash);
   if ((group === 'batch' && kind === 'Job') || (group === 'jobset.x-k8s.io' && kind === 'JobSet')) return ['spec', 'ttlSecondsAfterFinished'];
   if (group === 'kubeflow.org') return ['spec', 'runPolicy', 'ttlSecondsAfterFinished'];
   return undefined;

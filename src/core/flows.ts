@@ -48,7 +48,8 @@ export function externalEgressRule(flows: readonly NetworkFlow[]): k8s.NetworkPo
     for (const p of f.ports) ports.set(`${p.protocol ?? 'TCP'}/${String(p.port).padStart(5, '0')}/${p.endPort ?? ''}`, p);
   }
   if (ports.size === 0) return undefined;
-  const sorted = [...ports.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => policyPort(p));
+  // ordered by key (UTF-16 code units, as `<` compares): protocol, zero-padded port, end port
+  const sorted = [...ports.keys()].sort().map((k) => policyPort(ports.get(k)!));
   return { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: sorted };
 }
 

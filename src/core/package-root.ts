@@ -9,15 +9,20 @@ let root: string | undefined;
  */
 export function packageRoot(): string {
   if (root) return root;
-  let dir = __dirname;
+  root = findPackageRoot(__dirname);
+  return root;
+}
+
+/**
+ * The nearest folder at or above `start` whose `package.json` is named `cdk8s-ml`. @internal
+ */
+export function findPackageRoot(start: string): string {
+  let dir = start;
   for (;;) {
     const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'cdk8s-ml') {
-      root = dir;
-      return dir;
-    }
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'cdk8s-ml') return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cdk8s-ml: cannot find the package root above ${__dirname}`);
+    if (parent === dir) throw new Error(`cdk8s-ml: cannot find the package root above ${start}`);
     dir = parent;
   }
 }

@@ -176,9 +176,10 @@ export class PlainApiObject extends ApiObject {
     let metadata: unknown;
     try {
       metadata = canonicalJson(this.metadata.toJson());
-    } catch (e) {
-      if (e instanceof NotPlainJsonError) return super.toJson();
-      throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
+    } catch {
+      // not plain data, or a token that fails: ApiObject.toJson renders it, or throws its own
+      // error for it ("Failed serializing construct at path ...")
+      return super.toJson();
     }
     // ApiObject.toJson's order: apiVersion, kind, metadata, then the other keys sorted.
     const result: Record<string, unknown> = { apiVersion: this.apiVersion, kind: this.kind };

@@ -195,14 +195,13 @@ export class External {
     if (!list.includes(name)) list.push(name);
     EXTERNAL_NAMESPACES.set(scope, list);
     registerAppDefault('cdk8s-ml:external-namespaces', (app) => {
-      for (const [declaring, names] of EXTERNAL_NAMESPACE_SCOPES()) {
+      for (const [declaring, names] of EXTERNAL_NAMESPACES) {
         if (declaring.node.root !== app) continue;
         for (const o of declaring.node.findAll()) {
           if (o instanceof ApiObject) declareExternal(o, names.map((n) => ({ kind: 'Namespace' as const, name: n })));
         }
       }
     });
-    EXTERNAL_NAMESPACE_ROOTS.add(scope);
   }
 
   private constructor() {}
@@ -272,9 +271,5 @@ export function checkClaimSharing(consumer: IConstruct, what: string, ref: Resol
   }
 }
 
-const EXTERNAL_NAMESPACES = new WeakMap<IConstruct, string[]>();
-/** Scopes that declared external namespaces (held weakly through their App's lifetime in practice). */
-const EXTERNAL_NAMESPACE_ROOTS = new Set<IConstruct>();
-function* EXTERNAL_NAMESPACE_SCOPES(): Iterable<[IConstruct, string[]]> {
-  for (const scope of EXTERNAL_NAMESPACE_ROOTS) yield [scope, EXTERNAL_NAMESPACES.get(scope) ?? []];
-}
+/** Scopes that declared external namespaces, with the names, in declaration order (held through their App's lifetime in practice). */
+const EXTERNAL_NAMESPACES = new Map<IConstruct, string[]>();

@@ -47,7 +47,8 @@ const QUANTITY_SCALARS = new Set(['sizeLimit', 'divisor', 'nominalQuota', 'borro
  */
 export function serverForm(manifest: Record<string, any>): Record<string, any> {
   if (!manifest || typeof manifest !== 'object') return manifest;
-  const apiVersion = String(manifest.apiVersion ?? '');
+  // without a slash (`v1`, or no apiVersion at all): the core group
+  const apiVersion = String(manifest.apiVersion);
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
   const builtin = BUILTIN_GROUPS.has(group);
   const kind = manifest.kind;

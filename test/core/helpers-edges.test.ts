@@ -30,8 +30,13 @@ describe('errors', () => {
 
   test('show quotes strings and renders everything else readably', () => {
     expect(show('a"b')).toBe('"a\\"b"');
+    expect(show('')).toBe('""');
     expect(show(3)).toBe('3');
+    expect(show(-0.5)).toBe('-0.5');
+    expect(show(NaN)).toBe('NaN');
+    expect(show(-Infinity)).toBe('-Infinity');
     expect(show(false)).toBe('false');
+    expect(show(true)).toBe('true');
     expect(show(undefined)).toBe('undefined');
     expect(show(null)).toBe('null');
     expect(show({ a: [1] })).toBe('{"a":[1]}');
@@ -86,6 +91,26 @@ describe('validateImage', () => {
     }
   });
 
+  test('registry hosts as in Docker\'s reference grammar: dotted (any case) with an optional port, a name with a port, localhost', () => {
+    for (const ok of [
+      'registry.example.com:5000/team/app:1.0', 'Registry.Example.COM/app:1', 'ab.cd.ef/app:1', 'ab.c/d:1', 'my-registry:5000/app:1',
+      // no "." and no port: the first component is part of the path
+      'x/app:1', 'ab-cd/ef:1',
+      // a single name: "host:5000" is image "host" tagged "5000"
+      'host:5000', 'abc:1', 'app12:1', 'app:1.0-rc_1',
+      // separators inside path components: ".", "_", "__", one or more "-"
+      'a--b/c--d:1', 'a.b_c__d-e/f:1', 'acme/my-app:1', 'acme/my.app/v2_x:1',
+    ]) {
+      expect(validateImage(chart(), 'image', ok)).toBe(ok);
+    }
+  });
+
+  test('fails on a malformed registry host, port or tag', () => {
+    for (const bad of ['-/app:1', 'a.b:50x/app:1', 'ghcr.io:/app:1', 'a..b/app:1', '.b/app:1', 'a./app:1', 'app:.1', 'app:-1']) {
+      expect(() => validateImage(chart(), 'image', bad)).toThrow(`ml: image is not a valid image reference, got ${JSON.stringify(bad)}`);
+    }
+  });
+
   test('fails on an invalid reference', () => {
     for (const bad of ['Nginx:1', 'x:' + 'v'.repeat(129), 'x:-1', 'x@sha256:abc', 'a//b:1', '']) {
       expect(() => validateImage(chart(), 'image', bad)).toThrow(`ml: image is not a valid image reference, got ${JSON.stringify(bad)}`);
@@ -104,6 +129,8 @@ describe('Kubernetes version', () => {
     expect(KubernetesVersion.of('1.29').toString()).toBe('1.29');
     expect(KubernetesVersion.of('v1.31.4').toString()).toBe('1.31');
     expect(KubernetesVersion.of('2.0')).toMatchObject({ major: 2, minor: 0 });
+    expect(KubernetesVersion.of('10.2')).toMatchObject({ major: 10, minor: 2 });
+    expect(KubernetesVersion.of('1.28.12')).toMatchObject({ major: 1, minor: 28 });
     for (const bad of ['1', '1.x', '1.28.', 'x1.28', '1.28.1.2']) {
       expect(() => KubernetesVersion.of(bad)).toThrow(`invalid Kubernetes version ${JSON.stringify(bad)}; expected "1.28" style`);
     }

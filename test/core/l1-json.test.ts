@@ -80,6 +80,32 @@ describe('l1Json', () => {
     expect(() => l1Json(withTypo, k8s.toJson_NetworkPolicySpec)).toThrow(/fast conversion differs from the generated converter/);
   });
 
+  test('without CDK8S_ML_VERIFY_L1 the fast walk is trusted: a field the L1 type lacks is kept', () => {
+    const withTypo = { podSelector: {}, prots: [1] } as unknown as k8s.NetworkPolicySpec;
+    const saved = process.env.CDK8S_ML_VERIFY_L1;
+    delete process.env.CDK8S_ML_VERIFY_L1;
+    try {
+      jest.isolateModules(() => {
+        const fresh: typeof import('../../src/core/l1-json') = require('../../src/core/l1-json');
+        expect(fresh.l1Json(withTypo, k8s.toJson_NetworkPolicySpec)).toMatchObject({ json: { podSelector: {}, prots: [1] }, canonical: true });
+      });
+    } finally {
+      process.env.CDK8S_ML_VERIFY_L1 = saved;
+    }
+  });
+
+  test('an error other than not-plain-data is not swallowed: from the walk, or from the converter output', () => {
+    const boom = new Error('boom');
+    const throwing = { get name(): string { throw boom; } };
+    // the walk reads the getter; the converter is never tried
+    const convert = jest.fn(() => ({ name: 'c' }));
+    expect(() => l1Json(throwing as unknown as k8s.EnvVar, convert)).toThrow(boom);
+    expect(convert).not.toHaveBeenCalled();
+    // a Lazy sends the value to the converter, whose output holds the throwing getter
+    const lazy = { name: 'X', value: Lazy.any({ produce: () => 'late' }) as unknown as string };
+    expect(() => l1Json<k8s.EnvVar>(lazy, () => throwing)).toThrow(boom);
+  });
+
   test('agrees with the converter on random env, labels, tolerations and resources', () => {
     const key = fc.oneof(fc.constantFrom(...L1_RENAMED_PROPERTIES, 'app', 'a/b', '__x'), fc.string({ minLength: 1, maxLength: 8 }));
     const quantity = fc.oneof(fc.integer({ min: 0, max: 64 }).map((n) => k8s.Quantity.fromNumber(n)), fc.constantFrom('1', '250m', '16Gi').map((s) => k8s.Quantity.fromString(s)));
@@ -118,6 +144,7 @@ describe('l1Json', () => {
 
     test('fill replaces it in place in every string, once, and gives what replacing before the walk gives', () => {
       const r = l1Json(spec(), k8s.toJson_PodSpec, PH);
+      expect(r.canonical).toBe(true);
       const before = JSON.stringify(r.json);
       expect(before.split(PH).length - 1).toBe(5);
       r.fill!('train-ab12');

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectProps, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext, Yaml } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
-import { NotPlainJsonError, PlainApiObject, canonicalJson } from '../../src/core';
+import { JsonHole, NotPlainJsonError, PlainApiObject, canonicalJson } from '../../src/core';
 
 /** Synthesizes the same props as a plain ApiObject and as a PlainApiObject, in two apps. */
 function both(props: ApiObjectProps, setup: (o: ApiObject) => void = () => undefined, appProps: ConstructorParameters<typeof App>[0] = {}): [string, string] {
@@ -143,5 +143,39 @@ describe('canonicalJson', () => {
       expect(JSON.parse(JSON.stringify(c))).toStrictEqual(c);
     }), { numRuns: 200 });
     expect(checked).toBeGreaterThan(100);
+  });
+});
+
+describe('PlainApiObject metadata that is not plain data', () => {
+  test('a number JSON cannot carry (NaN) in metadata: rendered as ApiObject renders it', () => {
+    const chart = new Chart(new App(), 'ml');
+    const obj = new PlainApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' }, data: { b: '2', a: '1' } });
+    obj.metadata.add('generation', NaN);
+    expect(obj.toJson()).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o', generation: NaN }, data: { a: '1', b: '2' } });
+  });
+
+  test('fails as ApiObject fails on a token that throws, naming the construct', () => {
+    const chart = new Chart(new App(), 'ml');
+    const obj = new PlainApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } });
+    obj.metadata.addLabel('team', Lazy.any({ produce: () => { throw new Error('boom'); } }) as unknown as string);
+    expect(() => obj.toJson()).toThrow(new Error("Failed serializing construct at path 'ml/o' with name 'o': Error: boom"));
+  });
+});
+
+describe('NotPlainJsonError', () => {
+  test('names the kind of value', () => {
+    const e = new NotPlainJsonError(new Date(0));
+    expect(e).toMatchObject({ name: 'NotPlainJsonError', message: 'not plain JSON data: [object Date]' });
+    expect(new NotPlainJsonError(undefined).message).toBe('not plain JSON data: [object Undefined]');
+  });
+});
+
+describe('canonicalJson without a placeholder', () => {
+  test('records nothing in holes and accepts any string, even "undefined"', () => {
+    const holes: JsonHole[] = [];
+    expect(canonicalJson({ a: 'undefined', b: ['is undefined'] }, { holes })).toEqual({ a: 'undefined', b: ['is undefined'] });
+    expect(holes).toEqual([]);
+    expect(canonicalJson('undefined')).toBe('undefined');
+    expect(canonicalJson('undefined', { holes })).toBe('undefined');
   });
 });

@@ -29,6 +29,14 @@ describe('canonicalQuantity: the form the API server stores', () => {
     }
   });
 
+  test('negative quantities keep their sign (as resource.Quantity.String() writes them)', () => {
+    expect(canonicalQuantity('-1')).toBe('-1');
+    expect(canonicalQuantity('-0.5')).toBe('-500m');
+    expect(canonicalQuantity('-1000')).toBe('-1k');
+    expect(canonicalQuantity('-2048Ki')).toBe('-2Mi');
+    expect(canonicalQuantity(-8)).toBe('-8');
+  });
+
   test('is undefined for what is not a quantity', () => {
     for (const bad of ['', 'abc', '1.5.5', '5 Gi', '5gi', '1Ki5', 'e3', '.', Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(canonicalQuantity(bad as string)).toBeUndefined();

@@ -16,6 +16,9 @@ describe('validateCronSchedule', () => {
     expect(ok('*/15 0-23/2 1,15 JAN-dec mon-FRI')).toBe('*/15 0-23/2 1,15 JAN-dec mon-FRI');
     expect(ok('  0   2 ? * ?  ')).toBe('0 2 ? * ?');
     expect(ok('0 2 * DEC SUN')).toBe('0 2 * DEC SUN');
+    // day-of-week names count from SUN = 0 (month names from JAN = 1): SAT is 6, within 0-6
+    expect(ok('0 2 * * SUN-SAT')).toBe('0 2 * * SUN-SAT');
+    expect(ok('0 2 * * sat')).toBe('0 2 * * sat');
     expect(ok('5-5 3 * * *')).toBe('5-5 3 * * *');
   });
 
@@ -58,12 +61,17 @@ describe('validateCronSchedule', () => {
     expect(fails('MON 2 * * *')).toThrow('ml: schedule "MON 2 * * *": minute field "MON" is not a number');
     expect(fails('0 2 * JANUARY *')).toThrow('ml: schedule "0 2 * JANUARY *": month field "JANUARY" is not a number or a name');
     expect(fails('? 2 * * *')).toThrow('ml: schedule "? 2 * * *": minute field "?" is not a number');
+    expect(fails('x5 2 * * *')).toThrow('ml: schedule "x5 2 * * *": minute field "x5" is not a number');
+    expect(fails('5x 2 * * *')).toThrow('ml: schedule "5x 2 * * *": minute field "5x" is not a number');
+    expect(fails('0 2 * 1JAN *')).toThrow('ml: schedule "0 2 * 1JAN *": month field "1JAN" is not a number or a name');
     expect(fails('0 2 * * SUN-MON-TUE')).toThrow('ml: schedule "0 2 * * SUN-MON-TUE": day of week field "SUN-MON-TUE" is not a value or a range');
   });
 
   test('fails on bad steps and backwards ranges', () => {
     expect(fails('*/0 2 * * *')).toThrow('ml: schedule "*/0 2 * * *": minute field step "0" must be a positive integer');
     expect(fails('*/x 2 * * *')).toThrow('ml: schedule "*/x 2 * * *": minute field step "x" must be a positive integer');
+    expect(fails('*/x5 2 * * *')).toThrow('ml: schedule "*/x5 2 * * *": minute field step "x5" must be a positive integer');
+    expect(fails('*/5x 2 * * *')).toThrow('ml: schedule "*/5x 2 * * *": minute field step "5x" must be a positive integer');
     expect(fails('*/5/2 2 * * *')).toThrow('ml: schedule "*/5/2 2 * * *": minute field "*/5/2" has more than one "/"');
     expect(fails('0 5-3 * * *')).toThrow('ml: schedule "0 5-3 * * *": hour field range "5-3" is backwards');
     expect(fails('0 2 * DEC-JAN *')).toThrow('ml: schedule "0 2 * DEC-JAN *": month field range "DEC-JAN" is backwards');

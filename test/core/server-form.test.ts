@@ -1,6 +1,8 @@
-import { App, Chart, Size, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { parse } from 'yaml';
 import { serverForm } from '../../src/core';
+import { renderInServerForm } from '../../src/core/server-form';
 import { DataSource, DatasetInit, DatasetVolume } from '../../src/data';
 
 describe('serverForm', () => {
@@ -60,6 +62,11 @@ describe('serverForm', () => {
     });
   });
 
+  test('core-group (v1) objects are built-in: empty lists dropped', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i:1', ports: [], resources: { limits: { cpu: '2000m' } } }], volumes: [] } };
+    expect(serverForm(pod)).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i:1', resources: { limits: { cpu: '2' } } }] } });
+  });
+
   test('quota, limit ranges, autoscaler targets, Kueue quotas', () => {
     expect(serverForm({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { 'requests.nvidia.com/gpu': 32, 'requests.memory': '4096Gi' } } }).spec)
       .toEqual({ hard: { 'requests.nvidia.com/gpu': '32', 'requests.memory': '4Ti' } });
@@ -111,5 +118,15 @@ describe('serverForm', () => {
     expect(rendered.spec.minReadySeconds).toBeUndefined();
     expect(rendered.spec.template.spec.hostNetwork).toBeUndefined();
     expect(rendered.spec.template.spec.containers[0].resources).toEqual({ limits: { cpu: '2', memory: '4Gi' }, requests: { cpu: '2', memory: '4Gi' } });
+  });
+});
+
+describe('renderInServerForm', () => {
+  test('by default the objects of the scope itself are rendered in server form at app synth', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    new ApiObject(chart, 'p', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i:1', resources: { limits: { cpu: '2000m' } } }] } });
+    renderInServerForm(chart);
+    expect(parse(app.synthYaml()).spec).toEqual({ containers: [{ name: 'c', image: 'i:1', resources: { limits: { cpu: '2' } } }] });
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * core/pod helpers beyond the rendered pod (test/core/core.test.ts): the structural errors of
+ * buildMlPodSpec, and how priority classes and service accounts are resolved and recorded.
+ */
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { buildMlPodSpec, resolvePriorityClass, resolveServiceAccount } from '../../src/core/pod';
+import { External, IPriorityClass, IServiceAccountRef, usedReferences } from '../../src/core/refs';
+import { constructErrorOf } from '../support/errors';
+
+const scope = () => new Construct(new Chart(new App(), 'ml', { namespace: 'team' }), 'w');
+const main = { name: 'main', image: 'a/b:1', resources: { cpu: '1', memory: '1Gi' } };
+
+describe('buildMlPodSpec', () => {
+  test('fails without a container', () => {
+    expect(constructErrorOf(() => buildMlPodSpec(scope(), { containers: [] })).message).toBe('ml/w: a pod needs at least one container');
+  });
+
+  test('fails on two volumes of one name', () => {
+    const volumes = [{ name: 'data', emptyDir: {} }, { name: 'data', configMap: { name: 'cm' } }];
+    expect(constructErrorOf(() => buildMlPodSpec(scope(), { containers: [main], volumes })).message).toBe('ml/w: duplicate volume name "data"');
+  });
+});
+
+describe('resolvePriorityClass', () => {
+  test('none: undefined, nothing recorded', () => {
+    const s = scope();
+    expect(resolvePriorityClass(s, undefined)).toBeUndefined();
+    expect(usedReferences(s)).toEqual([]);
+  });
+
+  test('each distinct class is recorded once', () => {
+    const s = scope();
+    expect(resolvePriorityClass(s, External.priorityClass('high'))).toBe('high');
+    expect(resolvePriorityClass(s, External.priorityClass('high'))).toBe('high');
+    expect(resolvePriorityClass(s, External.priorityClass('low'))).toBe('low');
+    expect(usedReferences(s).map((r) => `${r.kind}/${r.name}`)).toEqual(['PriorityClass/high', 'PriorityClass/low']);
+  });
+
+  test('fails on something that is no priority class', () => {
+    const bad = { name: 'high' } as unknown as IPriorityClass;
+    expect(constructErrorOf(() => resolvePriorityClass(scope(), bad)).message).toBe('ml/w: priorityClass must be a PriorityClass or External.priorityClass(name), got {"name":"high"}');
+  });
+});
+
+describe('resolveServiceAccount', () => {
+  test('a name or none is used as is, nothing recorded', () => {
+    const s = scope();
+    expect(resolveServiceAccount(s, undefined)).toBeUndefined();
+    expect(resolveServiceAccount(s, 'trainer')).toBe('trainer');
+    expect(usedReferences(s)).toEqual([]);
+  });
+
+  test('each distinct External service account is recorded once', () => {
+    const s = scope();
+    expect(resolveServiceAccount(s, External.serviceAccount('a'))).toBe('a');
+    expect(resolveServiceAccount(s, External.serviceAccount('a'))).toBe('a');
+    expect(resolveServiceAccount(s, External.serviceAccount('b'))).toBe('b');
+    expect(usedReferences(s).map((r) => `${r.kind}/${r.name}`)).toEqual(['ServiceAccount/a', 'ServiceAccount/b']);
+  });
+
+  test('fails on something that is neither a name nor a service account reference', () => {
+    const bad = { name: 'a' } as unknown as IServiceAccountRef;
+    expect(constructErrorOf(() => resolveServiceAccount(scope(), bad)).message).toBe('ml/w: serviceAccountName must be a name or External.serviceAccount(name), got {"name":"a"}');
+  });
+});
