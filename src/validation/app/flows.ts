@@ -17,13 +17,13 @@ import { AddressEndpoint, Endpoint, NamedPort, PodEndpoint, PortRange, egressToP
 import { AppModel, finding, label } from './model';
 import { AppFinding } from './rules';
 
-const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
-
 /** The endpoint of a pod template. */
 export function podEndpoint(model: AppModel, pod: PodView): PodEndpoint {
   const ports: NamedPort[] = [];
   for (const c of pod.containers) {
-    for (const p of list(c.container?.ports)) {
+    const declared: unknown = c.container?.ports;
+    if (!Array.isArray(declared)) continue;
+    for (const p of declared) {
       if (typeof p?.name === 'string' && typeof p.containerPort === 'number') ports.push({ name: p.name, port: p.containerPort, protocol: p.protocol ?? 'TCP' });
     }
   }
