@@ -69,11 +69,14 @@ export function podRequests(spec: any): Resources {
 
 const int = (x: unknown, d: number) => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : d);
 
-/** Int-or-percent of `replicas`, rounded up (surge) as the Deployment controller does. */
-function surgeOf(value: unknown, replicas: number): number {
+/**
+ * A surge given as int-or-percent of `replicas`, rounded up as the Deployment and
+ * LeaderWorkerSet controllers do; undefined when it is neither.
+ */
+function surgeOf(value: unknown, replicas: number): number | undefined {
   if (typeof value === 'number') return value;
   const m = typeof value === 'string' ? /^(\d+)%$/.exec(value) : null;
-  return m ? Math.ceil((Number(m[1]) * replicas) / 100) : Math.ceil(replicas / 4);
+  return m ? Math.ceil((Number(m[1]) * replicas) / 100) : undefined;
 }
 
 /** How many pods of a template can exist at once, and why (for messages); undefined when unbounded or not a workload. */
@@ -90,17 +93,16 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       const ns = namespaceOf(obj);
       let replicas = int(spec.replicas, 1);
       let why = `${replicas} replica(s)`;
+      // scalersOf gives HPAs and KEDA ScaledObjects; a ScaledObject's target kind defaults to Deployment.
       for (const s of model.scalersOf(ns, String(name))) {
-        if (s.kind === 'HorizontalPodAutoscaler' && (s.spec.scaleTargetRef.kind ?? obj.kind) === obj.kind) {
-          replicas = int(s.spec.maxReplicas, replicas);
-          why = `maxReplicas ${replicas} of ${label(s)}`;
-        } else if (s.kind === 'ScaledObject' && (s.spec.scaleTargetRef.kind ?? 'Deployment') === obj.kind) {
-          replicas = int(s.spec.maxReplicaCount, 100);
-          why = `maxReplicaCount ${replicas} of ${label(s)}`;
-        }
+        const hpa = s.kind === 'HorizontalPodAutoscaler';
+        if ((s.spec.scaleTargetRef.kind ?? (hpa ? obj.kind : 'Deployment')) !== obj.kind) continue;
+        replicas = hpa ? int(s.spec.maxReplicas, replicas) : int(s.spec.maxReplicaCount, 100);
+        why = `${hpa ? 'maxReplicas' : 'maxReplicaCount'} ${replicas} of ${label(s)}`;
       }
       if (obj.kind === 'Deployment' && spec.strategy?.type !== 'Recreate') {
-        const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge, replicas);
+        // The Deployment default is 25 %.
+        const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge, replicas) ?? Math.ceil(replicas / 4);
         if (surge > 0) return { count: replicas + surge, why: `${why} + rolling-update surge ${surge}` };
       }
       return { count: replicas, why };
@@ -132,8 +134,8 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       }
       const hasLeader = typeof spec.leaderWorkerTemplate?.leaderTemplate === 'object' && spec.leaderWorkerTemplate.leaderTemplate !== null;
       const perGroup = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
-      const surge = spec.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge;
-      const extra = typeof surge === 'number' && surge > 0 ? surge : 0;
+      // maxSurge (int or percentage of the groups, rounded up) defaults to 0.
+      const extra = Math.max(0, surgeOf(spec.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge, groups) ?? 0);
       return { count: (groups + extra) * perGroup, why: `${why}${extra > 0 ? ` + rolling-update surge ${extra}` : ''} of size ${size} (${perGroup} pod(s) of this template per group)` };
     }
     default:

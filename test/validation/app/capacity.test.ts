@@ -4,7 +4,8 @@
  * queues, quotas and claims. Every expected figure is worked out by hand in the test.
  */
 import { checkApp } from '../../../src/validation/app';
-import { podRequests } from '../../../src/validation/app/capacity';
+import { maxPods, podRequests } from '../../../src/validation/app/capacity';
+import { AppModel } from '../../../src/validation/app/model';
 
 const GI = 1024 ** 3;
 const MI = 1024 ** 2;
@@ -79,6 +80,155 @@ describe('podRequests', () => {
       overhead: { cpu: '250m', memory: '64Mi' },
     };
     expect(asObject(podRequests(spec))).toEqual({ cpu: 1.25, memory: GI + 64 * MI });
+  });
+});
+
+const POD_SPEC = { containers: [{ name: 'main', image: 'x' }] };
+const template = () => ({ spec: { containers: [{ name: 'main', image: 'x' }] } });
+const deployment = (spec: Record<string, any>, name = 'web') => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'ml' }, spec: { ...spec, template: template() } });
+const hpa = (target: Record<string, any>, maxReplicas?: number) => ({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'scaler', namespace: 'ml' }, spec: { scaleTargetRef: target, ...(maxReplicas === undefined ? {} : { maxReplicas }) } });
+const scaledObject = (target: Record<string, any>, maxReplicaCount?: number) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'scaler', namespace: 'ml' }, spec: { scaleTargetRef: target, ...(maxReplicaCount === undefined ? {} : { maxReplicaCount }) } });
+
+/** maxPods of the pod template of `objects[0]` whose path contains `where`. */
+function most(objects: any[], where = ''): { count: number; why: string } | undefined {
+  const model = new AppModel(objects);
+  const pod = model.pods.find((p) => p.owner === objects[0] && p.path.includes(where));
+  if (!pod) throw new Error(`no pod template at ${where}`);
+  return maxPods(model, pod);
+}
+
+describe('maxPods', () => {
+  test('a Pod is one pod', () => {
+    expect(most([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ml' }, spec: POD_SPEC }])).toEqual({ count: 1, why: 'a Pod' });
+  });
+
+  test('a Deployment adds the rolling-update surge: 25 % of the replicas rounded up by default, a number, or a percentage rounded up', () => {
+    expect(most([deployment({ replicas: 3 })])).toEqual({ count: 4, why: '3 replica(s) + rolling-update surge 1' });
+    expect(most([deployment({ replicas: 8 })])).toEqual({ count: 10, why: '8 replica(s) + rolling-update surge 2' });
+    expect(most([deployment({})])).toEqual({ count: 2, why: '1 replica(s) + rolling-update surge 1' });
+    expect(most([deployment({ replicas: 3, strategy: { type: 'RollingUpdate' } })])).toEqual({ count: 4, why: '3 replica(s) + rolling-update surge 1' });
+    expect(most([deployment({ replicas: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 2 } } })])).toEqual({ count: 5, why: '3 replica(s) + rolling-update surge 2' });
+    expect(most([deployment({ replicas: 10, strategy: { rollingUpdate: { maxSurge: '50%' } } })])).toEqual({ count: 15, why: '10 replica(s) + rolling-update surge 5' });
+    expect(most([deployment({ replicas: 10, strategy: { rollingUpdate: { maxSurge: '5%' } } })])).toEqual({ count: 11, why: '10 replica(s) + rolling-update surge 1' });
+  });
+
+  test('a maxSurge that is no percentage falls back to 25 %', () => {
+    expect(most([deployment({ replicas: 10, strategy: { rollingUpdate: { maxSurge: 'a50%' } } })])).toEqual({ count: 13, why: '10 replica(s) + rolling-update surge 3' });
+    expect(most([deployment({ replicas: 10, strategy: { rollingUpdate: { maxSurge: '50%x' } } })])).toEqual({ count: 13, why: '10 replica(s) + rolling-update surge 3' });
+    expect(most([deployment({ replicas: 10, strategy: { rollingUpdate: { maxSurge: '50' } } })])).toEqual({ count: 13, why: '10 replica(s) + rolling-update surge 3' });
+  });
+
+  test('a Deployment without surge (maxSurge 0, Recreate) and other replicated workloads count their replicas only', () => {
+    expect(most([deployment({ replicas: 3, strategy: { rollingUpdate: { maxSurge: 0 } } })])).toEqual({ count: 3, why: '3 replica(s)' });
+    expect(most([deployment({ replicas: 3, strategy: { type: 'Recreate' } })])).toEqual({ count: 3, why: '3 replica(s)' });
+    expect(most([deployment({ replicas: 0 })])).toEqual({ count: 0, why: '0 replica(s)' });
+    expect(most([{ ...deployment({ replicas: 3 }), kind: 'StatefulSet' }])).toEqual({ count: 3, why: '3 replica(s)' });
+    expect(most([{ ...deployment({ replicas: 3 }), kind: 'ReplicaSet' }])).toEqual({ count: 3, why: '3 replica(s)' });
+  });
+
+  test('replicas that are no whole non-negative number count as the default 1', () => {
+    expect(most([deployment({ replicas: -2, strategy: { type: 'Recreate' } })])).toEqual({ count: 1, why: '1 replica(s)' });
+    expect(most([deployment({ replicas: 2.5, strategy: { type: 'Recreate' } })])).toEqual({ count: 1, why: '1 replica(s)' });
+    expect(most([deployment({ replicas: '3', strategy: { type: 'Recreate' } })])).toEqual({ count: 1, why: '1 replica(s)' });
+  });
+
+  test('a workload without metadata still gets its maximum', () => {
+    const bare = { apiVersion: 'apps/v1', kind: 'StatefulSet', spec: { replicas: 2, template: template() } };
+    expect(most([bare])).toEqual({ count: 2, why: '2 replica(s)' });
+  });
+
+  test('an HPA on the workload sets the maximum replicas; one on another kind of the same name does not', () => {
+    expect(most([deployment({ replicas: 2 }), hpa({ kind: 'Deployment', name: 'web' }, 6)])).toEqual({ count: 8, why: 'maxReplicas 6 of HorizontalPodAutoscaler/ml/scaler + rolling-update surge 2' });
+    expect(most([deployment({ replicas: 2 }), hpa({ name: 'web' }, 6)])).toEqual({ count: 8, why: 'maxReplicas 6 of HorizontalPodAutoscaler/ml/scaler + rolling-update surge 2' });
+    expect(most([deployment({ replicas: 2 }), hpa({ kind: 'StatefulSet', name: 'web' }, 6)])).toEqual({ count: 3, why: '2 replica(s) + rolling-update surge 1' });
+    expect(most([deployment({ replicas: 2, strategy: { type: 'Recreate' } }), hpa({ kind: 'Deployment', name: 'web' })])).toEqual({ count: 2, why: 'maxReplicas 2 of HorizontalPodAutoscaler/ml/scaler' });
+    expect(most([{ ...deployment({ replicas: 2 }), kind: 'StatefulSet' }, hpa({ name: 'web' }, 6)])).toEqual({ count: 6, why: 'maxReplicas 6 of HorizontalPodAutoscaler/ml/scaler' });
+  });
+
+  test('a KEDA ScaledObject sets the maximum (100 by default); its target kind defaults to Deployment', () => {
+    expect(most([deployment({ replicas: 2 }), scaledObject({ name: 'web' }, 5)])).toEqual({ count: 7, why: 'maxReplicaCount 5 of ScaledObject/ml/scaler + rolling-update surge 2' });
+    expect(most([deployment({ replicas: 2, strategy: { type: 'Recreate' } }), scaledObject({ kind: 'Deployment', name: 'web' })])).toEqual({ count: 100, why: 'maxReplicaCount 100 of ScaledObject/ml/scaler' });
+    const sts = { ...deployment({ replicas: 2 }), kind: 'StatefulSet' };
+    expect(most([sts, scaledObject({ name: 'web' }, 5)])).toEqual({ count: 2, why: '2 replica(s)' });
+    expect(most([sts, scaledObject({ kind: 'StatefulSet', name: 'web' }, 5)])).toEqual({ count: 5, why: 'maxReplicaCount 5 of ScaledObject/ml/scaler' });
+  });
+
+  test('a Job or a CronJob run: parallelism, at most completions, at least 1', () => {
+    const job = (spec: Record<string, any>) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ml' }, spec: { ...spec, template: template() } });
+    expect(most([job({ parallelism: 4 })])).toEqual({ count: 4, why: 'parallelism 4' });
+    expect(most([job({ parallelism: 4, completions: 2 })])).toEqual({ count: 2, why: 'parallelism 4' });
+    expect(most([job({})])).toEqual({ count: 1, why: 'parallelism 1' });
+    expect(most([job({ parallelism: 0 })])).toEqual({ count: 1, why: 'parallelism 0' });
+    const cron = (spec: Record<string, any>) => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'ml' }, spec: { schedule: '@daily', jobTemplate: { spec: { ...spec, template: template() } } } });
+    expect(most([cron({ parallelism: 4, completions: 3 })])).toEqual({ count: 3, why: 'parallelism 3 per run' });
+    expect(most([cron({ parallelism: 4 })])).toEqual({ count: 4, why: 'parallelism 4 per run' });
+    expect(most([cron({ parallelism: 0 })])).toEqual({ count: 1, why: 'parallelism 1 per run' });
+    // maxPods takes any pod view: one of a CronJob without a job template runs one pod.
+    const model = new AppModel([cron({ parallelism: 4 })]);
+    expect(maxPods(model, { ...model.pods[0], owner: { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'ml' }, spec: {} } })).toEqual({ count: 1, why: 'parallelism 1 per run' });
+  });
+
+  test('a JobSet: replicas × parallelism (at most completions) of the replicated job of the template', () => {
+    const jobSet = {
+      apiVersion: 'jobset.x-k8s.io/v1alpha2',
+      kind: 'JobSet',
+      metadata: { name: 'js', namespace: 'ml' },
+      spec: {
+        replicatedJobs: [
+          null,
+          { name: 'no-template' },
+          { name: 'no-spec', template: {} },
+          { name: 'no-pod-template', template: { spec: {} } },
+          { name: 'driver', template: { spec: { template: template() } } },
+          { name: 'workers', replicas: 3, template: { spec: { parallelism: 4, completions: 2, template: template() } } },
+        ],
+      },
+    };
+    expect(most([jobSet], 'replicatedJobs/4/')).toEqual({ count: 1, why: '1 replica(s) × parallelism 1 of replicated job "driver"' });
+    expect(most([jobSet], 'replicatedJobs/5/')).toEqual({ count: 6, why: '3 replica(s) × parallelism 4 of replicated job "workers"' });
+    const model = new AppModel([jobSet]);
+    expect(maxPods(model, { ...model.pods[0], spec: { containers: [] } })).toBeUndefined();
+  });
+
+  test('a LeaderWorkerSet: groups × the pods of the template per group (the leader 1, the workers size - 1, or size without leader), plus surge', () => {
+    const lws = (spec: Record<string, any>) => ({ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: { name: 'lws', namespace: 'ml' }, spec });
+    const withLeader = lws({ replicas: 2, leaderWorkerTemplate: { size: 4, leaderTemplate: template(), workerTemplate: template() } });
+    expect(most([withLeader], 'leaderTemplate')).toEqual({ count: 2, why: '2 group(s) of size 4 (1 pod(s) of this template per group)' });
+    expect(most([withLeader], 'workerTemplate')).toEqual({ count: 6, why: '2 group(s) of size 4 (3 pod(s) of this template per group)' });
+    const workersOnly = lws({ replicas: 2, leaderWorkerTemplate: { size: 4, leaderTemplate: null, workerTemplate: template() }, rolloutStrategy: { rollingUpdateConfiguration: { maxSurge: 1 } } });
+    expect(most([workersOnly], 'workerTemplate')).toEqual({ count: 12, why: '2 group(s) + rolling-update surge 1 of size 4 (4 pod(s) of this template per group)' });
+    const defaults = lws({ leaderWorkerTemplate: { workerTemplate: template() }, rolloutStrategy: { rollingUpdateConfiguration: { maxSurge: -1 } } });
+    expect(most([defaults])).toEqual({ count: 1, why: '1 group(s) of size 1 (1 pod(s) of this template per group)' });
+    expect(most([withLeader, hpa({ kind: 'LeaderWorkerSet', name: 'lws' }, 5)], 'workerTemplate')).toEqual({ count: 15, why: 'maxReplicas 5 group(s) of HorizontalPodAutoscaler/ml/scaler of size 4 (3 pod(s) of this template per group)' });
+    expect(most([withLeader, hpa({ kind: 'LeaderWorkerSet', name: 'lws' })], 'workerTemplate')).toEqual({ count: 6, why: 'maxReplicas 2 group(s) of HorizontalPodAutoscaler/ml/scaler of size 4 (3 pod(s) of this template per group)' });
+    expect(most([withLeader, scaledObject({ kind: 'LeaderWorkerSet', name: 'lws' })], 'leaderTemplate')).toEqual({ count: 100, why: 'maxReplicaCount 100 group(s) of ScaledObject/ml/scaler of size 4 (1 pod(s) of this template per group)' });
+    expect(most([withLeader, scaledObject({ name: 'lws' }, 5)], 'leaderTemplate')).toEqual({ count: 2, why: '2 group(s) of size 4 (1 pod(s) of this template per group)' });
+  });
+
+  test('a LeaderWorkerSet maxSurge may be a percentage of the groups, rounded up', () => {
+    // 3 groups, 50 % → 1.5 → 2 extra groups of 4 pods without leader: (3 + 2) × 4 = 20.
+    const lws = { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: { name: 'lws', namespace: 'ml' },
+      spec: { replicas: 3, leaderWorkerTemplate: { size: 4, workerTemplate: template() }, rolloutStrategy: { rollingUpdateConfiguration: { maxSurge: '50%' } } } };
+    expect(most([lws])).toEqual({ count: 20, why: '3 group(s) + rolling-update surge 2 of size 4 (4 pod(s) of this template per group)' });
+    lws.spec.rolloutStrategy.rollingUpdateConfiguration.maxSurge = 'some';
+    expect(most([lws])).toEqual({ count: 12, why: '3 group(s) of size 4 (4 pod(s) of this template per group)' });
+  });
+
+  test('a Kubeflow training job: the replicas of the replica type of the template', () => {
+    const job = {
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'PyTorchJob',
+      metadata: { name: 'pt', namespace: 'ml' },
+      spec: { pytorchReplicaSpecs: { Master: { template: template() }, Worker: { replicas: 3, template: template() }, 'a/b~c': { replicas: 2, template: template() } } },
+    };
+    expect(most([job], '/Master/')).toEqual({ count: 1, why: '1 Master replica(s)' });
+    expect(most([job], '/Worker/')).toEqual({ count: 3, why: '3 Worker replica(s)' });
+    expect(most([job], '/a~1b~0c/')).toEqual({ count: 2, why: '2 a~1b~0c replica(s)' });
+  });
+
+  test('other pod templates (DaemonSet, Argo Workflow) have no known maximum', () => {
+    expect(most([{ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd', namespace: 'ml' }, spec: { template: template() } }])).toBeUndefined();
+    expect(most([{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ml' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'x' } }] } }])).toBeUndefined();
   });
 });
 
