@@ -139,11 +139,16 @@ describe('app-flow', () => {
     ]);
   });
 
-  test('fails on a flow to pods that no pod template of the app carries', () => {
-    const flows = [{ purpose: 'cache', direction: 'egress', peer: { kind: 'pods', podLabels: { app: 'redis' }, namespace: 'cache' }, ports: [{ port: 6379 }] }];
-    expect(checkApp([NAMESPACE, deployment('web', flows)]).findings).toEqual([{
+  test('fails on a flow to pods that no pod template of the app carries (all the labels, in the namespace of the flow)', () => {
+    const flows = [{ purpose: 'cache', direction: 'egress', peer: { kind: 'pods', podLabels: { app: 'redis', tier: 'cache' }, namespace: 'cache' }, ports: [{ port: 6379 }] }];
+    const elsewhere = deployment('redis', []);
+    elsewhere.spec.template.metadata.labels.tier = 'cache';
+    const partly = deployment('redis', []);
+    partly.metadata.namespace = 'cache';
+    const objects = [NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cache' } }, deployment('web', flows), elsewhere, partly];
+    expect(checkApp(objects).findings).toEqual([{
       object: 'Deployment/ml/web', path: FLOWS_PATH, rule: 'app-flow', severity: 'error',
-      message: 'flow "cache" (egress pods {"app":"redis"} in "cache" on TCP 6379): no pod template of the app in namespace "cache" carries labels {"app":"redis"}',
+      message: 'flow "cache" (egress pods {"app":"redis","tier":"cache"} in "cache" on TCP 6379): no pod template of the app in namespace "cache" carries labels {"app":"redis","tier":"cache"}',
       fix: 'render the peer workload, or fix the labels the flow names',
     }]);
   });
@@ -152,8 +157,33 @@ describe('app-flow', () => {
     const flows = [{ purpose: 'scrape', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: { 'kubernetes.io/metadata.name': 'monitoring' }, podLabels: { app: 'prometheus' } }, ports: [{ port: 8080 }] }];
     const objects = [NAMESPACE, deployment('web', flows),
       policy('from-ingress', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }] })];
+    expect(checkApp(objects).findings).toEqual([{
+      object: 'Deployment/ml/web', path: FLOWS_PATH, rule: 'app-flow', severity: 'error',
+      message: 'flow "scrape" (ingress namespace {"kubernetes.io/metadata.name":"monitoring"} pods {"app":"prometheus"} on TCP 8080) is blocked from pods {"app":"prometheus"} in namespaces {"kubernetes.io/metadata.name":"monitoring"} to Deployment/ml/web on TCP 8080 by the ingress of the destination (policies ["from-ingress"])',
+      fix: 'add a NetworkPolicy rule allowing TCP 8080 from pods {"app":"prometheus"} in namespaces {"kubernetes.io/metadata.name":"monitoring"} to Deployment/ml/web: in the source\'s egress and the destination\'s ingress wherever either is isolated (flow #0)',
+      related: ['NetworkPolicy/ml/from-ingress'],
+    }]);
+  });
+
+  test('a namespace peer carries its declared labels: a policy admitting namespaces by label admits it', () => {
+    const flows = [
+      { purpose: 'etl', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: { 'kubernetes.io/metadata.name': 'etl', team: 'data' } }, ports: [{ port: 8080 }] },
+      { purpose: 'web', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: { 'kubernetes.io/metadata.name': 'frontend', team: 'web' } }, ports: [{ port: 8080 }] },
+    ];
+    const objects = [NAMESPACE, deployment('web', flows),
+      policy('from-data', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'data' } } }] }] })];
     expect(checkApp(objects).findings.map((f) => f.message)).toEqual([
-      'flow "scrape" (ingress namespace {"kubernetes.io/metadata.name":"monitoring"} pods {"app":"prometheus"} on TCP 8080) is blocked from pods {"app":"prometheus"} in namespaces {"kubernetes.io/metadata.name":"monitoring"} to Deployment/ml/web on TCP 8080 by the ingress of the destination (policies ["from-ingress"])',
+      'flow "web" (ingress namespace {"kubernetes.io/metadata.name":"frontend","team":"web"} on TCP 8080) is blocked from pods {} in namespaces {"kubernetes.io/metadata.name":"frontend","team":"web"} to Deployment/ml/web on TCP 8080 by the ingress of the destination (policies ["from-data"])',
+    ]);
+  });
+
+  test('a namespace peer without a name label is outside the app: a policy admitting its own namespace does not admit it', () => {
+    const flows = [{ purpose: 'batch', direction: 'ingress', peer: { kind: 'namespace', namespaceLabels: { team: 'data' } }, ports: [{ port: 8080 }] }];
+    const web = deployment('web', flows);
+    delete web.metadata.namespace;
+    const own = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'same-namespace' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] } };
+    expect(checkApp([web, own]).findings.filter((f) => f.rule === 'app-flow').map((f) => f.message)).toEqual([
+      'flow "batch" (ingress namespace {"team":"data"} on TCP 8080) is blocked from pods {} in namespaces {"team":"data"} to Deployment/web on TCP 8080 by the ingress of the destination (policies ["same-namespace"])',
     ]);
   });
 
@@ -191,9 +221,12 @@ describe('app-flow', () => {
     const flows = [{ purpose: 'callbacks', direction: 'ingress', peer: { kind: 'external', host: 'hooks.example.com' }, ports: [{ port: 8080, protocol: 'TCP' }] }];
     const objects = [NAMESPACE, deployment('web', flows),
       policy('in', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/1' } }] }] })];
-    expect(checkApp(objects).findings.map((f) => f.message)).toEqual([
-      'flow "callbacks" (ingress host hooks.example.com on TCP 8080) is blocked from public addresses (hooks.example.com) to Deployment/ml/web on TCP 8080 by the ingress of the destination (policies ["in"])',
-    ]);
+    expect(checkApp(objects).findings).toEqual([{
+      object: 'Deployment/ml/web', path: FLOWS_PATH, rule: 'app-flow', severity: 'error',
+      message: 'flow "callbacks" (ingress host hooks.example.com on TCP 8080) is blocked from public addresses (hooks.example.com) to Deployment/ml/web on TCP 8080 by the ingress of the destination (policies ["in"])',
+      fix: 'add a NetworkPolicy rule allowing TCP 8080 from public addresses (hooks.example.com) to Deployment/ml/web: in the source\'s egress and the destination\'s ingress wherever either is isolated (flow #0)',
+      related: ['NetworkPolicy/ml/in'],
+    }]);
     const open = [NAMESPACE, deployment('web', flows), policy('in', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] })];
     expect(checkApp(open).findings).toEqual([]);
   });
@@ -238,6 +271,11 @@ describe('app-dns', () => {
       fix: 'allow egress to namespace kube-system (kubernetes.io/metadata.name: kube-system), pods k8s-app: kube-dns, on UDP 53 and TCP 53 (MlNamespace renders this rule)',
       related: ['NetworkPolicy/ml/deny'],
     }]);
+  });
+
+  test('pods that are not egress-isolated are left alone, even when the app isolates kube-dns', () => {
+    const dnsIngress = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'dns-in', namespace: 'kube-system' }, spec: { podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } }, policyTypes: ['Ingress'] } };
+    expect(checkApp([NAMESPACE, deployment('web', []), dnsIngress]).findings.filter((f) => f.rule === 'app-dns')).toEqual([]);
   });
 
   test('pods on the host network or with dnsPolicy None are left alone', () => {
