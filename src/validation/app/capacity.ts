@@ -124,28 +124,39 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       // replicas groups of `size` pods: the leader template makes one pod a group, the worker
       // template the other size - 1 (all `size` without a leader template). An HPA or KEDA
       // ScaledObject on the LeaderWorkerSet (its scale subresource counts groups) sets the maximum.
-      const size = int(spec.leaderWorkerTemplate?.size, 1);
+      const { size, perGroup } = lwsGroup(obj, pod);
       let groups = int(spec.replicas, 1);
       let why = `${groups} group(s)`;
       for (const s of model.scalersOf(namespaceOf(obj), String(obj.metadata?.name))) {
-        if ((s.spec.scaleTargetRef.kind ?? '') !== 'LeaderWorkerSet') continue;
+        if (s.spec.scaleTargetRef.kind !== 'LeaderWorkerSet') continue;
         groups = s.kind === 'ScaledObject' ? int(s.spec.maxReplicaCount, 100) : int(s.spec.maxReplicas, groups);
         why = `${s.kind === 'ScaledObject' ? 'maxReplicaCount' : 'maxReplicas'} ${groups} group(s) of ${label(s)}`;
       }
-      const hasLeader = typeof spec.leaderWorkerTemplate?.leaderTemplate === 'object' && spec.leaderWorkerTemplate.leaderTemplate !== null;
-      const perGroup = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
       // maxSurge (int or percentage of the groups, rounded up) defaults to 0.
       const extra = Math.max(0, surgeOf(spec.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge, groups) ?? 0);
       return { count: (groups + extra) * perGroup, why: `${why}${extra > 0 ? ` + rolling-update surge ${extra}` : ''} of size ${size} (${perGroup} pod(s) of this template per group)` };
     }
-    default:
-      if (groupOf(obj) === 'kubeflow.org') {
-        const m = /\/spec\/(\w+ReplicaSpecs)\/([^/]+)\/template/.exec(pod.path);
-        const r = m ? spec[m[1]]?.[m[2].replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-        return r ? { count: int(r.replicas, 1), why: `${int(r.replicas, 1)} ${m![2]} replica(s)` } : undefined;
-      }
-      return undefined;
+    default: {
+      // A Kubeflow training job (the only pod templates at /spec/<x>ReplicaSpecs/<type>/template).
+      const m = /\/spec\/(\w+ReplicaSpecs)\/([^/]+)\/template/.exec(pod.path);
+      if (!m) return undefined;
+      const type = m[2].replace(/~1/g, '/').replace(/~0/g, '~');
+      const r = spec[m[1]]?.[type];
+      return r ? { count: int(r.replicas, 1), why: `${int(r.replicas, 1)} ${type} replica(s)` } : undefined;
+    }
   }
+}
+
+/**
+ * The group of a LeaderWorkerSet template: `size` pods, `perGroup` of them from this template
+ * (the leader template 1, the worker template size - 1, or all `size` without a leader template).
+ */
+function lwsGroup(obj: any, pod: PodView): { size: number; perGroup: number; leader: boolean } {
+  const lwt = obj.spec.leaderWorkerTemplate; // where its pod templates are
+  const size = int(lwt.size, 1);
+  const leader = pod.path.includes('leaderTemplate');
+  const hasLeader = typeof lwt.leaderTemplate === 'object' && lwt.leaderTemplate !== null;
+  return { size, leader, perGroup: leader ? 1 : hasLeader ? Math.max(0, size - 1) : size };
 }
 
 /**
@@ -155,12 +166,9 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
  */
 function admittedTogether(model: AppModel, pod: PodView): { count: number; why: string } {
   const obj = pod.owner;
-  if (groupOf(obj) === 'leaderworkerset.x-k8s.io' && obj.kind === 'LeaderWorkerSet') {
-    const lwt = obj.spec?.leaderWorkerTemplate ?? {};
-    const size = int(lwt.size, 1);
-    const hasLeader = typeof lwt.leaderTemplate === 'object' && lwt.leaderTemplate !== null;
-    const count = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
-    return { count, why: `${count} ${pod.path.includes('leaderTemplate') ? 'leader' : 'worker'} pod(s) of one group of size ${size}, admitted per group` };
+  if (`${groupOf(obj)}/${obj.kind}` === 'leaderworkerset.x-k8s.io/LeaderWorkerSet') {
+    const { size, perGroup, leader } = lwsGroup(obj, pod);
+    return { count: perGroup, why: `${perGroup} ${leader ? 'leader' : 'worker'} pod(s) of one group of size ${size}, admitted per group` };
   }
   return maxPods(model, pod) ?? { count: 1, why: '1 pod' };
 }

@@ -135,6 +135,8 @@ describe('maxPods', () => {
   test('a workload without metadata still gets its maximum', () => {
     const bare = { apiVersion: 'apps/v1', kind: 'StatefulSet', spec: { replicas: 2, template: template() } };
     expect(most([bare])).toEqual({ count: 2, why: '2 replica(s)' });
+    const lws = { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', spec: { replicas: 2, leaderWorkerTemplate: { size: 3, workerTemplate: template() }, rolloutStrategy: { type: 'RollingUpdate' } } };
+    expect(most([lws])).toEqual({ count: 6, why: '2 group(s) of size 3 (3 pod(s) of this template per group)' });
   });
 
   test('an HPA on the workload sets the maximum replicas; one on another kind of the same name does not', () => {
@@ -223,7 +225,11 @@ describe('maxPods', () => {
     };
     expect(most([job], '/Master/')).toEqual({ count: 1, why: '1 Master replica(s)' });
     expect(most([job], '/Worker/')).toEqual({ count: 3, why: '3 Worker replica(s)' });
-    expect(most([job], '/a~1b~0c/')).toEqual({ count: 2, why: '2 a~1b~0c replica(s)' });
+    expect(most([job], '/a~1b~0c/')).toEqual({ count: 2, why: '2 a/b~c replica(s)' });
+    const model = new AppModel([job]);
+    expect(maxPods(model, { ...model.pods[0], path: '/spec/pytorchReplicaSpecs/Chief/template/spec' })).toBeUndefined();
+    expect(maxPods(model, { ...model.pods[0], path: '/spec/template/spec' })).toBeUndefined();
+    expect(maxPods(model, { ...model.pods[0], path: '/spec/tfReplicaSpecs/Worker/template/spec' })).toBeUndefined();
   });
 
   test('other pod templates (DaemonSet, Argo Workflow) have no known maximum', () => {
@@ -232,21 +238,31 @@ describe('maxPods', () => {
   });
 });
 
-/** A namespace `ml` with LocalQueue `q` → ClusterQueue `cq` of `resourceGroups`. */
-function queued(resourceGroups: any[], requests: Record<string, string>): any[] {
+/** A namespace `ml` with LocalQueue `q` → ClusterQueue `cq` of `resourceGroups` (flavors f, f2), and a queued Job. */
+function queued(resourceGroups: any[], requests: Record<string, string>, jobSpec: Record<string, any> = {}, cqSpec: Record<string, any> = {}): any[] {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml' } },
     { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name: 'f' } },
-    { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups } },
+    { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name: 'f2' } },
+    { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups, ...cqSpec } },
     { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'q', namespace: 'ml' }, spec: { clusterQueue: 'cq' } },
     {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name: 'train', namespace: 'ml', labels: { 'kueue.x-k8s.io/queue-name': 'q' } },
-      spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x', resources: { requests } }] } } },
+      spec: { suspend: true, ...jobSpec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x', resources: { requests } }] } } },
     },
   ];
 }
+
+/** Two flavors of cpu 4 and 6 (largest 6) and memory 8Gi and 12Gi (largest 12Gi). */
+const TWO_FLAVORS = [{
+  coveredResources: ['cpu', 'memory'],
+  flavors: [
+    { name: 'f', resources: [{ name: 'cpu', nominalQuota: 4 }, { name: 'memory', nominalQuota: '8Gi' }] },
+    { name: 'f2', resources: [{ name: 'cpu', nominalQuota: '6' }, { name: 'memory', nominalQuota: '12Gi' }] },
+  ],
+}];
 
 describe('app-queue-capacity', () => {
   test('fails when a queued workload requests a resource its ClusterQueue does not cover; a resource group without coveredResources covers nothing', () => {
@@ -263,5 +279,42 @@ describe('app-queue-capacity', () => {
       fix: 'add cpu to the ClusterQueue\'s coveredResources with a nominal quota, or drop the request',
       related: ['LocalQueue/ml/q', 'ClusterQueue/cq'],
     }]);
+  });
+
+  test('fails when a queued workload needs more at once than the largest flavor and the ClusterQueue has no cohort', () => {
+    // 2 pods × (4 cpu, 7.5Gi) = 8 cpu > 6, 15Gi > 12Gi.
+    const objects = queued(TWO_FLAVORS, { cpu: '4', memory: '7680Mi' }, { parallelism: 2, completions: 2 });
+    const finding = (message: string, fix: string) => ({
+      object: 'Job/ml/train', path: '/metadata/labels/kueue.x-k8s.io~1queue-name', rule: 'app-queue-capacity', severity: 'error', message, fix, related: ['LocalQueue/ml/q', 'ClusterQueue/cq'],
+    });
+    expect(checkApp(objects).findings).toEqual([
+      finding('the workload needs 8 cpu at once (parallelism 2) but the largest flavor of ClusterQueue "cq" has a nominal quota of 6 and no cohort to borrow from: Kueue never admits it',
+        'shrink the workload (nodes, GPUs per node) or raise the ClusterQueue\'s nominal quota for cpu to at least 8'),
+      finding('the workload needs 15Gi memory at once (parallelism 2) but the largest flavor of ClusterQueue "cq" has a nominal quota of 12Gi and no cohort to borrow from: Kueue never admits it',
+        'shrink the workload (nodes, GPUs per node) or raise the ClusterQueue\'s nominal quota for memory to at least 15Gi'),
+    ]);
+  });
+
+  test('a queued workload that fits the largest flavor exactly, or borrows through a cohort, passes', () => {
+    expect(checkApp(queued(TWO_FLAVORS, { cpu: '3', memory: '6Gi' }, { parallelism: 2, completions: 2 })).findings).toEqual([]);
+    expect(checkApp(queued(TWO_FLAVORS, { cpu: '4' }, { parallelism: 2 }, { cohort: 'pool' })).findings).toEqual([]);
+    expect(checkApp(queued(TWO_FLAVORS, { cpu: '4' }, { parallelism: 2 }, { cohortName: 'pool' })).findings).toEqual([]);
+    expect(checkApp(queued(TWO_FLAVORS, { cpu: '1', 'nvidia.com/gpu': '0' }, { parallelism: 2 })).findings).toEqual([]);
+  });
+
+  test('a queued LeaderWorkerSet is admitted group by group: one group must fit, whatever the replicas', () => {
+    const objects = queued(TWO_FLAVORS, { cpu: '1' }).slice(0, 5);
+    const pod = (cpu: string) => ({ spec: { containers: [{ name: 'main', image: 'x', resources: { requests: { cpu } } }] } });
+    objects.push({
+      apiVersion: 'leaderworkerset.x-k8s.io/v1',
+      kind: 'LeaderWorkerSet',
+      metadata: { name: 'serve', namespace: 'ml', labels: { 'kueue.x-k8s.io/queue-name': 'q' } },
+      spec: { replicas: 5, leaderWorkerTemplate: { size: 4, leaderTemplate: pod('1'), workerTemplate: pod('2') } },
+    });
+    // One group: the leader 1 cpu + 3 workers × 2 cpu = 7 > 6.
+    expect(checkApp(objects).findings.map((f) => [f.object, f.message])).toEqual([[
+      'LeaderWorkerSet/ml/serve',
+      'the workload needs 7 cpu at once (1 leader pod(s) of one group of size 4, admitted per group, 3 worker pod(s) of one group of size 4, admitted per group) but the largest flavor of ClusterQueue "cq" has a nominal quota of 6 and no cohort to borrow from: Kueue never admits it',
+    ]]);
   });
 });
