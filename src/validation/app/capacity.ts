@@ -251,7 +251,7 @@ export function quotaDemands(model: AppModel): QuotaDemand[] {
     const parts: DemandPart[] = [];
     const cqNames = new Set(model.all('LocalQueue').filter((l) => namespaceOf(l) === ns && typeof l.spec?.clusterQueue === 'string').map((l) => l.spec.clusterQueue as string));
     for (const name of [...cqNames].sort()) {
-      for (const cq of model.find('ClusterQueue', '', name)) {
+      for (const cq of model.find('ClusterQueue', ns, name)) { // cluster-scoped: find ignores ns
         for (const [r, n] of clusterQueueQuota(cq).total) {
           if (!hard.has(r)) continue;
           demand.set(r, (demand.get(r) ?? 0) + n);
@@ -300,7 +300,6 @@ function queueCapacity(model: AppModel): AppFinding[] {
   for (const obj of model.manifests) {
     const pods = model.podsOf(obj);
     const queues = queueLabels(obj, pods);
-    if (queues.length === 0 || pods.length === 0) continue;
     const ns = namespaceOf(obj);
     const total: Resources = new Map();
     const whys: string[] = [];
@@ -311,7 +310,9 @@ function queueCapacity(model: AppModel): AppFinding[] {
     }
     for (const q of queues) {
       for (const lq of model.find('LocalQueue', ns, q.name)) {
-        for (const cq of model.find('ClusterQueue', '', String(lq.spec?.clusterQueue ?? ''))) {
+        const cqName: unknown = lq.spec?.clusterQueue;
+        if (typeof cqName !== 'string') continue;
+        for (const cq of model.find('ClusterQueue', ns, cqName)) { // cluster-scoped: find ignores ns
           const { largest, covered } = clusterQueueQuota(cq);
           const cohort = cq.spec?.cohort ?? cq.spec?.cohortName;
           for (const [r, n] of [...total].sort(([a], [b]) => a.localeCompare(b))) {

@@ -4,7 +4,7 @@
  * queues, quotas and claims. Every expected figure is worked out by hand in the test.
  */
 import { checkApp } from '../../../src/validation/app';
-import { maxPods, podRequests } from '../../../src/validation/app/capacity';
+import { clusterQueueQuota, maxPods, podRequests, quotaDemands } from '../../../src/validation/app/capacity';
 import { AppModel } from '../../../src/validation/app/model';
 
 const GI = 1024 ** 3;
@@ -318,3 +318,129 @@ describe('app-queue-capacity', () => {
     ]]);
   });
 });
+
+describe('app-quota', () => {
+  const kueue = (kind: string, name: string, spec: Record<string, any>, namespace?: string) => ({ apiVersion: 'kueue.x-k8s.io/v1beta1', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, spec });
+  const flavors = (cpu: Array<number | string>, memory?: string) => [{
+    coveredResources: memory ? ['cpu', 'memory'] : ['cpu'],
+    flavors: cpu.map((c, i) => ({ name: i === 0 ? 'f' : 'f2', resources: [{ name: 'cpu', nominalQuota: c }, ...(memory && i === 0 ? [{ name: 'memory', nominalQuota: memory }] : [])] })),
+  }];
+  const unqueued = (name: string, namespace: string, replicas: number, requests: Record<string, string>) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace },
+    spec: { replicas, strategy: { type: 'Recreate' }, template: { spec: { containers: [{ name: 'main', image: 'x', resources: { requests } }] } } },
+  });
+  const quota = (name: string, spec: Record<string, any>) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name, namespace: 'ml' }, spec });
+
+  /** Namespace ml: LocalQueues → cq-a (cpu 4 + 2, memory 8Gi) and cq-b (cpu 3); un-queued web (2 × 0.5 cpu, 1Gi, 1Gi ephemeral) and idle (0 cpu); a queued Job. */
+  function app(...quotas: any[]): any[] {
+    return [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml' } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } },
+      kueue('ResourceFlavor', 'f', {}),
+      kueue('ResourceFlavor', 'f2', {}),
+      kueue('ClusterQueue', 'cq-b', { namespaceSelector: {}, resourceGroups: flavors([3]) }),
+      kueue('ClusterQueue', 'cq-a', { namespaceSelector: {}, resourceGroups: flavors([4, '2'], '8Gi') }),
+      kueue('ClusterQueue', 'cq-c', { namespaceSelector: {}, resourceGroups: flavors([100]) }),
+      kueue('LocalQueue', 'qb', { clusterQueue: 'cq-b' }, 'ml'),
+      kueue('LocalQueue', 'qa', { clusterQueue: 'cq-a' }, 'ml'),
+      kueue('LocalQueue', 'qa2', { clusterQueue: 'cq-a' }, 'ml'),
+      kueue('LocalQueue', 'qc', { clusterQueue: 'cq-c' }, 'other'),
+      kueue('ClusterQueue', 'undefined', { namespaceSelector: {}, resourceGroups: flavors([50]) }),
+      kueue('LocalQueue', 'no-cluster-queue', {}, 'ml'),
+      { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'no-spec', namespace: 'ml' } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ml' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x', resources: { requests: { cpu: '1' } } }] } } } },
+      {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'queued-by-template', namespace: 'ml' },
+        spec: { strategy: { type: 'Recreate' }, template: { metadata: { labels: { 'kueue.x-k8s.io/queue-name': 'qa' } }, spec: { containers: [{ name: 'main', image: 'x', resources: { requests: { cpu: '250m' } } }] } } },
+      },
+      unqueued('web', 'ml', 2, { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' }),
+      unqueued('idle', 'ml', 1, { cpu: '0' }),
+      unqueued('elsewhere', 'other', 4, { cpu: '8', memory: '64Gi' }),
+      {
+        apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'train', namespace: 'ml', labels: { 'kueue.x-k8s.io/queue-name': 'qa' } },
+        spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x', resources: { requests: { cpu: '1', memory: '1Gi' } } }] } } },
+      },
+      ...quotas,
+    ];
+  }
+
+  test('fails when the nominal quotas of the ClusterQueues the namespace\'s LocalQueues feed plus the un-queued workloads at their largest exceed the ResourceQuota', () => {
+    const objects = app(quota('rq', { hard: { 'requests.cpu': '8', 'requests.memory': '16Gi', pods: '10', 'requests.nvidia.com/gpu': 2 } }));
+    // cpu: cq-a 4 + 2, cq-b 3, web 2 × 0.5, idle 0 = 10 > 8; memory: cq-a 8Gi + web 2Gi = 10Gi ≤ 16Gi.
+    expect(checkApp(objects).findings).toEqual([{
+      object: 'ResourceQuota/ml/rq', path: '/spec/hard', rule: 'app-quota', severity: 'error',
+      message: 'namespace "ml" can demand 10 cpu but ResourceQuota "rq" allows 8: 6 nominal quota of ClusterQueue "cq-a" + 3 nominal quota of ClusterQueue "cq-b" + 1 un-queued for Deployment/ml/web (2 replica(s)); Kueue then admits workloads whose pods the quota refuses',
+      fix: 'raise the ResourceQuota\'s requests.cpu to at least 10, or lower the ClusterQueue nominal quota / the un-queued maximum replicas so that they fit (or queue the un-queued workloads through Kueue)',
+      related: ['ClusterQueue/cq-a', 'ClusterQueue/cq-b', 'Deployment/ml/web'],
+    }]);
+  });
+
+  test('plain cpu/memory/ephemeral-storage keys count like requests.*, the lower of both wins, memory in Gi; an exact fit passes', () => {
+    const objects = app(quota('mem', { hard: { memory: '9Gi', 'requests.memory': '12Gi', 'ephemeral-storage': '1280Mi', cpu: '10' } }));
+    const finding = (message: string, fix: string, related: string[]) => ({ object: 'ResourceQuota/ml/mem', path: '/spec/hard', rule: 'app-quota', severity: 'error', message, fix, related });
+    const related = ['ClusterQueue/cq-a', 'ClusterQueue/cq-b', 'Deployment/ml/web'];
+    expect(checkApp(objects).findings).toEqual([
+      finding('namespace "ml" can demand 2Gi ephemeral-storage but ResourceQuota "mem" allows 1.25Gi: 2Gi un-queued for Deployment/ml/web (2 replica(s)); Kueue then admits workloads whose pods the quota refuses',
+        'raise the ResourceQuota\'s requests.ephemeral-storage to at least 2Gi, or lower the ClusterQueue nominal quota / the un-queued maximum replicas so that they fit (or queue the un-queued workloads through Kueue)', related),
+      finding('namespace "ml" can demand 10Gi memory but ResourceQuota "mem" allows 9Gi: 8Gi nominal quota of ClusterQueue "cq-a" + 2Gi un-queued for Deployment/ml/web (2 replica(s)); Kueue then admits workloads whose pods the quota refuses',
+        'raise the ResourceQuota\'s requests.memory to at least 10Gi, or lower the ClusterQueue nominal quota / the un-queued maximum replicas so that they fit (or queue the un-queued workloads through Kueue)', related),
+    ]);
+  });
+
+  test('ResourceQuotas with scopes or a scope selector, or without request limits, are left out', () => {
+    const tight = { 'requests.cpu': '1' };
+    expect(checkApp(app(
+      quota('best-effort', { scopes: ['BestEffort'], hard: tight }),
+      quota('priority', { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['low'] }] }, hard: tight }),
+      quota('counts', { hard: { pods: '1', 'count/jobs.batch': '1' } }),
+      quota('empty', {}),
+      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-spec', namespace: 'ml' } },
+    )).findings).toEqual([]);
+  });
+
+  test('quotaDemands gives per quota the hard limits it reads and the terms of the demand', () => {
+    const model = new AppModel(app(quota('rq', { hard: { 'requests.cpu': '8', pods: '10' } }), quota('counts', { hard: { pods: '1' } })));
+    const [demand, ...others] = quotaDemands(model);
+    expect(others).toEqual([]);
+    expect(demand.namespace).toBe('ml');
+    expect(demand.resourceQuota.metadata.name).toBe('rq');
+    expect(Object.fromEntries(demand.hard)).toEqual({ cpu: 8 });
+    expect(Object.fromEntries(demand.demand)).toEqual({ cpu: 10 });
+    expect(demand.parts.map((p) => [p.source, p.object.metadata.name, p.resource, p.amount, p.why])).toEqual([
+      ['queue', 'cq-a', 'cpu', 6, 'nominal quota of ClusterQueue "cq-a"'],
+      ['queue', 'cq-b', 'cpu', 3, 'nominal quota of ClusterQueue "cq-b"'],
+      ['unqueued', 'web', 'cpu', 1, '2 replica(s)'],
+    ]);
+  });
+});
+
+describe('clusterQueueQuota', () => {
+  test('sums the nominal quotas over flavors, keeps the largest flavor\'s, and the covered resources; malformed entries are skipped', () => {
+    const quota = clusterQueueQuota({
+      spec: {
+        resourceGroups: [
+          null,
+          {
+            coveredResources: ['cpu', 5, 'memory'],
+            flavors: [
+              null,
+              { name: 'f', resources: [null, { name: 'cpu', nominalQuota: 'lots' }, { nominalQuota: 3 }, { name: 'cpu', nominalQuota: 2 }, { name: 'memory', nominalQuota: '4Gi' }] },
+              { name: 'f2', resources: [{ name: 'cpu', nominalQuota: '500m' }] },
+              { name: 'f3' },
+            ],
+          },
+          { flavors: [{ name: 'g', resources: [{ name: 'nvidia.com/gpu', nominalQuota: 8 }] }] },
+        ],
+      },
+    });
+    expect(Object.fromEntries(quota.total)).toEqual({ cpu: 2.5, memory: 4 * GI, 'nvidia.com/gpu': 8 });
+    expect(Object.fromEntries(quota.largest)).toEqual({ cpu: 2, memory: 4 * GI, 'nvidia.com/gpu': 8 });
+    expect([...quota.covered]).toEqual(['cpu', 'memory']);
+  });
+
+  test('a ClusterQueue without spec has no quota and covers nothing', () => {
+    const quota = clusterQueueQuota({ metadata: { name: 'cq' } });
+    expect([quota.total.size, quota.largest.size, quota.covered.size]).toEqual([0, 0, 0]);
+  });
+});
+
