@@ -278,12 +278,12 @@ export function quotaDemands(model: AppModel): QuotaDemand[] {
 function quotas(model: AppModel): AppFinding[] {
   const out: AppFinding[] = [];
   for (const { namespace: ns, resourceQuota: rq, hard, demand, parts } of quotaDemands(model)) {
-    const involved: any[] = [];
-    for (const p of parts) if (!involved.includes(p.object)) involved.push(p.object);
+    const involved = parts.map((p) => p.object); // finding() lists each once
     const words = (r: string) => parts.filter((p) => p.resource === r)
       .map((p) => (p.source === 'queue' ? `${fmt(r, p.amount)} ${p.why}` : `${fmt(r, p.amount)} un-queued for ${label(p.object)} (${p.why})`));
     for (const [r, limit] of [...hard].sort(([a], [b]) => a.localeCompare(b))) {
       const need = demand.get(r) ?? 0;
+      // Stryker disable next-line EqualityOperator: with the 1e-9 tolerance for rounding, <= and < differ only at need = limit × (1 + 1e-9) exactly
       if (need <= limit * (1 + 1e-9)) continue;
       out.push(finding(rq, 'app-quota', 'error', `/spec/hard`,
         `namespace ${show(ns)} can demand ${fmt(r, need)} ${r} but ResourceQuota ${show(rq.metadata?.name)} allows ${fmt(r, limit)}: ${words(r).join(' + ')}; Kueue then admits workloads whose pods the quota refuses`,
@@ -321,6 +321,7 @@ function queueCapacity(model: AppModel): AppFinding[] {
               out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
                 `the workload requests ${fmt(r, n)} ${r}, which ClusterQueue ${show(cq.metadata?.name)} (via LocalQueue ${show(q.name)}) does not cover (covered: ${show([...covered])}): Kueue never admits it`,
                 `add ${r} to the ClusterQueue's coveredResources with a nominal quota, or drop the request`, [lq, cq]));
+            // Stryker disable next-line EqualityOperator: with the 1e-9 tolerance for rounding, > and >= differ only at n = largest × (1 + 1e-9) exactly
             } else if (!cohort && n > (largest.get(r) ?? 0) * (1 + 1e-9)) {
               out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
                 `the workload needs ${fmt(r, n)} ${r} at once (${whys.join(', ')}) but the largest flavor of ClusterQueue ${show(cq.metadata?.name)} has a nominal quota of ${fmt(r, largest.get(r) ?? 0)} and no cohort to borrow from: Kueue never admits it`,

@@ -283,7 +283,7 @@ describe('app-queue-capacity', () => {
 
   test('fails when a queued workload needs more at once than the largest flavor and the ClusterQueue has no cohort', () => {
     // 2 pods × (4 cpu, 7.5Gi) = 8 cpu > 6, 15Gi > 12Gi.
-    const objects = queued(TWO_FLAVORS, { cpu: '4', memory: '7680Mi' }, { parallelism: 2, completions: 2 });
+    const objects = queued(TWO_FLAVORS, { memory: '7680Mi', cpu: '4' }, { parallelism: 2, completions: 2 });
     const finding = (message: string, fix: string) => ({
       object: 'Job/ml/train', path: '/metadata/labels/kueue.x-k8s.io~1queue-name', rule: 'app-queue-capacity', severity: 'error', message, fix, related: ['LocalQueue/ml/q', 'ClusterQueue/cq'],
     });
@@ -300,6 +300,19 @@ describe('app-queue-capacity', () => {
     expect(checkApp(queued(TWO_FLAVORS, { cpu: '4' }, { parallelism: 2 }, { cohort: 'pool' })).findings).toEqual([]);
     expect(checkApp(queued(TWO_FLAVORS, { cpu: '4' }, { parallelism: 2 }, { cohortName: 'pool' })).findings).toEqual([]);
     expect(checkApp(queued(TWO_FLAVORS, { cpu: '1', 'nvidia.com/gpu': '0' }, { parallelism: 2 })).findings).toEqual([]);
+  });
+
+  test('a LocalQueue without a ClusterQueue admits nothing to check; a ClusterQueue without spec or metadata covers nothing', () => {
+    const objects = queued(TWO_FLAVORS, { cpu: '1' });
+    objects[4] = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'q', namespace: 'ml' } };
+    objects.push({ apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'undefined' }, spec: {} });
+    expect(checkApp(objects).findings).toEqual([]);
+    objects[4] = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'q', namespace: 'ml' }, spec: { clusterQueue: '' } };
+    objects[3] = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue' };
+    const messages = () => checkApp(objects).findings.filter((f) => f.rule === 'app-queue-capacity').map((f) => f.message);
+    expect(messages()).toEqual(['the workload requests 1 cpu, which ClusterQueue undefined (via LocalQueue "q") does not cover (covered: []): Kueue never admits it']);
+    objects[3] = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', spec: { resourceGroups: [{ coveredResources: ['cpu'], flavors: [{ name: 'f', resources: [{ name: 'cpu', nominalQuota: '500m' }] }] }] } };
+    expect(messages()).toEqual(['the workload needs 1 cpu at once (parallelism 1) but the largest flavor of ClusterQueue undefined has a nominal quota of 0.5 and no cohort to borrow from: Kueue never admits it']);
   });
 
   test('a queued LeaderWorkerSet is admitted group by group: one group must fit, whatever the replicas', () => {
@@ -396,6 +409,17 @@ describe('app-quota', () => {
       quota('empty', {}),
       { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-spec', namespace: 'ml' } },
     )).findings).toEqual([]);
+  });
+
+  test('a ResourceQuota without metadata counts the objects without namespace', () => {
+    const objects: any[] = [quota('x', { hard: { 'requests.cpu': '1' } }), unqueued('web', 'x', 3, { cpu: '1' })];
+    delete objects[0].metadata;
+    delete objects[1].metadata.namespace;
+    expect(checkApp(objects).findings.filter((f) => f.rule === 'app-quota').map((f) => [f.object, f.message, f.related])).toEqual([[
+      'ResourceQuota/<no name>',
+      'namespace "" can demand 3 cpu but ResourceQuota undefined allows 1: 3 un-queued for Deployment/web (3 replica(s)); Kueue then admits workloads whose pods the quota refuses',
+      ['Deployment/web'],
+    ]]);
   });
 
   test('quotaDemands gives per quota the hard limits it reads and the terms of the demand', () => {
