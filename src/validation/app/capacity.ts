@@ -354,7 +354,6 @@ function claimMounts(model: AppModel): Map<string, ClaimMount[]> {
       const c = volume?.persistentVolumeClaim;
       if (typeof volume?.name === 'string' && typeof c?.claimName === 'string') claims.set(volume.name, { claim: c.claimName, readOnly: c.readOnly === true });
     }
-    if (claims.size === 0) continue;
     for (const cv of pod.containers) {
       list(cv.container?.volumeMounts).forEach((m, i) => {
         const c = claims.get(m?.name);
@@ -380,7 +379,7 @@ function claims(model: AppModel): AppFinding[] {
     const pvc = model.find('PersistentVolumeClaim', ns, name)[0];
     const owners = [...new Set(mounts.map((m) => m.pod.owner))];
     const modes: string[] = list(pvc?.spec?.accessModes);
-    if (pvc && modes.length > 0 && modes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) {
+    if (modes.length > 0 && modes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) {
       const counts = [...new Set(mounts.map((m) => m.pod))].map((p) => ({ pod: p, max: maxPods(model, p) ?? { count: 1, why: '1 pod' } }));
       const total = counts.reduce((s, c) => s + c.max.count, 0);
       if (total > 1) {
@@ -397,18 +396,18 @@ function claims(model: AppModel): AppFinding[] {
     const writers = mounts.filter((m) => !m.readOnly && m.type !== 'initContainer');
     const writerOwners = [...new Set(writers.map((m) => gitOwner(m.pod.owner)))];
     if (writerOwners.length < 2) continue;
-    const bySub = new Map<string, ClaimMount[]>();
+    // Writers at a fixed place, by subPath (undefined: the root).
+    const bySub = new Map<string | undefined, ClaimMount[]>();
     for (const m of writers) {
       if (perRun(m)) continue;
-      const k = `path:${m.subPath ?? ''}`;
-      bySub.set(k, [...(bySub.get(k) ?? []), m]);
+      bySub.set(m.subPath, [...(bySub.get(m.subPath) ?? []), m]);
     }
-    for (const [k, group] of bySub) {
+    for (const [subPath, group] of bySub) {
       const groupOwners = [...new Set(group.map((m) => gitOwner(m.pod.owner)))];
       if (groupOwners.length < 2) continue;
-      const m0 = group.find((m) => m.subPath === undefined && m.subPathExpr === undefined) ?? group[0];
+      const m0 = group[0];
       out.push(finding(m0.pod.owner, 'app-shared-claim', 'error', m0.path,
-        `claim ${show(name)} is written by ${groupOwners.length} workloads (${groupOwners.map(label).join(', ')}) at the same ${k === 'path:' ? 'root (no subPath)' : `subPath ${show(k.slice(k.indexOf(':') + 1))}`}: their runs overwrite each other's checkpoints`,
+        `claim ${show(name)} is written by ${groupOwners.length} workloads (${groupOwners.map(label).join(', ')}) at the same ${subPath === undefined ? 'root (no subPath)' : `subPath ${show(subPath)}`}: their runs overwrite each other's checkpoints`,
         'mount the claim with a subPath per workload (and a per-run subPathExpr such as $(JOB_NAME) for schedules), or give each workload its own claim',
         [...(pvc ? [pvc] : []), ...groupOwners]));
     }

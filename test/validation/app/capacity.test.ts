@@ -468,3 +468,123 @@ describe('clusterQueueQuota', () => {
   });
 });
 
+describe('claims', () => {
+  const pvc = (name: string, accessModes: any) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'ml' }, spec: { accessModes, resources: { requests: { storage: '1Gi' } } } });
+  /** A Job (or CronJob) whose main container (or init container) mounts claim `claim` with `mount`. */
+  function job(name: string, claim: string, mount: Record<string, any>, options: { readOnlyClaim?: boolean; init?: boolean; cron?: boolean } = {}): any {
+    const container = { name: 'main', image: 'x', volumeMounts: [{ name: 'other', mountPath: '/tmp' }, { name: 'v', mountPath: '/data', ...mount }] };
+    const podSpec = {
+      restartPolicy: 'Never',
+      ...(options.init ? { initContainers: [container], containers: [{ name: 'main', image: 'x' }] } : { containers: [container] }),
+      volumes: [{ name: 'other', emptyDir: {} }, { name: 'v', persistentVolumeClaim: { claimName: claim, ...(options.readOnlyClaim ? { readOnly: true } : {}) } }],
+    };
+    return options.cron
+      ? { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name, namespace: 'ml' }, spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: podSpec } } } } }
+      : { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'ml' }, spec: { template: { spec: podSpec } } };
+  }
+  const NS = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml' } };
+  const server = (replicas: number, mount: Record<string, any>) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ml' },
+    spec: { replicas, strategy: { type: 'Recreate' }, template: { spec: { containers: [{ name: 'main', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/data', ...mount }] }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } } },
+  });
+  const MOUNT = '/spec/template/spec/containers/0/volumeMounts/1';
+
+  test('fails when a ReadWriteOnce claim is mounted by more pods at once than one, read-only or not, naming each workload\'s count', () => {
+    const objects = [NS, pvc('data', ['ReadWriteOnce', 'ReadWriteOncePod']), server(2, { readOnly: true }), job('load', 'data', {})];
+    expect(checkApp(objects).findings).toEqual([{
+      object: 'Deployment/ml/web', path: '/spec/template/spec/containers/0/volumeMounts/0', rule: 'app-rwo-claim', severity: 'error',
+      message: 'claim "data" is ReadWriteOnce/ReadWriteOncePod but up to 3 pods mount it at once (Deployment/ml/web: 2 replica(s); Job/ml/load: parallelism 1): pods on another node can never attach the volume',
+      fix: 'use a ReadWriteMany claim (e.g. an NFS/CSI file storage class) for data shared by several pods, give each pod its own claim (StatefulSet volumeClaimTemplates), or run one pod (parallelism 1, Recreate strategy)',
+      related: ['PersistentVolumeClaim/ml/data', 'Job/ml/load'],
+    }]);
+  });
+
+  test('a ReadWriteOnce claim of one pod, a pod of unknown count alone, a ReadWriteMany claim, a claim without access modes or not rendered pass', () => {
+    const daemon = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ml' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/d' }] }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } } } };
+    expect(checkApp([NS, pvc('data', ['ReadWriteOnce']), server(1, {})]).findings).toEqual([]);
+    expect(checkApp([NS, pvc('data', ['ReadWriteOnce']), daemon]).findings).toEqual([]);
+    expect(checkApp([NS, pvc('data', ['ReadWriteOnce', 'ReadWriteMany']), server(3, { readOnly: true })]).findings).toEqual([]);
+    expect(checkApp([NS, pvc('data', []), server(3, { readOnly: true })]).findings).toEqual([]);
+    expect(checkApp([NS, pvc('data', 'ReadWriteOnce'), server(3, { readOnly: true })]).findings).toEqual([]);
+    expect(checkApp([NS, { ...pvc('data', []), spec: undefined }, server(3, { readOnly: true })]).findings).toEqual([]);
+    expect(checkApp([NS, server(3, { readOnly: true })]).findings.filter((f) => f.rule !== 'app-reference')).toEqual([]);
+  });
+
+  test('a DaemonSet beside another pod on a ReadWriteOnce claim counts as 1 pod', () => {
+    const daemon = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ml' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/d', readOnly: true }] }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } } } };
+    expect(checkApp([NS, pvc('data', ['ReadWriteOnce']), daemon, server(1, { readOnly: true })]).findings.map((f) => f.message)).toEqual([
+      'claim "data" is ReadWriteOnce but up to 2 pods mount it at once (DaemonSet/ml/agent: 1 pod; Deployment/ml/web: 1 replica(s)): pods on another node can never attach the volume',
+    ]);
+  });
+
+  test('fails when several workloads write a claim at the same subPath (or root), and when a schedule writes it at a fixed one', () => {
+    const objects = [
+      NS,
+      pvc('ckpt', ['ReadWriteMany']),
+      job('a', 'ckpt', {}),
+      job('b', 'ckpt', { subPath: '' }),
+      job('c', 'ckpt', { subPath: 'c' }),
+      job('d', 'ckpt', { subPathExpr: '$(POD_NAME)' }),
+      job('e', 'ckpt', {}, { readOnlyClaim: true }),
+      job('f', 'ckpt', {}, { init: true }),
+      job('g', 'ckpt', { subPath: 'shared', subPathExpr: '' }),
+      job('h', 'ckpt', { subPath: 'shared' }),
+      job('i', 'ckpt', { subPath: 'runs/{{workflow.name}}' }),
+      job('j', 'ckpt', { readOnly: true }),
+      job('nightly', 'ckpt', { subPath: 'nightly' }, { cron: true }),
+    ];
+    const fix = 'mount the claim with a subPath per workload (and a per-run subPathExpr such as $(JOB_NAME) for schedules), or give each workload its own claim';
+    expect(checkApp(objects).findings).toEqual([
+      {
+        object: 'Job/ml/a', path: MOUNT, rule: 'app-shared-claim', severity: 'error',
+        message: 'claim "ckpt" is written by 2 workloads (Job/ml/a, Job/ml/b) at the same root (no subPath): their runs overwrite each other\'s checkpoints',
+        fix, related: ['PersistentVolumeClaim/ml/ckpt', 'Job/ml/b'],
+      },
+      {
+        object: 'Job/ml/g', path: MOUNT, rule: 'app-shared-claim', severity: 'error',
+        message: 'claim "ckpt" is written by 2 workloads (Job/ml/g, Job/ml/h) at the same subPath "shared": their runs overwrite each other\'s checkpoints',
+        fix, related: ['PersistentVolumeClaim/ml/ckpt', 'Job/ml/h'],
+      },
+      {
+        object: 'CronJob/ml/nightly', path: '/spec/jobTemplate/spec/template/spec/containers/0/volumeMounts/1', rule: 'app-shared-claim', severity: 'error',
+        message: 'claim "ckpt" is shared with 7 other workload(s) and the schedule writes it at a fixed subPath "nightly": every run overwrites the previous one\'s checkpoints',
+        fix: 'mount it with a per-run subPathExpr (e.g. subPathExpr: $(JOB_NAME) with JOB_NAME from the pod label batch.kubernetes.io/job-name via the downward API)',
+        related: ['PersistentVolumeClaim/ml/ckpt', 'Job/ml/a', 'Job/ml/b', 'Job/ml/c', 'Job/ml/d', 'Job/ml/g', 'Job/ml/h', 'Job/ml/i'],
+      },
+    ]);
+  });
+
+  test('a schedule writing a shared claim at its root is flagged too', () => {
+    const objects = [NS, job('x', 'ckpt', { subPath: 'x' }), job('y', 'ckpt', {}, { cron: true }), job('z', 'ckpt', { subPath: 'x' }),
+      job('w', 'ckpt', { subPath: 'w/{{workflow.name}}' }, { cron: true }), job('v', 'ckpt', { subPath: 'w/{{workflow.name}}' })];
+    expect(checkApp(objects).findings.filter((f) => f.rule === 'app-shared-claim').map((f) => [f.object, f.message, f.related])).toEqual([
+      ['Job/ml/x', 'claim "ckpt" is written by 2 workloads (Job/ml/x, Job/ml/z) at the same subPath "x": their runs overwrite each other\'s checkpoints', ['Job/ml/z']],
+      ['CronJob/ml/y', 'claim "ckpt" is shared with 4 other workload(s) and the schedule writes it at a fixed root: every run overwrites the previous one\'s checkpoints', ['Job/ml/x', 'Job/ml/z', 'CronJob/ml/w', 'Job/ml/v']],
+    ]);
+  });
+
+  test('a schedule alone on its claim passes; with one other writer both fail', () => {
+    expect(checkApp([NS, pvc('ckpt', ['ReadWriteMany']), job('nightly', 'ckpt', {}, { cron: true })]).findings).toEqual([]);
+    expect(checkApp([NS, pvc('ckpt', ['ReadWriteMany']), job('nightly', 'ckpt', {}, { cron: true }), job('once', 'ckpt', {})]).findings.map((f) => [f.object, f.message])).toEqual([
+      ['CronJob/ml/nightly', 'claim "ckpt" is written by 2 workloads (CronJob/ml/nightly, Job/ml/once) at the same root (no subPath): their runs overwrite each other\'s checkpoints'],
+      ['CronJob/ml/nightly', 'claim "ckpt" is shared with 1 other workload(s) and the schedule writes it at a fixed root: every run overwrites the previous one\'s checkpoints'],
+    ]);
+  });
+
+  test('one workload writing a claim from several containers, and mounts of volumes that are no claims, pass', () => {
+    const two = job('two', 'ckpt', {});
+    two.spec.template.spec.containers.push({ name: 'side', image: 'x', volumeMounts: [null, { name: 'v', mountPath: '/side' }, { name: 'missing', mountPath: '/m' }] }, null);
+    two.spec.template.spec.volumes.push(null, { name: 5, persistentVolumeClaim: { claimName: 'ckpt' } }, { name: 'bad', persistentVolumeClaim: { claimName: 7 } });
+    const three = job('three', 'ckpt', { name: 5 });
+    three.spec.template.spec.volumes[1].name = 5;
+    expect(checkApp([NS, pvc('ckpt', ['ReadWriteMany']), two, three]).findings).toEqual([]);
+  });
+
+  test('a subPath or subPathExpr that is no string counts as none', () => {
+    const objects = [NS, pvc('ckpt', ['ReadWriteMany']), job('p', 'ckpt', {}), job('q', 'ckpt', { subPath: 5 }), job('r', 'ckpt', { subPathExpr: 5 })];
+    expect(checkApp(objects).findings.map((f) => f.message)).toEqual([
+      'claim "ckpt" is written by 3 workloads (Job/ml/p, Job/ml/q, Job/ml/r) at the same root (no subPath): their runs overwrite each other\'s checkpoints',
+    ]);
+  });
+});
+
