@@ -69,11 +69,14 @@ export function podRequests(spec: any): Resources {
 
 const int = (x: unknown, d: number) => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : d);
 
-/** Int-or-percent of `replicas`, rounded up (surge) as the Deployment controller does. */
-function surgeOf(value: unknown, replicas: number): number {
+/**
+ * A surge given as int-or-percent of `replicas`, rounded up as the Deployment and
+ * LeaderWorkerSet controllers do; undefined when it is neither.
+ */
+function surgeOf(value: unknown, replicas: number): number | undefined {
   if (typeof value === 'number') return value;
   const m = typeof value === 'string' ? /^(\d+)%$/.exec(value) : null;
-  return m ? Math.ceil((Number(m[1]) * replicas) / 100) : Math.ceil(replicas / 4);
+  return m ? Math.ceil((Number(m[1]) * replicas) / 100) : undefined;
 }
 
 /** How many pods of a template can exist at once, and why (for messages); undefined when unbounded or not a workload. */
@@ -90,17 +93,16 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       const ns = namespaceOf(obj);
       let replicas = int(spec.replicas, 1);
       let why = `${replicas} replica(s)`;
+      // scalersOf gives HPAs and KEDA ScaledObjects; a ScaledObject's target kind defaults to Deployment.
       for (const s of model.scalersOf(ns, String(name))) {
-        if (s.kind === 'HorizontalPodAutoscaler' && (s.spec.scaleTargetRef.kind ?? obj.kind) === obj.kind) {
-          replicas = int(s.spec.maxReplicas, replicas);
-          why = `maxReplicas ${replicas} of ${label(s)}`;
-        } else if (s.kind === 'ScaledObject' && (s.spec.scaleTargetRef.kind ?? 'Deployment') === obj.kind) {
-          replicas = int(s.spec.maxReplicaCount, 100);
-          why = `maxReplicaCount ${replicas} of ${label(s)}`;
-        }
+        const hpa = s.kind === 'HorizontalPodAutoscaler';
+        if ((s.spec.scaleTargetRef.kind ?? (hpa ? obj.kind : 'Deployment')) !== obj.kind) continue;
+        replicas = hpa ? int(s.spec.maxReplicas, replicas) : int(s.spec.maxReplicaCount, 100);
+        why = `${hpa ? 'maxReplicas' : 'maxReplicaCount'} ${replicas} of ${label(s)}`;
       }
       if (obj.kind === 'Deployment' && spec.strategy?.type !== 'Recreate') {
-        const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge, replicas);
+        // The Deployment default is 25 %.
+        const surge = surgeOf(spec.strategy?.rollingUpdate?.maxSurge, replicas) ?? Math.ceil(replicas / 4);
         if (surge > 0) return { count: replicas + surge, why: `${why} + rolling-update surge ${surge}` };
       }
       return { count: replicas, why };
@@ -122,28 +124,39 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
       // replicas groups of `size` pods: the leader template makes one pod a group, the worker
       // template the other size - 1 (all `size` without a leader template). An HPA or KEDA
       // ScaledObject on the LeaderWorkerSet (its scale subresource counts groups) sets the maximum.
-      const size = int(spec.leaderWorkerTemplate?.size, 1);
+      const { size, perGroup } = lwsGroup(obj, pod);
       let groups = int(spec.replicas, 1);
       let why = `${groups} group(s)`;
       for (const s of model.scalersOf(namespaceOf(obj), String(obj.metadata?.name))) {
-        if ((s.spec.scaleTargetRef.kind ?? '') !== 'LeaderWorkerSet') continue;
+        if (s.spec.scaleTargetRef.kind !== 'LeaderWorkerSet') continue;
         groups = s.kind === 'ScaledObject' ? int(s.spec.maxReplicaCount, 100) : int(s.spec.maxReplicas, groups);
         why = `${s.kind === 'ScaledObject' ? 'maxReplicaCount' : 'maxReplicas'} ${groups} group(s) of ${label(s)}`;
       }
-      const hasLeader = typeof spec.leaderWorkerTemplate?.leaderTemplate === 'object' && spec.leaderWorkerTemplate.leaderTemplate !== null;
-      const perGroup = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
-      const surge = spec.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge;
-      const extra = typeof surge === 'number' && surge > 0 ? surge : 0;
+      // maxSurge (int or percentage of the groups, rounded up) defaults to 0.
+      const extra = Math.max(0, surgeOf(spec.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge, groups) ?? 0);
       return { count: (groups + extra) * perGroup, why: `${why}${extra > 0 ? ` + rolling-update surge ${extra}` : ''} of size ${size} (${perGroup} pod(s) of this template per group)` };
     }
-    default:
-      if (groupOf(obj) === 'kubeflow.org') {
-        const m = /\/spec\/(\w+ReplicaSpecs)\/([^/]+)\/template/.exec(pod.path);
-        const r = m ? spec[m[1]]?.[m[2].replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-        return r ? { count: int(r.replicas, 1), why: `${int(r.replicas, 1)} ${m![2]} replica(s)` } : undefined;
-      }
-      return undefined;
+    default: {
+      // A Kubeflow training job (the only pod templates at /spec/<x>ReplicaSpecs/<type>/template).
+      const m = /\/spec\/(\w+ReplicaSpecs)\/([^/]+)\/template/.exec(pod.path);
+      if (!m) return undefined;
+      const type = m[2].replace(/~1/g, '/').replace(/~0/g, '~');
+      const r = spec[m[1]]?.[type];
+      return r ? { count: int(r.replicas, 1), why: `${int(r.replicas, 1)} ${type} replica(s)` } : undefined;
+    }
   }
+}
+
+/**
+ * The group of a LeaderWorkerSet template: `size` pods, `perGroup` of them from this template
+ * (the leader template 1, the worker template size - 1, or all `size` without a leader template).
+ */
+function lwsGroup(obj: any, pod: PodView): { size: number; perGroup: number; leader: boolean } {
+  const lwt = obj.spec.leaderWorkerTemplate; // where its pod templates are
+  const size = int(lwt.size, 1);
+  const leader = pod.path.includes('leaderTemplate');
+  const hasLeader = typeof lwt.leaderTemplate === 'object' && lwt.leaderTemplate !== null;
+  return { size, leader, perGroup: leader ? 1 : hasLeader ? Math.max(0, size - 1) : size };
 }
 
 /**
@@ -153,12 +166,9 @@ export function maxPods(model: AppModel, pod: PodView): { count: number; why: st
  */
 function admittedTogether(model: AppModel, pod: PodView): { count: number; why: string } {
   const obj = pod.owner;
-  if (groupOf(obj) === 'leaderworkerset.x-k8s.io' && obj.kind === 'LeaderWorkerSet') {
-    const lwt = obj.spec?.leaderWorkerTemplate ?? {};
-    const size = int(lwt.size, 1);
-    const hasLeader = typeof lwt.leaderTemplate === 'object' && lwt.leaderTemplate !== null;
-    const count = pod.path.includes('leaderTemplate') ? 1 : hasLeader ? Math.max(0, size - 1) : size;
-    return { count, why: `${count} ${pod.path.includes('leaderTemplate') ? 'leader' : 'worker'} pod(s) of one group of size ${size}, admitted per group` };
+  if (`${groupOf(obj)}/${obj.kind}` === 'leaderworkerset.x-k8s.io/LeaderWorkerSet') {
+    const { size, perGroup, leader } = lwsGroup(obj, pod);
+    return { count: perGroup, why: `${perGroup} ${leader ? 'leader' : 'worker'} pod(s) of one group of size ${size}, admitted per group` };
   }
   return maxPods(model, pod) ?? { count: 1, why: '1 pod' };
 }
@@ -241,7 +251,7 @@ export function quotaDemands(model: AppModel): QuotaDemand[] {
     const parts: DemandPart[] = [];
     const cqNames = new Set(model.all('LocalQueue').filter((l) => namespaceOf(l) === ns && typeof l.spec?.clusterQueue === 'string').map((l) => l.spec.clusterQueue as string));
     for (const name of [...cqNames].sort()) {
-      for (const cq of model.find('ClusterQueue', '', name)) {
+      for (const cq of model.find('ClusterQueue', ns, name)) { // cluster-scoped: find ignores ns
         for (const [r, n] of clusterQueueQuota(cq).total) {
           if (!hard.has(r)) continue;
           demand.set(r, (demand.get(r) ?? 0) + n);
@@ -268,12 +278,12 @@ export function quotaDemands(model: AppModel): QuotaDemand[] {
 function quotas(model: AppModel): AppFinding[] {
   const out: AppFinding[] = [];
   for (const { namespace: ns, resourceQuota: rq, hard, demand, parts } of quotaDemands(model)) {
-    const involved: any[] = [];
-    for (const p of parts) if (!involved.includes(p.object)) involved.push(p.object);
+    const involved = parts.map((p) => p.object); // finding() lists each once
     const words = (r: string) => parts.filter((p) => p.resource === r)
       .map((p) => (p.source === 'queue' ? `${fmt(r, p.amount)} ${p.why}` : `${fmt(r, p.amount)} un-queued for ${label(p.object)} (${p.why})`));
     for (const [r, limit] of [...hard].sort(([a], [b]) => a.localeCompare(b))) {
       const need = demand.get(r) ?? 0;
+      // Stryker disable next-line EqualityOperator: with the 1e-9 tolerance for rounding, <= and < differ only at need = limit × (1 + 1e-9) exactly
       if (need <= limit * (1 + 1e-9)) continue;
       out.push(finding(rq, 'app-quota', 'error', `/spec/hard`,
         `namespace ${show(ns)} can demand ${fmt(r, need)} ${r} but ResourceQuota ${show(rq.metadata?.name)} allows ${fmt(r, limit)}: ${words(r).join(' + ')}; Kueue then admits workloads whose pods the quota refuses`,
@@ -290,7 +300,6 @@ function queueCapacity(model: AppModel): AppFinding[] {
   for (const obj of model.manifests) {
     const pods = model.podsOf(obj);
     const queues = queueLabels(obj, pods);
-    if (queues.length === 0 || pods.length === 0) continue;
     const ns = namespaceOf(obj);
     const total: Resources = new Map();
     const whys: string[] = [];
@@ -301,7 +310,9 @@ function queueCapacity(model: AppModel): AppFinding[] {
     }
     for (const q of queues) {
       for (const lq of model.find('LocalQueue', ns, q.name)) {
-        for (const cq of model.find('ClusterQueue', '', String(lq.spec?.clusterQueue ?? ''))) {
+        const cqName: unknown = lq.spec?.clusterQueue;
+        if (typeof cqName !== 'string') continue;
+        for (const cq of model.find('ClusterQueue', ns, cqName)) { // cluster-scoped: find ignores ns
           const { largest, covered } = clusterQueueQuota(cq);
           const cohort = cq.spec?.cohort ?? cq.spec?.cohortName;
           for (const [r, n] of [...total].sort(([a], [b]) => a.localeCompare(b))) {
@@ -310,6 +321,7 @@ function queueCapacity(model: AppModel): AppFinding[] {
               out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
                 `the workload requests ${fmt(r, n)} ${r}, which ClusterQueue ${show(cq.metadata?.name)} (via LocalQueue ${show(q.name)}) does not cover (covered: ${show([...covered])}): Kueue never admits it`,
                 `add ${r} to the ClusterQueue's coveredResources with a nominal quota, or drop the request`, [lq, cq]));
+            // Stryker disable next-line EqualityOperator: with the 1e-9 tolerance for rounding, > and >= differ only at n = largest × (1 + 1e-9) exactly
             } else if (!cohort && n > (largest.get(r) ?? 0) * (1 + 1e-9)) {
               out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
                 `the workload needs ${fmt(r, n)} ${r} at once (${whys.join(', ')}) but the largest flavor of ClusterQueue ${show(cq.metadata?.name)} has a nominal quota of ${fmt(r, largest.get(r) ?? 0)} and no cohort to borrow from: Kueue never admits it`,
@@ -342,7 +354,6 @@ function claimMounts(model: AppModel): Map<string, ClaimMount[]> {
       const c = volume?.persistentVolumeClaim;
       if (typeof volume?.name === 'string' && typeof c?.claimName === 'string') claims.set(volume.name, { claim: c.claimName, readOnly: c.readOnly === true });
     }
-    if (claims.size === 0) continue;
     for (const cv of pod.containers) {
       list(cv.container?.volumeMounts).forEach((m, i) => {
         const c = claims.get(m?.name);
@@ -368,7 +379,7 @@ function claims(model: AppModel): AppFinding[] {
     const pvc = model.find('PersistentVolumeClaim', ns, name)[0];
     const owners = [...new Set(mounts.map((m) => m.pod.owner))];
     const modes: string[] = list(pvc?.spec?.accessModes);
-    if (pvc && modes.length > 0 && modes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) {
+    if (modes.length > 0 && modes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) {
       const counts = [...new Set(mounts.map((m) => m.pod))].map((p) => ({ pod: p, max: maxPods(model, p) ?? { count: 1, why: '1 pod' } }));
       const total = counts.reduce((s, c) => s + c.max.count, 0);
       if (total > 1) {
@@ -385,18 +396,18 @@ function claims(model: AppModel): AppFinding[] {
     const writers = mounts.filter((m) => !m.readOnly && m.type !== 'initContainer');
     const writerOwners = [...new Set(writers.map((m) => gitOwner(m.pod.owner)))];
     if (writerOwners.length < 2) continue;
-    const bySub = new Map<string, ClaimMount[]>();
+    // Writers at a fixed place, by subPath (undefined: the root).
+    const bySub = new Map<string | undefined, ClaimMount[]>();
     for (const m of writers) {
       if (perRun(m)) continue;
-      const k = `path:${m.subPath ?? ''}`;
-      bySub.set(k, [...(bySub.get(k) ?? []), m]);
+      bySub.set(m.subPath, [...(bySub.get(m.subPath) ?? []), m]);
     }
-    for (const [k, group] of bySub) {
+    for (const [subPath, group] of bySub) {
       const groupOwners = [...new Set(group.map((m) => gitOwner(m.pod.owner)))];
       if (groupOwners.length < 2) continue;
-      const m0 = group.find((m) => m.subPath === undefined && m.subPathExpr === undefined) ?? group[0];
+      const m0 = group[0];
       out.push(finding(m0.pod.owner, 'app-shared-claim', 'error', m0.path,
-        `claim ${show(name)} is written by ${groupOwners.length} workloads (${groupOwners.map(label).join(', ')}) at the same ${k === 'path:' ? 'root (no subPath)' : `subPath ${show(k.slice(k.indexOf(':') + 1))}`}: their runs overwrite each other's checkpoints`,
+        `claim ${show(name)} is written by ${groupOwners.length} workloads (${groupOwners.map(label).join(', ')}) at the same ${subPath === undefined ? 'root (no subPath)' : `subPath ${show(subPath)}`}: their runs overwrite each other's checkpoints`,
         'mount the claim with a subPath per workload (and a per-run subPathExpr such as $(JOB_NAME) for schedules), or give each workload its own claim',
         [...(pvc ? [pvc] : []), ...groupOwners]));
     }

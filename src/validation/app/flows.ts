@@ -17,13 +17,13 @@ import { AddressEndpoint, Endpoint, NamedPort, PodEndpoint, PortRange, egressToP
 import { AppModel, finding, label } from './model';
 import { AppFinding } from './rules';
 
-const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);
-
 /** The endpoint of a pod template. */
 export function podEndpoint(model: AppModel, pod: PodView): PodEndpoint {
   const ports: NamedPort[] = [];
   for (const c of pod.containers) {
-    for (const p of list(c.container?.ports)) {
+    const declared: unknown = c.container?.ports;
+    if (!Array.isArray(declared)) continue;
+    for (const p of declared) {
       if (typeof p?.name === 'string' && typeof p.containerPort === 'number') ports.push({ name: p.name, port: p.containerPort, protocol: p.protocol ?? 'TCP' });
     }
   }
@@ -86,7 +86,8 @@ function checkFlow(model: AppModel, obj: any, pod: PodView, flow: NetworkFlow, i
       return [finding(obj, 'app-declaration', 'error', path, `${what}: cidr ${show(peer.cidr)} is no IPv4 CIDR the check can evaluate`, 'declare an IPv4 CIDR such as 203.0.113.0/24')];
     }
     peers = [{ endpoint: { kind: 'addresses', ranges: [r] }, objects: [], name: `addresses ${peer.cidr}` }];
-  } else if (peer.kind === 'external' && flow.direction === 'egress') {
+  } else if (flow.direction === 'egress') {
+    // An external host (the declarations are validated: no other peer kind is left).
     for (const p of flow.ports) {
       const verdict = egressToPublicHost(model.networkPolicies, self, range(p));
       if (verdict === 'allowed') continue;
@@ -100,7 +101,7 @@ function checkFlow(model: AppModel, obj: any, pod: PodView, flow: NetworkFlow, i
     }
     return out;
   } else {
-    peers = [{ endpoint: { kind: 'addresses', ranges: publicInternet() } as AddressEndpoint, objects: [], name: `public addresses (${(peer as any).host})` }];
+    peers = [{ endpoint: { kind: 'addresses', ranges: publicInternet() } as AddressEndpoint, objects: [], name: `public addresses (${peer.host})` }];
   }
   for (const other of peers) {
     const [src, dst] = flow.direction === 'egress' ? [self, other.endpoint] : [other.endpoint, self];
@@ -109,7 +110,7 @@ function checkFlow(model: AppModel, obj: any, pod: PodView, flow: NetworkFlow, i
       const blocked = whoBlocks(model, src, dst);
       const [from, to] = flow.direction === 'egress' ? [label(obj), other.name] : [other.name, label(obj)];
       out.push(finding(obj, 'app-flow', 'error', path,
-        `${what} is blocked from ${from} to ${to} on ${showPort(range(p))} by the ${blocked.side || 'NetworkPolicies'}`,
+        `${what} is blocked from ${from} to ${to} on ${showPort(range(p))} by the ${blocked.side}`,
         `add a NetworkPolicy rule allowing ${showPort(range(p))} from ${from} to ${to}: in the source's egress and the destination's ingress wherever either is isolated (flow #${index})`,
         [...other.objects, ...blocked.policies]));
     }
@@ -141,7 +142,7 @@ export function checkFlows(model: AppModel): AppFinding[] {
     for (const pod of pods) flows.forEach((f, i) => out.push(...checkFlow(model, obj, pod, f, i)));
   }
   for (const pod of model.pods) {
-    if (pod.spec?.hostNetwork === true || pod.spec?.dnsPolicy === 'None') continue;
+    if (pod.spec.hostNetwork === true || pod.spec.dnsPolicy === 'None') continue;
     const self = podEndpoint(model, pod);
     if (!isIsolated(model.networkPolicies, self, 'Egress')) continue;
     const missing = (['UDP', 'TCP'] as const).filter((protocol) => !trafficAllowed(model.networkPolicies, self, KUBE_DNS, { protocol, from: 53, to: 53 }));

@@ -24,8 +24,8 @@ export function isClusterScoped(kind: string): boolean {
 
 /** The API group of an object (`''` for the core group). */
 export function groupOf(obj: any): string {
-  const v = typeof obj?.apiVersion === 'string' ? obj.apiVersion : '';
-  return v.includes('/') ? v.split('/')[0] : '';
+  const v: unknown = obj?.apiVersion;
+  return typeof v === 'string' && v.includes('/') ? v.split('/')[0] : '';
 }
 
 /** Which API group each resolvable kind belongs to (a `LocalQueue` of another group is not Kueue's). */
@@ -72,7 +72,9 @@ export class AppModel {
   /** Every NetworkPolicy. */
   public readonly networkPolicies: readonly any[];
   private readonly index = new Map<string, any[]>();
-  private readonly externals = new Map<string, any>();
+  private readonly externals = new Set<string>();
+  private readonly podIndex = new Map<any, PodView[]>();
+  private readonly scalerIndex = new Map<string, any[]>();
 
   constructor(manifests: readonly any[]) {
     const top = manifests.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
@@ -87,7 +89,7 @@ export class AppModel {
     }
     this.manifests = [...top, ...embedded];
     for (const obj of this.manifests) {
-      const kind = String(obj.kind ?? '');
+      const kind = String(obj.kind);
       const key = this.key(kind, isClusterScoped(kind) ? '' : namespaceOf(obj), String(obj.metadata?.name ?? ''));
       const list = this.index.get(key);
       if (list) list.push(obj);
@@ -98,13 +100,27 @@ export class AppModel {
       }
       for (const ref of this.readArray<ExternalReference>(obj, EXTERNAL_ANNOTATION, validExternal)) {
         const ns = isClusterScoped(ref.kind) ? '' : ref.namespace ?? namespaceOf(obj);
-        const k = this.key(ref.kind, ns, ref.name);
-        if (!this.externals.has(k)) this.externals.set(k, obj);
+        this.externals.add(this.key(ref.kind, ns, ref.name));
       }
       const flows = this.readArray<NetworkFlow>(obj, FLOWS_ANNOTATION, validFlow);
       if (flows.length > 0) this.flows.set(obj, flows);
     }
     this.pods = podViews(this.manifests);
+    for (const p of this.pods) {
+      const list = this.podIndex.get(p.owner);
+      if (list) list.push(p);
+      else this.podIndex.set(p.owner, [p]);
+    }
+    // HPAs and ScaledObjects by namespace and target name.
+    for (const s of this.manifests) {
+      if (s.kind !== 'HorizontalPodAutoscaler' && s.kind !== 'ScaledObject') continue;
+      const target = s.spec?.scaleTargetRef?.name;
+      if (typeof target !== 'string') continue;
+      const k = `${namespaceOf(s)}\u0000${target}`;
+      const list = this.scalerIndex.get(k);
+      if (list) list.push(s);
+      else this.scalerIndex.set(k, [s]);
+    }
     this.networkPolicies = this.manifests.filter((o) => o.kind === 'NetworkPolicy' && groupOf(o) === 'networking.k8s.io');
   }
 
@@ -132,6 +148,7 @@ export class AppModel {
 
   /** True when the namespace is rendered by the app or declared external. */
   public knowsNamespace(name: string): boolean {
+    // Stryker disable next-line StringLiteral: Namespace is cluster-scoped, isExternal ignores the namespace argument
     return this.namespaceLabels.has(name) || this.isExternal('Namespace', '', name);
   }
 
@@ -142,14 +159,6 @@ export class AppModel {
 
   /** Pod templates of one object. */
   public podsOf(obj: any): PodView[] {
-    if (!this.podIndex) {
-      this.podIndex = new Map();
-      for (const p of this.pods) {
-        const list = this.podIndex.get(p.owner);
-        if (list) list.push(p);
-        else this.podIndex.set(p.owner, [p]);
-      }
-    }
     return this.podIndex.get(obj) ?? [];
   }
 
@@ -166,7 +175,7 @@ export class AppModel {
     const kind = ref?.kind ?? 'ClusterTrainingRuntime';
     if (typeof ref?.name !== 'string' || (kind !== 'TrainingRuntime' && kind !== 'ClusterTrainingRuntime')) return [];
     const ns = namespaceOf(obj);
-    const runtime = this.manifests.find((o) => o?.kind === kind && groupOf(o) === 'trainer.kubeflow.org' && o.metadata?.name === ref.name
+    const runtime = this.manifests.find((o) => o.kind === kind && groupOf(o) === 'trainer.kubeflow.org' && o.metadata?.name === ref.name
       && (kind === 'ClusterTrainingRuntime' || namespaceOf(o) === ns));
     if (!runtime) return [];
     const jobSet = String(obj.metadata?.name ?? '');
@@ -175,23 +184,8 @@ export class AppModel {
 
   /** HPAs and ScaledObjects of a namespace by target name. */
   public scalersOf(namespace: string, name: string): any[] {
-    if (!this.scalerIndex) {
-      this.scalerIndex = new Map();
-      for (const s of this.manifests) {
-        if (s.kind !== 'HorizontalPodAutoscaler' && s.kind !== 'ScaledObject') continue;
-        const target = s.spec?.scaleTargetRef?.name;
-        if (typeof target !== 'string') continue;
-        const k = `${namespaceOf(s)}\u0000${target}`;
-        const list = this.scalerIndex.get(k);
-        if (list) list.push(s);
-        else this.scalerIndex.set(k, [s]);
-      }
-    }
     return this.scalerIndex.get(`${namespace}\u0000${name}`) ?? [];
   }
-
-  private podIndex?: Map<any, PodView[]>;
-  private scalerIndex?: Map<string, any[]>;
 
   private readArray<T>(obj: any, annotation: string, valid: (x: any) => string | undefined): T[] {
     const text = obj.metadata?.annotations?.[annotation];
