@@ -130,10 +130,9 @@ function podRefs(pod: PodView): Ref[] {
   return out;
 }
 
-/** Keys a ConfigMap or Secret holds, or undefined when the object does not list them. */
-function keysOf(obj: any): Set<string> | undefined {
+/** Keys a ConfigMap or Secret holds (none when it has no data). */
+function keysOf(obj: any): Set<string> {
   const maps = obj.kind === 'Secret' ? [obj.data, obj.stringData] : [obj.data, obj.binaryData];
-  if (maps.every((m) => m === undefined)) return new Set();
   return new Set(maps.flatMap((m) => (m && typeof m === 'object' ? Object.keys(m) : [])));
 }
 
@@ -148,7 +147,7 @@ function keyRefs(model: AppModel, pod: PodView): AppFinding[] {
         const target = model.find(kind, pod.namespace, ref.name)[0];
         if (!target) continue;
         const keys = keysOf(target);
-        if (keys && !keys.has(ref.key)) {
+        if (!keys.has(ref.key)) {
           out.push(finding(pod.owner, 'app-reference', 'error', `${path}/env/${i}/valueFrom/${field}/key`,
             `env ${show(e.name)} of container ${show(c?.name)} reads key ${show(ref.key)} of ${kind} ${show(ref.name)}, which has no such key (keys: ${show([...keys].sort())})`,
             `add key ${show(ref.key)} to ${kind} ${show(ref.name)} or read one of its keys`, [target]));

@@ -224,6 +224,7 @@ describe('headless subdomain Services', () => {
     expect(check([deployment(pod), service('peers', { clusterIP: 'None', selector: { app: 'other' } })])).toHaveLength(1);
     expect(check([deployment(pod), service('peers', { clusterIP: 'None' })])).toEqual([]);
     expect(check([deployment(pod), service('peers', { clusterIP: 'None', selector: 'app=web' })])).toEqual([]);
+    expect(check([deployment(pod), service('peers', { clusterIP: 'None', selector: null })])).toEqual([]);
   });
 
   test('the headless finding names the Service as related', () => {
