@@ -330,6 +330,17 @@ describe('app-queue-capacity', () => {
       'the workload needs 7 cpu at once (1 leader pod(s) of one group of size 4, admitted per group, 3 worker pod(s) of one group of size 4, admitted per group) but the largest flavor of ClusterQueue "cq" has a nominal quota of 6 and no cohort to borrow from: Kueue never admits it',
     ]]);
   });
+  test('a queued workload of a kind without a replica count (a DaemonSet) is counted as 1 pod', () => {
+    const objects = queued(TWO_FLAVORS, { cpu: '1' }).slice(0, 5);
+    objects.push({
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ml', labels: { 'kueue.x-k8s.io/queue-name': 'q' } },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'main', image: 'x', resources: { requests: { cpu: '7' } } }] } } },
+    });
+    expect(checkApp(objects).findings.map((f) => [f.object, f.message])).toEqual([[
+      'DaemonSet/ml/agent',
+      'the workload needs 7 cpu at once (1 pod) but the largest flavor of ClusterQueue "cq" has a nominal quota of 6 and no cohort to borrow from: Kueue never admits it',
+    ]]);
+  });
 });
 
 describe('app-quota', () => {
