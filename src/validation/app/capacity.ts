@@ -321,8 +321,10 @@ function queueCapacity(model: AppModel): AppFinding[] {
               out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
                 `the workload requests ${fmt(r, n)} ${r}, which ClusterQueue ${show(cq.metadata?.name)} (via LocalQueue ${show(q.name)}) does not cover (covered: ${show([...covered])}): Kueue never admits it`,
                 `add ${r} to the ClusterQueue's coveredResources with a nominal quota, or drop the request`, [lq, cq]));
+              continue;
+            }
             // Stryker disable next-line EqualityOperator: with the 1e-9 tolerance for rounding, > and >= differ only at n = largest × (1 + 1e-9) exactly
-            } else if (!cohort && n > (largest.get(r) ?? 0) * (1 + 1e-9)) {
+            if (!cohort && n > (largest.get(r) ?? 0) * (1 + 1e-9)) {
               out.push(finding(obj, 'app-queue-capacity', 'error', q.path,
                 `the workload needs ${fmt(r, n)} ${r} at once (${whys.join(', ')}) but the largest flavor of ClusterQueue ${show(cq.metadata?.name)} has a nominal quota of ${fmt(r, largest.get(r) ?? 0)} and no cohort to borrow from: Kueue never admits it`,
                 `shrink the workload (nodes, GPUs per node) or raise the ClusterQueue's nominal quota for ${r} to at least ${fmt(r, n)}`, [lq, cq]));
