@@ -394,7 +394,7 @@ function claims(model: AppModel): AppFinding[] {
     }
     // Steps of one Argo workflow share its workspace on purpose: one workload. A subPath with
     // an Argo expression ({{workflow.name}}) or a subPathExpr differs per run.
-    const perRun = (m: ClaimMount) => m.subPathExpr !== undefined || (m.subPath ?? '').includes('{{');
+    const perRun = (m: ClaimMount) => m.subPathExpr !== undefined || m.subPath?.includes('{{') === true;
     const writers = mounts.filter((m) => !m.readOnly && m.type !== 'initContainer');
     const writerOwners = [...new Set(writers.map((m) => gitOwner(m.pod.owner)))];
     if (writerOwners.length < 2) continue;

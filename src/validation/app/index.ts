@@ -46,7 +46,7 @@ const DISABLE_PREFIX = 'cdk8s-ml.io/disable-policy.';
  * Never throws on bad manifests: malformed fields and declarations become findings.
  */
 export function checkApp(input: ManifestInput, options: AppCheckOptions = {}): AppCheckResult {
-  const manifests = toManifests(input).filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
+  const manifests = toManifests(input); // objects only: it drops scalars and flattens arrays and Lists
   const model = new AppModel(manifests);
   const raw: AppFinding[] = model.problems.map((p) => finding(p.object, 'app-declaration', 'error', `/metadata/annotations/${escape(p.annotation)}`, p.message,
     'write the annotation as the cdk8s-ml core helpers do (declareFlows / declareExternal): a JSON array of well-formed items'));

@@ -1,0 +1,91 @@
+/**
+ * checkApp itself (src/validation/app/index.ts): which inputs count as objects, a part that
+ * throws on an unforeseen shape, the order of findings, rule lookups.
+ */
+import { APP_RULES, appRuleDescription, checkApp, isAppRule } from '../../../src/validation/app';
+import * as capacity from '../../../src/validation/app/capacity';
+import * as flows from '../../../src/validation/app/flows';
+import * as references from '../../../src/validation/app/references';
+
+const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+/** A Deployment in namespace `namespace` (a missing namespace is an app-namespace finding on it). */
+const deployment = (name: string, namespace: string) => ({
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace },
+  spec: { replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'x' }] } } },
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+test('objectCount counts objects only: null, numbers and scalar YAML are left out, arrays flattened', () => {
+  expect(checkApp([null, 3, 'x', [], ns('a'), {}] as any[]).objectCount).toBe(2);
+  expect(checkApp([ns('a'), deployment('d', 'a')]).objectCount).toBe(2);
+});
+
+describe('a part that throws', () => {
+  const BUG_FIX = 'report this as a cdk8s-ml bug with the manifests';
+
+  test('becomes a warning on <app> with the error message, first, and the other parts still run', () => {
+    jest.spyOn(flows, 'checkFlows').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    // Findings on the first and the third object (missing namespaces), none on the second.
+    const result = checkApp([deployment('first', 'x'), ns('a'), deployment('third', 'y')]);
+    expect(result.findings.map((f) => [f.object, f.rule, f.severity, f.message])).toEqual([
+      ['<app>', 'app-declaration', 'warning', 'the app check skipped a part on unexpected input: "boom"'],
+      ['Deployment/x/first', 'app-namespace', 'error', 'namespace "x" (used by 1 object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace'],
+      ['Deployment/y/third', 'app-namespace', 'error', 'namespace "y" (used by 1 object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace'],
+    ]);
+    expect(result.findings[0]).toEqual({ object: '<app>', path: '/', rule: 'app-declaration', severity: 'warning', message: 'the app check skipped a part on unexpected input: "boom"', fix: BUG_FIX });
+    expect([result.valid, result.errorCount, result.warningCount]).toEqual([false, 2, 1]);
+  });
+
+  test('a thrown value that is no Error is shown as itself', () => {
+    const messages = (thrown: unknown) => {
+      jest.spyOn(capacity, 'checkCapacity').mockImplementation(() => {
+        throw thrown;
+      });
+      return checkApp([ns('a')]).findings.map((f) => f.message);
+    };
+    expect(messages('bad shape')).toEqual(['the app check skipped a part on unexpected input: "bad shape"']);
+    expect(messages(null)).toEqual(['the app check skipped a part on unexpected input: "null"']);
+    expect(messages({ message: '' })).toEqual(['the app check skipped a part on unexpected input: ""']);
+    expect(messages(7)).toEqual(['the app check skipped a part on unexpected input: "7"']);
+  });
+
+  test('its warning comes before the findings on the first object, whichever part found them first', () => {
+    jest.spyOn(references, 'checkReferences').mockImplementation(() => {
+      throw new Error('early');
+    });
+    const onFirst = { object: 'Deployment/x/first', path: '/spec', rule: 'app-flow', severity: 'error' as const, message: 'm', fix: 'f' };
+    jest.spyOn(flows, 'checkFlows').mockReturnValue([onFirst]);
+    expect(checkApp([deployment('first', 'x'), ns('a')]).findings.map((f) => f.object)).toEqual(['<app>', 'Deployment/x/first']);
+  });
+
+  test('two parts throwing the same error give one warning', () => {
+    jest.spyOn(flows, 'checkFlows').mockImplementation(() => {
+      throw new Error('same');
+    });
+    jest.spyOn(capacity, 'checkCapacity').mockImplementation(() => {
+      throw new Error('same');
+    });
+    expect(checkApp([ns('a')]).findings).toHaveLength(1);
+  });
+});
+
+test('findings follow the order of the objects they are on, whatever order the parts found them in', () => {
+  // The namespace part reports in object order; a LocalQueue's ClusterQueue is checked after
+  // every namespace, yet its finding comes first (first object).
+  const lq = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'q', namespace: 'a' }, spec: { clusterQueue: 'missing' } };
+  const result = checkApp([lq, ns('a'), deployment('d', 'x')]);
+  expect(result.findings.map((f) => [f.object, f.rule])).toEqual([['LocalQueue/a/q', 'app-reference'], ['Deployment/x/d', 'app-namespace']]);
+});
+
+test('rule lookups', () => {
+  expect(APP_RULES.map((r) => r.id)).toEqual([
+    'app-declaration', 'app-reference', 'app-namespace', 'app-selector', 'app-flow', 'app-dns', 'app-quota', 'app-queue-capacity', 'app-rwo-claim', 'app-shared-claim',
+  ]);
+  expect([isAppRule('app-flow'), isAppRule('app-flows'), isAppRule('image-tag'), isAppRule('')]).toEqual([true, false, false, false]);
+  expect(appRuleDescription('app-dns')).toBe('Every egress-isolated pod may reach kube-dns on UDP and TCP 53.');
+  expect(appRuleDescription('app-rwo-claim')).toBe('A ReadWriteOnce/ReadWriteOncePod claim is mounted by at most one pod at a time.');
+  expect(appRuleDescription('image-tag')).toBeUndefined();
+});
