@@ -72,6 +72,40 @@ describe('a part that throws', () => {
   });
 });
 
+describe('rules and disable annotations', () => {
+  const missingNs = (annotations?: Record<string, string>) => ({ ...deployment('d', 'x'), metadata: { name: 'd', namespace: 'x', ...(annotations ? { annotations } : {}) } });
+
+  test('a rule set to error or warning changes the severity of its findings, whatever their own', () => {
+    jest.spyOn(flows, 'checkFlows').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    const result = checkApp([missingNs()], { rules: { 'app-declaration': 'error', 'app-namespace': 'warning', 'image-tag': 'off' } });
+    expect(result.findings.map((f) => [f.object, f.rule, f.severity])).toEqual([['<app>', 'app-declaration', 'error'], ['Deployment/x/d', 'app-namespace', 'warning']]);
+    expect([result.valid, result.errorCount, result.warningCount]).toEqual([false, 1, 1]);
+  });
+
+  test('the disable annotation needs a reason: empty or blank, it disables nothing', () => {
+    const key = 'cdk8s-ml.io/disable-policy.app-namespace';
+    expect(checkApp([missingNs({ [key]: 'the namespace is made by the platform team' })]).findings).toEqual([]);
+    expect(checkApp([missingNs({ [key]: '' })]).findings.map((f) => f.rule)).toEqual(['app-namespace']);
+    expect(checkApp([missingNs({ [key]: '  ' })]).findings.map((f) => f.rule)).toEqual(['app-namespace']);
+    expect(checkApp([missingNs({ 'cdk8s-ml.io/disable-policy.app-flow': 'not this rule' })]).findings.map((f) => f.rule)).toEqual(['app-namespace']);
+  });
+
+  test('of two objects with the same kind, namespace and name, the first one\'s annotations decide', () => {
+    const key = 'cdk8s-ml.io/disable-policy.app-namespace';
+    expect(checkApp([missingNs({ [key]: 'made elsewhere' }), missingNs()]).findings).toEqual([]);
+    expect(checkApp([missingNs(), missingNs({ [key]: 'made elsewhere' })]).findings.map((f) => f.rule)).toEqual(['app-namespace']);
+  });
+
+  test('a malformed declaration is an app-declaration finding at its annotation', () => {
+    const bad = missingNs({ 'ml.cdk8s.io/flows': '{}' });
+    const found = checkApp([{ ...ns('x') }, bad]).findings;
+    expect(found.map((f) => [f.object, f.path, f.rule])).toEqual([['Deployment/x/d', '/metadata/annotations/ml.cdk8s.io~1flows', 'app-declaration']]);
+    expect(found[0].fix).toBe('write the annotation as the cdk8s-ml core helpers do (declareFlows / declareExternal): a JSON array of well-formed items');
+  });
+});
+
 test('findings follow the order of the objects they are on, whatever order the parts found them in', () => {
   // The namespace part reports in object order; a LocalQueue's ClusterQueue is checked after
   // every namespace, yet its finding comes first (first object).

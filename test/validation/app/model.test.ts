@@ -27,10 +27,11 @@ describe('AppModel', () => {
     const wf = workflow('wf', 'ml', [manifest(), manifest('other')]);
     const bare = workflow('bare', undefined, [manifest()]);
     const noMetadata = workflow('nm', 'ml', ['apiVersion: v1\nkind: ConfigMap\n']);
-    const model = new AppModel([null, 3, 'x', [], wf, bare, noMetadata] as any[]);
+    const anonymous = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', spec: { entrypoint: 't0', templates: [{ name: 't0', resource: { action: 'create', manifest: manifest() } }] } };
+    const model = new AppModel([null, 3, 'x', [], wf, bare, noMetadata, anonymous] as any[]);
     expect(model.manifests.map((o) => [o.kind, o.metadata?.name, o.metadata?.namespace])).toEqual([
-      ['Workflow', 'wf', 'ml'], ['Workflow', 'bare', undefined], ['Workflow', 'nm', 'ml'],
-      ['ConfigMap', 'made', 'ml'], ['ConfigMap', 'made', 'other'], ['ConfigMap', 'made', undefined], ['ConfigMap', undefined, 'ml'],
+      ['Workflow', 'wf', 'ml'], ['Workflow', 'bare', undefined], ['Workflow', 'nm', 'ml'], ['Workflow', undefined, undefined],
+      ['ConfigMap', 'made', 'ml'], ['ConfigMap', 'made', 'other'], ['ConfigMap', 'made', undefined], ['ConfigMap', undefined, 'ml'], ['ConfigMap', 'made', undefined],
     ]);
     expect(model.find('ConfigMap', 'ml', 'made')).toHaveLength(1);
   });
@@ -128,6 +129,12 @@ describe('AppModel', () => {
       const tj7 = trainJob('tj7', { name: 'torch' }, 'example.com/v1');
       expect(run([runtime('ClusterTrainingRuntime', 'torch'), tj7], tj7)).toEqual([]);
       expect(run([null, runtime('ClusterTrainingRuntime', 'torch')], undefined)).toEqual([]);
+    });
+
+    test('a TrainJob without a name labels its pods with an empty JobSet name', () => {
+      const cluster = runtime('ClusterTrainingRuntime', 'torch');
+      const nameless = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { namespace: 'ml' }, spec: { runtimeRef: { name: 'torch' } } };
+      expect(new AppModel([cluster, nameless]).podsRunningFor(nameless).map((p) => p.labels['jobset.sigs.k8s.io/jobset-name'])).toEqual(['']);
     });
 
     test('an object with pod templates runs its own', () => {
