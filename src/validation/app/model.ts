@@ -169,16 +169,17 @@ export class AppModel {
    * its JobSet name.
    */
   public podsRunningFor(obj: any): PodView[] {
-    const own = this.podsOf(obj);
-    if (own.length > 0 || obj?.kind !== 'TrainJob' || groupOf(obj) !== 'trainer.kubeflow.org') return own;
+    // A TrainJob has no pod template of its own; of the trainer.kubeflow.org kinds only the
+    // runtimes have pod templates, so a runtimeRef of another kind finds none.
+    if (obj?.kind !== 'TrainJob' || groupOf(obj) !== 'trainer.kubeflow.org') return this.podsOf(obj);
     const ref = obj.spec?.runtimeRef;
     const kind = ref?.kind ?? 'ClusterTrainingRuntime';
-    if (typeof ref?.name !== 'string' || (kind !== 'TrainingRuntime' && kind !== 'ClusterTrainingRuntime')) return [];
+    if (typeof ref?.name !== 'string') return [];
     const ns = namespaceOf(obj);
     const runtime = this.manifests.find((o) => o.kind === kind && groupOf(o) === 'trainer.kubeflow.org' && o.metadata?.name === ref.name
       && (kind === 'ClusterTrainingRuntime' || namespaceOf(o) === ns));
-    if (!runtime) return [];
     const jobSet = String(obj.metadata?.name ?? '');
+    // (podsOf(undefined) is [] when no runtime matches)
     return this.podsOf(runtime).map((v) => ({ ...v, namespace: ns, labels: { ...v.labels, 'jobset.sigs.k8s.io/jobset-name': jobSet } }));
   }
 
@@ -193,8 +194,9 @@ export class AppModel {
     let parsed: unknown;
     try {
       parsed = JSON.parse(String(text));
-    } catch (e: any) {
-      this.problems.push({ object: obj, annotation, message: `annotation ${annotation} is not JSON: ${e?.message ?? e}` });
+    } catch (e) {
+      // JSON.parse throws a SyntaxError, never anything else
+      this.problems.push({ object: obj, annotation, message: `annotation ${annotation} is not JSON: ${(e as SyntaxError).message}` });
       return [];
     }
     if (!Array.isArray(parsed)) {

@@ -93,6 +93,91 @@ describe('AppModel', () => {
     expect(model.scalersOf('ml', 'undefined')).toEqual([]);
   });
 
+  describe('declarations', () => {
+    const problems = (annotation: string, value: unknown) => {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      return new AppModel([cm('c', 'ml', { metadata: { name: 'c', namespace: 'ml', annotations: { [annotation]: text } } })]).problems.map((p) => [p.annotation, p.message]);
+    };
+    const EXT = 'ml.cdk8s.io/external';
+    const FLOWS = 'ml.cdk8s.io/flows';
+    const flow = (over: Record<string, any>) => ({ purpose: 'p', direction: 'egress', peer: { kind: 'external', host: 'h' }, ports: [{ port: 443 }], construct: 'app/x', ...over });
+
+    test('text that is no JSON, or JSON that is no array, is one problem', () => {
+      expect(problems(EXT, '[')).toEqual([[EXT, `annotation ${EXT} is not JSON: ${(() => { try { JSON.parse('['); } catch (e) { return (e as Error).message; } return ''; })()}`]]);
+      expect(problems(FLOWS, '{"a":1}')).toEqual([[FLOWS, `annotation ${FLOWS} must hold a JSON array, got {"a":1}`]]);
+      expect(problems(FLOWS, '[]')).toEqual([]);
+    });
+
+    test('each bad external item is a problem naming its index, the rule and the item', () => {
+      const kinds = 'LocalQueue, ClusterQueue, ResourceFlavor, WorkloadPriorityClass, PriorityClass, PersistentVolumeClaim, ConfigMap, Secret, ServiceAccount, Service, Namespace';
+      const cases: Array<[unknown, string | undefined]> = [
+        ['x', 'must be an object {kind, name, namespace?}'],
+        [null, 'must be an object {kind, name, namespace?}'],
+        [[], 'must be an object {kind, name, namespace?}'],
+        [{ kind: 5, name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
+        [{ kind: 'configMap', name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
+        [{ kind: 'Config-Map', name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
+        [{ kind: 'Secret' }, 'name must be a non-empty string'],
+        [{ kind: 'Secret', name: '' }, 'name must be a non-empty string'],
+        [{ kind: 'Secret', name: 's', namespace: 5 }, 'namespace must be a string'],
+        [{ kind: 'Secret', name: 's', namespace: 'ns' }, undefined],
+        [{ kind: 'InferenceService2', name: 's' }, undefined],
+      ];
+      for (const [item, message] of cases) {
+        expect(problems(EXT, [{ kind: 'Secret', name: 'ok' }, item])).toEqual(message === undefined ? [] : [[EXT, `annotation ${EXT} item 1: ${message}, got ${JSON.stringify(item)}`]]);
+      }
+    });
+
+    test('each bad flow is a problem naming its index, the rule and the item', () => {
+      const cases: Array<[unknown, string | undefined]> = [
+        [7, 'must be an object {purpose, direction, peer, ports, construct}'],
+        [flow({ purpose: 1 }), 'purpose must be a string'],
+        [flow({ direction: 'both' }), 'direction must be "egress" or "ingress"'],
+        [flow({ direction: 'ingress' }), undefined],
+        [flow({ construct: 1 }), 'construct must be a string'],
+        [flow({ construct: undefined }), undefined],
+        [flow({ peer: 'x' }), 'peer must be an object'],
+        [flow({ peer: { kind: 'pods', podLabels: {} } }), 'peer.podLabels must be a non-empty map of strings'],
+        [flow({ peer: { kind: 'pods', podLabels: { a: 1 } } }), 'peer.podLabels must be a non-empty map of strings'],
+        [flow({ peer: { kind: 'pods', podLabels: ['a'] } }), 'peer.podLabels must be a non-empty map of strings'],
+        [flow({ peer: { kind: 'pods', podLabels: { a: 'b' }, namespace: 3 } }), 'peer.namespace must be a string'],
+        [flow({ peer: { kind: 'pods', podLabels: { a: 'b', c: 'd' }, namespace: 'ns' } }), undefined],
+        [flow({ peer: { kind: 'namespace', namespaceLabels: null } }), 'peer.namespaceLabels must be a map of strings'],
+        [flow({ peer: { kind: 'namespace', namespaceLabels: { a: 'b', c: 2 } } }), 'peer.namespaceLabels must be a map of strings'],
+        [flow({ peer: { kind: 'namespace', namespaceLabels: {}, podLabels: { a: 1 } } }), 'peer.podLabels must be a map of strings'],
+        [flow({ peer: { kind: 'namespace', namespaceLabels: {}, podLabels: {} } }), undefined],
+        [flow({ peer: { kind: 'external', host: '' } }), 'peer.host must be a non-empty string'],
+        [flow({ peer: { kind: 'external' } }), 'peer.host must be a non-empty string'],
+        [flow({ peer: { kind: 'cidr', cidr: 10 } }), 'peer.cidr must be a string'],
+        [flow({ peer: { kind: 'cidr', cidr: '10.0.0.0/8' } }), undefined],
+        [flow({ peer: { kind: 'service' } }), 'peer.kind must be one of pods, namespace, external, cidr'],
+        [flow({ ports: [] }), 'ports must be a non-empty array'],
+        [flow({ ports: { port: 1 } }), 'ports must be a non-empty array'],
+        [flow({ ports: [null] }), 'every port needs an integer port 1-65535'],
+        [flow({ ports: [{ port: 1.5 }] }), 'every port needs an integer port 1-65535'],
+        [flow({ ports: [{ port: 0 }] }), 'every port needs an integer port 1-65535'],
+        [flow({ ports: [{ port: 65536 }] }), 'every port needs an integer port 1-65535'],
+        [flow({ ports: [{ port: 1 }, { port: 65535, endPort: 65535 }] }), undefined],
+        [flow({ ports: [{ port: 80, endPort: 79 }] }), 'endPort must be an integer ≥ port and ≤ 65535'],
+        [flow({ ports: [{ port: 80, endPort: 80.5 }] }), 'endPort must be an integer ≥ port and ≤ 65535'],
+        [flow({ ports: [{ port: 80, endPort: 65536 }] }), 'endPort must be an integer ≥ port and ≤ 65535'],
+        [flow({ ports: [{ port: 80, protocol: 'HTTP' }] }), 'protocol must be TCP, UDP or SCTP'],
+        [flow({ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }, { port: 9, protocol: 'SCTP' }] }), undefined],
+      ];
+      for (const [item, message] of cases) {
+        expect(problems(FLOWS, [item])).toEqual(message === undefined ? [] : [[FLOWS, `annotation ${FLOWS} item 0: ${message}, got ${JSON.stringify(item)}`]]);
+      }
+    });
+
+    test('good items are kept beside bad ones: the flows of an object and its declared externals', () => {
+      const obj = cm('c', 'ml', { metadata: { name: 'c', namespace: 'ml', annotations: { [FLOWS]: JSON.stringify([flow({}), 5]), [EXT]: JSON.stringify([{ kind: 'Secret', name: 's' }, 'x']) } } });
+      const model = new AppModel([obj]);
+      expect(model.flows.get(obj)).toEqual([flow({})]);
+      expect(model.isExternal('Secret', 'ml', 's')).toBe(true);
+      expect(model.problems.map((p) => p.message)).toEqual([`annotation ${EXT} item 1: must be an object {kind, name, namespace?}, got "x"`, `annotation ${FLOWS} item 1: must be an object {purpose, direction, peer, ports, construct}, got 5`]);
+    });
+  });
+
   describe('podsRunningFor', () => {
     const template = { metadata: { labels: { role: 'node' } }, spec: { containers: [{ name: 'main', image: 'x' }] } };
     const runtime = (kind: string, name: string, namespace?: string) => ({
@@ -135,6 +220,22 @@ describe('AppModel', () => {
       const cluster = runtime('ClusterTrainingRuntime', 'torch');
       const nameless = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { namespace: 'ml' }, spec: { runtimeRef: { name: 'torch' } } };
       expect(new AppModel([cluster, nameless]).podsRunningFor(nameless).map((p) => p.labels['jobset.sigs.k8s.io/jobset-name'])).toEqual(['']);
+    });
+
+    test('a runtime runs its own templates; a TrainJob without spec, or naming no runtime when a runtime has no name, runs none', () => {
+      const cluster = runtime('ClusterTrainingRuntime', 'torch');
+      expect(run([cluster], cluster)).toEqual([['torch', '', undefined, 'node']]);
+      const bare = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { name: 'bare', namespace: 'ml' } };
+      expect(run([cluster, bare], bare)).toEqual([]);
+      const nameless = { ...runtime('ClusterTrainingRuntime', 'x'), metadata: {} };
+      const unnamed = trainJob('tj', { kind: 'ClusterTrainingRuntime' });
+      expect(run([nameless, unnamed], unnamed)).toEqual([]);
+    });
+
+    test('the runtime is found past objects without metadata and runtimes of another group of the same name', () => {
+      const foreign = { ...runtime('ClusterTrainingRuntime', 'torch'), apiVersion: 'example.com/v1' };
+      const tj = trainJob('tj', { name: 'torch' });
+      expect(run([{ apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'ClusterTrainingRuntime' }, foreign, runtime('ClusterTrainingRuntime', 'torch'), tj], tj)).toEqual([['torch', 'ml', 'tj', 'node']]);
     });
 
     test('an object with pod templates runs its own', () => {
