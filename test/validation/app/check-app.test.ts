@@ -106,6 +106,18 @@ describe('rules and disable annotations', () => {
   });
 });
 
+test('a finding on an object an Argo template creates lands on the Workflow, at the template\'s manifest', () => {
+  const wf = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'wf', namespace: 'a' },
+    spec: { entrypoint: 'make', templates: [{ name: 'make', resource: { action: 'create', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: made\n  namespace: elsewhere\n' } }] },
+  };
+  expect(checkApp([ns('a'), wf]).findings.map((f) => [f.object, f.path, f.message])).toEqual([[
+    'Workflow/a/wf',
+    '/spec/templates/0/resource/manifest#/metadata/namespace',
+    'ConfigMap/elsewhere/made (created by template "make"): namespace "elsewhere" (used by 1 object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace',
+  ]]);
+});
+
 test('findings follow the order of the objects they are on, whatever order the parts found them in', () => {
   // The namespace part reports in object order; a LocalQueue's ClusterQueue is checked after
   // every namespace, yet its finding comes first (first object).

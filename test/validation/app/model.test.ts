@@ -87,7 +87,8 @@ describe('AppModel', () => {
     const other = { apiVersion: 'example.com/v1', kind: 'Scaler', metadata: { name: 'x', namespace: 'ml' }, spec: { scaleTargetRef: { name: 'web' } } };
     const noTarget = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'n', namespace: 'ml' }, spec: { scaleTargetRef: {} } };
     const noSpec = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'm', namespace: 'ml' } };
-    const model = new AppModel([hpa, so, other, noTarget, noSpec]);
+    const noRef = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'r', namespace: 'ml' }, spec: {} };
+    const model = new AppModel([hpa, so, other, noTarget, noSpec, noRef]);
     expect(model.scalersOf('ml', 'web')).toEqual([hpa, so]);
     expect(model.scalersOf('other', 'web')).toEqual([]);
     expect(model.scalersOf('ml', 'undefined')).toEqual([]);
