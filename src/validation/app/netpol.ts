@@ -78,7 +78,7 @@ const METADATA_NAME = 'kubernetes.io/metadata.name';
 
 /** Namespace of an object, `''` when unset. */
 function namespaceOf(obj: any): string {
-  return typeof obj?.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
+  return typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
 }
 
 const list = (x: unknown): any[] => (Array.isArray(x) ? x : []);

@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import {
-  AddressEndpoint, PodEndpoint, PortRange, egressToPublicHost, isIsolated, parseCidr, policyTypes, trafficAllowed,
+  AddressEndpoint, PodEndpoint, PortRange, egressToPublicHost, isIsolated, labelSelectorMatches, parseCidr, policyTypes, trafficAllowed,
 } from '../../../src/validation/app/netpol';
 
 const pod = (namespace: string, labels: Record<string, string>, ports: PodEndpoint['ports'] = [], namespaceLabels: Record<string, string> = {}): PodEndpoint =>
@@ -179,6 +179,17 @@ describe('egress to a host known only by name', () => {
     // the Ingress-only policy of a server does not restrict egress at all
     expect(egressToPublicHost([np('ns1', { podSelector: {}, policyTypes: ['Ingress'] })], A, tcp(443))).toBe('allowed');
   });
+});
+
+test('a selector that is no object (null, a string, a number, an array) selects nothing; {} selects everything', () => {
+  const labels = { app: 'a' };
+  for (const bad of [null, undefined, '', 'app=a', 5, [], [{ matchLabels: labels }], true]) expect(labelSelectorMatches(bad, labels)).toBe(false);
+  expect(labelSelectorMatches({}, labels)).toBe(true);
+  expect(labelSelectorMatches({}, {})).toBe(true);
+  expect(labelSelectorMatches({ matchLabels: null }, labels)).toBe(false);
+  expect(labelSelectorMatches({ matchLabels: 'app=a' }, labels)).toBe(false);
+  expect(labelSelectorMatches({ matchExpressions: {} }, labels)).toBe(false);
+  expect(labelSelectorMatches({ matchExpressions: [{ key: 'app', operator: 'Gt', values: ['a'] }] }, labels)).toBe(false);
 });
 
 test('malformed policies select nothing or allow nothing, never throw', () => {
