@@ -190,6 +190,23 @@ test('a selector that is no object (null, a string, a number, an array) selects 
   expect(labelSelectorMatches({ matchLabels: 'app=a' }, labels)).toBe(false);
   expect(labelSelectorMatches({ matchExpressions: {} }, labels)).toBe(false);
   expect(labelSelectorMatches({ matchExpressions: [{ key: 'app', operator: 'Gt', values: ['a'] }] }, labels)).toBe(false);
+  // an expression that is no object, or without a string key, requires a label nothing can have
+  expect(labelSelectorMatches({ matchExpressions: [null] }, labels)).toBe(false);
+  expect(labelSelectorMatches({ matchExpressions: [{ operator: 'Exists' }] }, { undefined: 'x' })).toBe(false);
+  expect(labelSelectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: 'a' }] }, labels)).toBe(false);
+});
+
+test('policyTypes: unknown types are dropped, a policyTypes that is no list is defaulted, a policy without spec is Ingress', () => {
+  expect(policyTypes(np('ns1', { podSelector: {}, policyTypes: ['Egress', 'Bogus', 5] }))).toEqual(['Egress']);
+  expect(policyTypes(np('ns1', { podSelector: {}, policyTypes: 'Egress', egress: [{}] }))).toEqual(['Ingress', 'Egress']);
+  expect(policyTypes(null)).toEqual(['Ingress']);
+  expect(policyTypes({ kind: 'NetworkPolicy' })).toEqual(['Ingress']);
+});
+
+test('a policy without spec in the pod\'s namespace selects nothing', () => {
+  const specless = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 's', namespace: 'ns1' } };
+  expect(isIsolated([specless], B, 'Ingress')).toBe(false);
+  expect(trafficAllowed([specless], A, B, tcp(80))).toBe(true);
 });
 
 test('malformed policies select nothing or allow nothing, never throw', () => {
