@@ -155,6 +155,7 @@ function candidatePolicies(policies: readonly NetworkPolicyObject[], pod: PodEnd
     });
     byNamespace.set(pod.namespace, index);
   }
+  // Stryker disable next-line ArrayDeclaration: an extra non-policy entry is filtered out by selectingPolicies
   const found = [...index.unanchored];
   for (const pair of Object.entries(pod.labels)) found.push(...(index.byPair.get(JSON.stringify(pair)) ?? []));
   if (found.length < 2) return found;
@@ -188,6 +189,7 @@ const BY_NAMESPACE = new WeakMap<readonly NetworkPolicyObject[], Map<string, Net
 
 function inNamespace(policies: readonly NetworkPolicyObject[], namespace: string): NetworkPolicyObject[] {
   let index = BY_NAMESPACE.get(policies);
+  // Stryker disable next-line ConditionalExpression: a cache; rebuilding it on every call gives the same lists (only slower)
   if (!index) {
     index = new Map();
     for (const p of policies) {
@@ -199,6 +201,7 @@ function inNamespace(policies: readonly NetworkPolicyObject[], namespace: string
     }
     BY_NAMESPACE.set(policies, index);
   }
+  // Stryker disable next-line ArrayDeclaration: an extra non-policy entry selects nothing (selectingPolicies)
   return index.get(namespace) ?? [];
 }
 

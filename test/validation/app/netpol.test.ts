@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import {
-  AddressEndpoint, PodEndpoint, PortRange, egressToPublicHost, isIsolated, labelSelectorMatches, parseCidr, policyTypes, trafficAllowed,
+  AddressEndpoint, PodEndpoint, PortRange, egressToPublicHost, isIsolated, labelSelectorMatches, parseCidr, policyTypes, requiredLabel, selectingPolicies, trafficAllowed,
 } from '../../../src/validation/app/netpol';
 
 const pod = (namespace: string, labels: Record<string, string>, ports: PodEndpoint['ports'] = [], namespaceLabels: Record<string, string> = {}): PodEndpoint =>
@@ -201,6 +201,39 @@ test('policyTypes: unknown types are dropped, a policyTypes that is no list is d
   expect(policyTypes(np('ns1', { podSelector: {}, policyTypes: 'Egress', egress: [{}] }))).toEqual(['Ingress', 'Egress']);
   expect(policyTypes(null)).toEqual(['Ingress']);
   expect(policyTypes({ kind: 'NetworkPolicy' })).toEqual(['Ingress']);
+});
+
+test('selectingPolicies keeps the order of the policy list, label-indexed or not', () => {
+  const all = np('ns1', { podSelector: {} }, 'all');
+  const byApp = np('ns1', { podSelector: { matchLabels: { app: 'b' } } }, 'by-app');
+  const byExpr = np('ns1', { podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } }, 'by-expression');
+  const names = (ps: any[]) => selectingPolicies(ps, B, 'Ingress').map((p) => p.metadata.name);
+  expect(names([byApp, all])).toEqual(['by-app', 'all']);
+  expect(names([all, byApp])).toEqual(['all', 'by-app']);
+  expect(names([byApp, byExpr, all])).toEqual(['by-app', 'by-expression', 'all']);
+  expect(names([byExpr, byApp])).toEqual(['by-expression', 'by-app']);
+  expect(names([byApp])).toEqual(['by-app']);
+});
+
+test('requiredLabel: the first string matchLabels pair, none for selectors without one', () => {
+  expect(requiredLabel({ matchLabels: { a: 1, b: 'c', d: 'e' } })).toEqual(['b', 'c']);
+  for (const sel of [undefined, null, {}, { matchLabels: {} }, { matchLabels: null }, { matchLabels: 'a=b' }, { matchLabels: ['a'] }, { matchLabels: { a: 1 } }]) {
+    expect(requiredLabel(sel)).toBeUndefined();
+  }
+});
+
+test('only NetworkPolicies count: other objects (or null) in the list select nothing', () => {
+  const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns1' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } };
+  expect(isIsolated([widget, null], B, 'Ingress')).toBe(false);
+});
+
+test('parseCidr: IPv4 blocks only, whole string (trimmed), octets ≤ 255 and prefix ≤ 32', () => {
+  expect(parseCidr('10.1.2.3/8')).toEqual({ from: 10 * 2 ** 24, to: 11 * 2 ** 24 - 1 });
+  expect(parseCidr(' 192.168.0.1/32 ')).toEqual({ from: 3232235521, to: 3232235521 });
+  expect(parseCidr('0.0.0.0/0')).toEqual({ from: 0, to: 2 ** 32 - 1 });
+  for (const bad of ['x10.0.0.0/8', '10.0.0.0/8x', '10.0.0.0', '256.0.0.0/8', '10.0.0.300/32', '10.0.0.0/33', 'fd00::/8', 5, undefined]) {
+    expect(parseCidr(bad)).toBeUndefined();
+  }
 });
 
 test('a policy without spec in the pod\'s namespace selects nothing', () => {
