@@ -367,7 +367,7 @@ function breakpoints(all: ReadonlyArray<Allowance[] | undefined>, wanted: PortRa
 /** Whether one side (egress of the source or ingress of the destination) lets one port through. */
 function sideAllows(side: Allowance[] | undefined, peer: Endpoint, protocol: string, port: number): boolean {
   if (side === undefined) return true;
-  if (peer.kind === 'pod') return side.some((a) => (a.peers.all || a.peers.pods(peer)) && portAllowed(a.ports, protocol, port));
+  if (peer.kind === 'pod') return side.some((a) => a.peers.pods(peer) && portAllowed(a.ports, protocol, port));
   const matching = side.filter((a) => portAllowed(a.ports, protocol, port));
   if (matching.some((a) => a.peers.all)) return true;
   return covers(matching.flatMap((a) => a.peers.addresses), peer.ranges);
