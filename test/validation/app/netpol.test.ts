@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import {
-  AddressEndpoint, PodEndpoint, PortRange, egressToPublicHost, isIsolated, labelSelectorMatches, parseCidr, policyTypes, requiredLabel, selectingPolicies, trafficAllowed,
+  AddressEndpoint, NON_PUBLIC_CIDRS, PodEndpoint, PortRange, egressToPublicHost, isIsolated, labelSelectorMatches, mergeRanges, parseCidr, policyTypes, publicInternet, requiredLabel, selectingPolicies, subtractRanges, trafficAllowed,
 } from '../../../src/validation/app/netpol';
 
 const pod = (namespace: string, labels: Record<string, string>, ports: PodEndpoint['ports'] = [], namespaceLabels: Record<string, string> = {}): PodEndpoint =>
@@ -234,6 +234,42 @@ test('parseCidr: IPv4 blocks only, whole string (trimmed), octets ≤ 255 and pr
   for (const bad of ['x10.0.0.0/8', '10.0.0.0/8x', '10.0.0.0', '256.0.0.0/8', '10.0.0.300/32', '10.0.0.0/33', 'fd00::/8', 5, undefined]) {
     expect(parseCidr(bad)).toBeUndefined();
   }
+});
+
+describe('address ranges', () => {
+  const r = (from: number, to: number) => ({ from, to });
+
+  test('mergeRanges sorts, merges overlapping and adjacent ranges, keeps gaps', () => {
+    expect(mergeRanges([r(5, 6), r(1, 2)])).toEqual([r(1, 2), r(5, 6)]);
+    expect(mergeRanges([r(1, 2), r(3, 4)])).toEqual([r(1, 4)]);
+    expect(mergeRanges([r(1, 2), r(4, 5)])).toEqual([r(1, 2), r(4, 5)]);
+    expect(mergeRanges([r(1, 10), r(2, 3), r(9, 12), r(14, 14)])).toEqual([r(1, 12), r(14, 14)]);
+    expect(mergeRanges([r(7, 8), r(1, 3), r(3, 6)])).toEqual([r(1, 8)]);
+    expect(mergeRanges([])).toEqual([]);
+  });
+
+  test('subtractRanges removes each range, inclusive at both ends', () => {
+    expect(subtractRanges([r(5, 10)], [r(1, 5)])).toEqual([r(6, 10)]);
+    expect(subtractRanges([r(5, 10)], [r(10, 12)])).toEqual([r(5, 9)]);
+    expect(subtractRanges([r(5, 10)], [r(1, 4), r(11, 20)])).toEqual([r(5, 10)]);
+    expect(subtractRanges([r(5, 10)], [r(7, 8)])).toEqual([r(5, 6), r(9, 10)]);
+    expect(subtractRanges([r(5, 10)], [r(5, 10)])).toEqual([]);
+    expect(subtractRanges([r(20, 30), r(1, 10)], [r(8, 22)])).toEqual([r(1, 7), r(23, 30)]);
+  });
+
+  test('the public internet is every IPv4 address but the private, shared, loopback, link-local and multicast/reserved blocks', () => {
+    expect(NON_PUBLIC_CIDRS).toEqual(['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/3']);
+    const ip4 = (a: number, b: number, c: number, d: number) => ((a * 256 + b) * 256 + c) * 256 + d;
+    expect(publicInternet()).toEqual([
+      r(ip4(1, 0, 0, 0), ip4(9, 255, 255, 255)),
+      r(ip4(11, 0, 0, 0), ip4(100, 63, 255, 255)),
+      r(ip4(100, 128, 0, 0), ip4(126, 255, 255, 255)),
+      r(ip4(128, 0, 0, 0), ip4(169, 253, 255, 255)),
+      r(ip4(169, 255, 0, 0), ip4(172, 15, 255, 255)),
+      r(ip4(172, 32, 0, 0), ip4(192, 167, 255, 255)),
+      r(ip4(192, 169, 0, 0), ip4(223, 255, 255, 255)),
+    ]);
+  });
 });
 
 test('a policy without spec in the pod\'s namespace selects nothing', () => {
