@@ -263,9 +263,9 @@ export function publicInternet(): Range[] {
 
 /** Addresses an `ipBlock` matches (empty for IPv6 or malformed blocks). */
 function ipBlockRanges(block: any): Range[] {
-  const base = parseCidr(block?.cidr);
+  const base = parseCidr(block.cidr); // block: a truthy ipBlock (peerSet filters)
   if (!base) return [];
-  const except = list(block?.except).map(parseCidr).filter((r): r is Range => r !== undefined);
+  const except = list(block.except).map(parseCidr).filter((r): r is Range => r !== undefined);
   return subtractRanges([base], except);
 }
 
@@ -281,7 +281,8 @@ interface PeerSet {
 
 function peerSet(peers: unknown, policyNamespace: string): PeerSet {
   const items = list(peers);
-  if (peers === undefined || peers === null || items.length === 0) return { all: true, pods: () => true, addresses: [] };
+  // absent, null, [] (or malformed): every peer
+  if (items.length === 0) return { all: true, pods: () => true, addresses: [] };
   const podPeers = items.filter((p) => p && typeof p === 'object' && !p.ipBlock && (p.podSelector !== undefined || p.namespaceSelector !== undefined));
   const addresses = mergeRanges(items.filter((p) => p?.ipBlock).flatMap((p) => ipBlockRanges(p.ipBlock)));
   return {
@@ -301,7 +302,7 @@ function peerSet(peers: unknown, policyNamespace: string): PeerSet {
 /** The port ranges a rule's `ports` allow towards `destination` (undefined: every port). */
 function rulePorts(ports: unknown, destination: Endpoint): PortRange[] | undefined {
   const items = list(ports);
-  if (ports === undefined || ports === null || items.length === 0) return undefined;
+  if (items.length === 0) return undefined; // absent, null or []: every port
   const out: PortRange[] = [];
   for (const p of items) {
     const protocol = typeof p?.protocol === 'string' ? p.protocol : 'TCP';

@@ -124,6 +124,16 @@ describe('peers', () => {
     expect(trafficAllowed(ps, A, cidr('10.0.0.0/15'), tcp(443))).toBe(false); // contains 10.1/16
     expect(trafficAllowed(ps, A, B, tcp(443))).toBe(false);
   });
+
+  test('a malformed except entry removes nothing; a malformed or IPv6 cidr matches nothing', () => {
+    const withExcept = (except: unknown) => [np('ns1', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except } }] }] })];
+    expect(trafficAllowed(withExcept(['bogus', 7, '10.1.0.0/16']), A, ip('10.2.3.4'), tcp(443))).toBe(true);
+    expect(trafficAllowed(withExcept(['bogus', 7, '10.1.0.0/16']), A, ip('10.1.3.4'), tcp(443))).toBe(false);
+    expect(trafficAllowed(withExcept('10.1.0.0/16'), A, ip('10.1.3.4'), tcp(443))).toBe(true);
+    for (const c of ['bogus', 'fd00::/8', undefined]) {
+      expect(trafficAllowed([np('ns1', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: c } }] }] })], A, ip('10.1.3.4'), tcp(443))).toBe(false);
+    }
+  });
 });
 
 describe('ports', () => {
