@@ -159,6 +159,14 @@ describe('ports', () => {
     expect(trafficAllowed(ps, A, B, tcp(29511))).toBe(false);
   });
 
+  test('a port written as a numeric string is that number; an endPort below the port is ignored', () => {
+    expect(trafficAllowed(only([{ port: '9090' }]), A, B, tcp(9090))).toBe(true);
+    expect(trafficAllowed(only([{ port: '9090' }]), A, B, tcp(9091))).toBe(false);
+    expect(trafficAllowed(only([{ port: 80, endPort: 70 }]), A, B, tcp(80))).toBe(true);
+    expect(trafficAllowed(only([{ port: 80, endPort: 70 }]), A, B, tcp(75))).toBe(false);
+    expect(trafficAllowed(only([{ port: 80, endPort: '90' }]), A, B, tcp(85))).toBe(false);
+  });
+
   test('named ports resolve against the destination pod', () => {
     const ps = only([{ port: 'http' }]);
     expect(trafficAllowed(ps, A, B, tcp(9090))).toBe(true); // B's http is 9090
