@@ -334,7 +334,7 @@ function allowances(policies: readonly NetworkPolicyObject[], pod: PodEndpoint, 
   if (selecting.length === 0) return undefined;
   const out: Allowance[] = [];
   for (const p of selecting) {
-    const rules = list(direction === 'Ingress' ? p.spec?.ingress : p.spec?.egress);
+    const rules = list(direction === 'Ingress' ? p.spec.ingress : p.spec.egress); // selected: it has a spec
     for (const r of rules) {
       if (!r || typeof r !== 'object') continue;
       out.push({ peers: peerSet(direction === 'Ingress' ? r.from : r.to, namespaceOf(p)), ports: rulePorts(r.ports, destination) });
@@ -351,13 +351,14 @@ function covers(ranges: readonly Range[], target: readonly Range[]): boolean {
 const portAllowed = (ports: PortRange[] | undefined, protocol: string, port: number) =>
   ports === undefined || ports.some((r) => r.protocol === protocol && r.from <= port && port <= r.to);
 
-/** Points where the allowed set of ports can change inside `wanted`. */
+/** Points inside `wanted` where a port can stop being allowed (plus its first port). */
 function breakpoints(all: ReadonlyArray<Allowance[] | undefined>, wanted: PortRange): number[] {
   const points = new Set<number>([wanted.from]);
   for (const a of all) {
     for (const al of a ?? []) {
       for (const r of al.ports ?? []) {
-        if (r.from > wanted.from && r.from <= wanted.to) points.add(r.from);
+        // Only where a range ends can a port stop being allowed (where one starts, the allowed
+        // set grows): every port of `wanted` passes iff each segment's first port does.
         if (r.to + 1 > wanted.from && r.to + 1 <= wanted.to) points.add(r.to + 1);
       }
     }

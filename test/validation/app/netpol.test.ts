@@ -175,6 +175,8 @@ describe('ports', () => {
     // the protocol must match the container port's
     expect(trafficAllowed(only([{ port: 'dns' }]), B, A, udp(53))).toBe(false);
     expect(trafficAllowed(only([{ port: 'dns', protocol: 'UDP' }]), B, A, udp(53))).toBe(true);
+    // a TCP rule naming a UDP container port allows neither protocol
+    expect(trafficAllowed(only([{ port: 'dns' }]), B, A, tcp(53))).toBe(false);
   });
 
   test('a named egress port towards an address matches nothing', () => {
@@ -294,6 +296,11 @@ test('a policy without spec in the pod\'s namespace selects nothing', () => {
   const specless = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 's', namespace: 'ns1' } };
   expect(isIsolated([specless], B, 'Ingress')).toBe(false);
   expect(trafficAllowed([specless], A, B, tcp(80))).toBe(true);
+});
+
+test('a rule that is no object allows nothing', () => {
+  const ps = [np('ns1', { podSelector: {}, ingress: ['x', 5, null] })];
+  expect(trafficAllowed(ps, A, B, tcp(80))).toBe(false);
 });
 
 test('malformed policies select nothing or allow nothing, never throw', () => {
