@@ -283,7 +283,7 @@ function peerSet(peers: unknown, policyNamespace: string): PeerSet {
   const items = list(peers);
   // absent, null, [] (or malformed): every peer
   if (items.length === 0) return { all: true, pods: () => true, addresses: [] };
-  const podPeers = items.filter((p) => p && typeof p === 'object' && !p.ipBlock && (p.podSelector !== undefined || p.namespaceSelector !== undefined));
+  const podPeers = items.filter((p) => p && !p.ipBlock && (p.podSelector !== undefined || p.namespaceSelector !== undefined));
   const addresses = mergeRanges(items.filter((p) => p?.ipBlock).flatMap((p) => ipBlockRanges(p.ipBlock)));
   return {
     all: false,
@@ -309,7 +309,7 @@ function rulePorts(ports: unknown, destination: Endpoint): PortRange[] | undefin
     if (p?.port === undefined || p?.port === null) {
       out.push({ protocol, from: 0, to: 65535 });
     } else if (typeof p.port === 'number') {
-      const to = typeof p.endPort === 'number' && p.endPort >= p.port ? p.endPort : p.port;
+      const to = typeof p.endPort === 'number' ? Math.max(p.port, p.endPort) : p.port;
       out.push({ protocol, from: p.port, to });
     } else if (typeof p.port === 'string' && /^\d+$/.test(p.port)) {
       out.push({ protocol, from: Number(p.port), to: Number(p.port) });
@@ -363,7 +363,7 @@ function breakpoints(all: ReadonlyArray<Allowance[] | undefined>, wanted: PortRa
       }
     }
   }
-  return [...points].sort((a, b) => a - b);
+  return [...points]; // callers test every (or some) point: order does not matter
 }
 
 /** Whether one side (egress of the source or ingress of the destination) lets one port through. */

@@ -298,6 +298,22 @@ test('a policy without spec in the pod\'s namespace selects nothing', () => {
   expect(trafficAllowed([specless], A, B, tcp(80))).toBe(true);
 });
 
+test('peers that are no object, empty, or an ipBlock beside a podSelector select no pod', () => {
+  const ps = [np('ns1', { podSelector: {}, ingress: [{ from: [null, 'x', 5, {}, { ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }] }] })];
+  expect(trafficAllowed(ps, A, B, tcp(80))).toBe(false);
+  expect(trafficAllowed(ps, ip('10.1.2.3'), B, tcp(80))).toBe(true);
+});
+
+test('a port entry without a port (or null, or no object) is every port of its protocol, TCP unless a string says otherwise', () => {
+  const ps = (ports: unknown[]) => [np('ns1', { podSelector: {}, ingress: [{ ports }] })];
+  expect(trafficAllowed(ps([{ port: null, protocol: 'UDP' }]), A, B, udp(53))).toBe(true);
+  expect(trafficAllowed(ps([{ port: null, protocol: 'UDP' }]), A, B, tcp(53))).toBe(false);
+  expect(trafficAllowed(ps([null]), A, B, tcp(1, 65535))).toBe(true);
+  expect(trafficAllowed(ps([null]), A, B, udp(53))).toBe(false);
+  expect(trafficAllowed(ps([{ protocol: 5 }]), A, B, tcp(22))).toBe(true);
+  expect(trafficAllowed(ps([{ protocol: 5 }]), A, B, udp(22))).toBe(false);
+});
+
 test('a rule that is no object allows nothing', () => {
   const ps = [np('ns1', { podSelector: {}, ingress: ['x', 5, null] })];
   expect(trafficAllowed(ps, A, B, tcp(80))).toBe(false);
