@@ -134,4 +134,9 @@ test('rule lookups', () => {
   expect(appRuleDescription('app-dns')).toBe('Every egress-isolated pod may reach kube-dns on UDP and TCP 53.');
   expect(appRuleDescription('app-rwo-claim')).toBe('A ReadWriteOnce/ReadWriteOncePod claim is mounted by at most one pod at a time.');
   expect(appRuleDescription('image-tag')).toBeUndefined();
+  // every rule is an error by default and is described by a full sentence (reports print it)
+  for (const r of APP_RULES) {
+    expect(r.severity).toBe('error');
+    expect(r.description).toMatch(/^[A-Z][^\n]{30,}\.$/);
+  }
 });
