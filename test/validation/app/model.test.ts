@@ -118,6 +118,7 @@ describe('AppModel', () => {
         [{ kind: 5, name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
         [{ kind: 'configMap', name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
         [{ kind: 'Config-Map', name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
+        [{ kind: ['Secret'], name: 'a' }, `kind must be a Kubernetes kind such as ${kinds}`],
         [{ kind: 'Secret' }, 'name must be a non-empty string'],
         [{ kind: 'Secret', name: '' }, 'name must be a non-empty string'],
         [{ kind: 'Secret', name: 's', namespace: 5 }, 'namespace must be a string'],
@@ -221,6 +222,8 @@ describe('AppModel', () => {
       const cluster = runtime('ClusterTrainingRuntime', 'torch');
       const nameless = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { namespace: 'ml' }, spec: { runtimeRef: { name: 'torch' } } };
       expect(new AppModel([cluster, nameless]).podsRunningFor(nameless).map((p) => p.labels['jobset.sigs.k8s.io/jobset-name'])).toEqual(['']);
+      const noMetadata = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', spec: { runtimeRef: { name: 'torch' } } };
+      expect(new AppModel([cluster, noMetadata]).podsRunningFor(noMetadata).map((p) => [p.namespace, p.labels['jobset.sigs.k8s.io/jobset-name']])).toEqual([['', '']]);
     });
 
     test('a runtime runs its own templates; a TrainJob without spec, or naming no runtime when a runtime has no name, runs none', () => {
