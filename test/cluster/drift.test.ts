@@ -146,7 +146,7 @@ for (const whole of sets) describe(whole.name, () => {
       }
       const rewritten: string[] = [];
       for (const obj of objects) {
-        const change = await reapplyChange(k, obj);
+        const change = await k.reapplyChange(obj, ARGOCD);
         if (change) rewritten.push(`${describeObject(obj)}: ${change}`);
       }
 
@@ -215,29 +215,6 @@ function kubectl(args: string[]): string {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`kubectl ${args.join(' ')} failed: ${err.stderr || err.message}\n${err.stdout ?? ''}`);
   }
-}
-
-/**
- * Server-side applies `obj` again as argocd (no force) and tells what it changed, or undefined.
- * A controller may write the object (status) between our read and our apply; the apply itself
- * is a no-op when its answer carries the resourceVersion read just before it, and a write of
- * ours shows as a new generation or a new argocd managedFields entry. Retried on a race.
- */
-async function reapplyChange(kc: Kube, obj: any): Promise<string | undefined> {
-  const p = await kc.objectPath(obj);
-  let last = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const before = await kc.get(p);
-    const res = await kc.apply(obj, { fieldManager: ARGOCD, force: false });
-    if (res.status < 200 || res.status > 299) return `HTTP ${res.status}: ${res.body?.message ?? res.text}`;
-    const after = res.body;
-    if (after.metadata.resourceVersion === before.metadata.resourceVersion) return undefined;
-    const entry = (o: any) => JSON.stringify((o.metadata.managedFields ?? []).find((m: any) => m.manager === ARGOCD && m.operation === 'Apply'));
-    if (after.metadata.generation !== before.metadata.generation) return `generation ${before.metadata.generation} → ${after.metadata.generation}`;
-    if (entry(after) !== entry(before)) return `argocd's managed fields changed (resourceVersion ${before.metadata.resourceVersion} → ${after.metadata.resourceVersion})`;
-    last = `resourceVersion ${before.metadata.resourceVersion} → ${after.metadata.resourceVersion}`;
-  }
-  return `${last} on each of 5 attempts`;
 }
 
 /** Namespaces the objects live in but the set does not declare, created labelled restricted. */

@@ -205,6 +205,31 @@ export class Kube {
     });
   }
 
+  /**
+   * Server-side applies `obj` again as `fieldManager` without force (how Argo CD syncs) and
+   * tells what the apply wrote, or undefined when it wrote nothing. A controller may write the
+   * object (its status) between our read and our apply, which moves resourceVersion too; the
+   * apply itself is a no-op when its answer carries the resourceVersion read just before it,
+   * and a write of ours shows as a new generation or a new managedFields entry of
+   * `fieldManager`. Retried while only such a race explains the new resourceVersion.
+   */
+  async reapplyChange(obj: any, fieldManager: string, attempts = 5): Promise<string | undefined> {
+    const p = await this.objectPath(obj);
+    const entry = (o: any) => JSON.stringify((o.metadata.managedFields ?? []).find((m: any) => m.manager === fieldManager && m.operation === 'Apply'));
+    let last = '';
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const before = await this.get(p);
+      const res = await this.apply(obj, { fieldManager, force: false });
+      if (res.status < 200 || res.status > 299) return `HTTP ${res.status}: ${res.body?.message ?? res.text}`;
+      const after = res.body;
+      if (after.metadata.resourceVersion === before.metadata.resourceVersion) return undefined;
+      if (after.metadata.generation !== before.metadata.generation) return `generation ${before.metadata.generation} → ${after.metadata.generation}`;
+      if (entry(after) !== entry(before)) return `${fieldManager}'s managed fields changed (resourceVersion ${before.metadata.resourceVersion} → ${after.metadata.resourceVersion})`;
+      last = `resourceVersion ${before.metadata.resourceVersion} → ${after.metadata.resourceVersion}`;
+    }
+    return `${last} on each of ${attempts} attempts`;
+  }
+
   /** POST with `fieldValidation=Strict`, optionally as a server-side dry run. */
   async create(obj: any, opts: { dryRun?: boolean } = {}): Promise<KubeResponse> {
     const info = await this.resourceFor(obj);
