@@ -157,7 +157,9 @@ function candidatePolicies(policies: readonly NetworkPolicyObject[], pod: PodEnd
   }
   // Stryker disable next-line ArrayDeclaration: an extra non-policy entry is filtered out by selectingPolicies
   const found = [...index.unanchored];
+  // Stryker disable next-line ArrayDeclaration: an extra non-policy entry is filtered out by selectingPolicies
   for (const pair of Object.entries(pod.labels)) found.push(...(index.byPair.get(JSON.stringify(pair)) ?? []));
+  // Stryker disable next-line ConditionalExpression: a fast path; sorting zero or one policy changes nothing
   if (found.length < 2) return found;
   return found.sort((a, b) => index!.order.get(a)! - index!.order.get(b)!);
 }
@@ -306,16 +308,17 @@ function rulePorts(ports: unknown, destination: Endpoint): PortRange[] | undefin
   const out: PortRange[] = [];
   for (const p of items) {
     const protocol = typeof p?.protocol === 'string' ? p.protocol : 'TCP';
-    if (p?.port === undefined || p?.port === null) {
+    if (p?.port === undefined || p.port === null) {
       out.push({ protocol, from: 0, to: 65535 });
     } else if (typeof p.port === 'number') {
       const to = typeof p.endPort === 'number' ? Math.max(p.port, p.endPort) : p.port;
       out.push({ protocol, from: p.port, to });
-    } else if (typeof p.port === 'string' && /^\d+$/.test(p.port)) {
-      out.push({ protocol, from: Number(p.port), to: Number(p.port) });
-    } else if (typeof p.port === 'string' && destination.kind === 'pod') {
-      for (const np of destination.ports) {
-        if (np.name === p.port && (np.protocol ?? 'TCP') === protocol) out.push({ protocol, from: np.port, to: np.port });
+    } else if (typeof p.port === 'string') {
+      if (/^\d+$/.test(p.port)) out.push({ protocol, from: Number(p.port), to: Number(p.port) });
+      else if (destination.kind === 'pod') {
+        for (const np of destination.ports) {
+          if (np.name === p.port && (np.protocol ?? 'TCP') === protocol) out.push({ protocol, from: np.port, to: np.port });
+        }
       }
     }
   }
@@ -359,6 +362,7 @@ function breakpoints(all: ReadonlyArray<Allowance[] | undefined>, wanted: PortRa
       for (const r of al.ports ?? []) {
         // Only where a range ends can a port stop being allowed (where one starts, the allowed
         // set grows): every port of `wanted` passes iff each segment's first port does.
+        // Stryker disable next-line EqualityOperator: at r.to + 1 === wanted.from the point is wanted.from, already in the set
         if (r.to + 1 > wanted.from && r.to + 1 <= wanted.to) points.add(r.to + 1);
       }
     }
@@ -388,17 +392,22 @@ export function trafficAllowed(policies: readonly NetworkPolicyObject[], source:
 }
 
 /**
- * Egress of `source` towards a host known only by name, on public addresses: `allowed` when a
- * rule allows every destination or every public address; `unprovable` when some rule allows
- * part of the public internet on those ports (the host may or may not be inside); `denied`
- * otherwise.
+ * Egress of `source` towards a host known only by name, on public addresses: `allowed` when
+ * every public address is allowed on every port of `ports`; `unprovable` when only some public
+ * addresses are (the host may or may not be one of them), whichever rules allow which ports;
+ * `denied` when no public address is allowed on every port.
  */
 export function egressToPublicHost(policies: readonly NetworkPolicyObject[], source: PodEndpoint, ports: PortRange): 'allowed' | 'unprovable' | 'denied' {
   const internet: AddressEndpoint = { kind: 'addresses', ranges: publicInternet() };
   if (trafficAllowed(policies, source, internet, ports)) return 'allowed';
   const egress = allowances(policies, source, 'Egress', internet) ?? [];
-  const someIpBlock = egress.some((a) => !a.peers.all && a.peers.addresses.length > 0
-    && subtractRanges(a.peers.addresses, subtractRanges([{ from: 0, to: 2 ** 32 - 1 }], internet.ranges)).length > 0
-    && breakpoints([[a]], ports).some((p) => portAllowed(a.ports, ports.protocol, p)));
-  return someIpBlock ? 'unprovable' : 'denied';
+  // The public addresses allowed on every port so far (each segment between breakpoints
+  // is allowed as its first port is).
+  let open = internet.ranges;
+  for (const port of breakpoints([egress], ports)) {
+    const matching = egress.filter((a) => portAllowed(a.ports, ports.protocol, port));
+    if (matching.some((a) => a.peers.all)) continue;
+    open = subtractRanges(open, subtractRanges(open, matching.flatMap((a) => a.peers.addresses)));
+  }
+  return open.length > 0 ? 'unprovable' : 'denied';
 }

@@ -179,6 +179,15 @@ describe('ports', () => {
     expect(trafficAllowed(only([{ port: 'dns' }]), B, A, tcp(53))).toBe(false);
   });
 
+  test('a name may begin or end with digits; a port that is neither number nor string allows nothing', () => {
+    const D = pod('ns1', { app: 'd' }, [{ name: 'grpc2', port: 7002 }, { name: '3grpc', port: 7003 }]);
+    expect(trafficAllowed(only([{ port: 'grpc2' }]), A, D, tcp(7002))).toBe(true);
+    expect(trafficAllowed(only([{ port: '3grpc' }]), A, D, tcp(7003))).toBe(true);
+    expect(trafficAllowed(only([{ port: [9090] }]), A, B, tcp(9090))).toBe(false);
+    expect(trafficAllowed(only([{ port: ['9090'] }]), A, B, tcp(9090))).toBe(false);
+    expect(trafficAllowed(only([{ port: true }]), A, B, tcp(9090))).toBe(false);
+  });
+
   test('a named egress port towards an address matches nothing', () => {
     const ps = [np('ns1', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'https' }] }] })];
     expect(trafficAllowed(ps, A, ip('1.1.1.1'), tcp(443))).toBe(false);
@@ -196,6 +205,16 @@ describe('egress to a host known only by name', () => {
     expect(egressToPublicHost(egress([{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 443 }] }]), A, tcp(443))).toBe('denied');
     expect(egressToPublicHost(egress([{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['8.0.0.0/8'] } }], ports: [{ port: 443 }] }]), A, tcp(443))).toBe('unprovable');
     expect(egressToPublicHost(egress([{ ports: [{ port: 53, protocol: 'UDP' }] }]), A, tcp(443))).toBe('denied');
+    // a port range: some public address must be allowed on every port, by one rule or several
+    const block = (cidr: string, port: number, endPort: number) => ({ to: [{ ipBlock: { cidr } }], ports: [{ port, endPort }] });
+    expect(egressToPublicHost(egress([block('52.0.0.0/8', 80, 80)]), A, tcp(80, 443))).toBe('denied');
+    expect(egressToPublicHost(egress([block('52.0.0.0/8', 80, 443)]), A, tcp(80, 443))).toBe('unprovable');
+    expect(egressToPublicHost(egress([block('52.0.0.0/8', 80, 100), block('52.1.0.0/16', 101, 443)]), A, tcp(80, 443))).toBe('unprovable');
+    expect(egressToPublicHost(egress([block('52.0.0.0/8', 80, 100), block('53.0.0.0/8', 101, 443)]), A, tcp(80, 443))).toBe('denied');
+    expect(egressToPublicHost(egress([{ ports: [{ port: 80, endPort: 100 }] }, block('53.0.0.0/8', 101, 443)]), A, tcp(80, 443))).toBe('unprovable');
+    expect(egressToPublicHost(egress([block('52.0.0.0/8', 80, 100), { ports: [{ port: 101, endPort: 443 }] }]), A, tcp(80, 443))).toBe('unprovable');
+    expect(egressToPublicHost(egress([block('52.0.0.0/8', 100, 443)]), A, tcp(80, 443))).toBe('denied');
+    expect(egressToPublicHost(egress([block('10.0.0.0/8', 80, 100), block('52.0.0.0/8', 101, 443)]), A, tcp(80, 443))).toBe('denied');
     // the Ingress-only policy of a server does not restrict egress at all
     expect(egressToPublicHost([np('ns1', { podSelector: {}, policyTypes: ['Ingress'] })], A, tcp(443))).toBe('allowed');
   });
@@ -208,6 +227,9 @@ test('a selector that is no object (null, a string, a number, an array) selects 
   expect(labelSelectorMatches({}, {})).toBe(true);
   expect(labelSelectorMatches({ matchLabels: null }, labels)).toBe(false);
   expect(labelSelectorMatches({ matchLabels: 'app=a' }, labels)).toBe(false);
+  // no entries to compare, yet no map either: nothing, not everything
+  expect(labelSelectorMatches({ matchLabels: 5 }, labels)).toBe(false);
+  expect(labelSelectorMatches({ matchLabels: true }, labels)).toBe(false);
   expect(labelSelectorMatches({ matchExpressions: {} }, labels)).toBe(false);
   expect(labelSelectorMatches({ matchExpressions: [{ key: 'app', operator: 'Gt', values: ['a'] }] }, labels)).toBe(false);
   // an expression that is no object, or without a string key, requires a label nothing can have
@@ -251,6 +273,8 @@ test('parseCidr: IPv4 blocks only, whole string (trimmed), octets ≤ 255 and pr
   expect(parseCidr('10.1.2.3/8')).toEqual({ from: 10 * 2 ** 24, to: 11 * 2 ** 24 - 1 });
   expect(parseCidr(' 192.168.0.1/32 ')).toEqual({ from: 3232235521, to: 3232235521 });
   expect(parseCidr('0.0.0.0/0')).toEqual({ from: 0, to: 2 ** 32 - 1 });
+  expect(parseCidr('255.255.255.255/32')).toEqual({ from: 4294967295, to: 4294967295 });
+  expect(parseCidr('10.0.0.0/32')).toEqual({ from: 167772160, to: 167772160 });
   for (const bad of ['x10.0.0.0/8', '10.0.0.0/8x', '10.0.0.0', '256.0.0.0/8', '10.0.0.300/32', '10.0.0.0/33', 'fd00::/8', 5, undefined]) {
     expect(parseCidr(bad)).toBeUndefined();
   }
