@@ -6,7 +6,7 @@
  * finding is spelled out.
  */
 import { AppModel } from '../../../src/validation/app/model';
-import { checkReferences, renderOrDeclare } from '../../../src/validation/app/references';
+import { PRIORITY_LABEL, QUEUE_LABEL, checkReferences, renderOrDeclare } from '../../../src/validation/app/references';
 
 const NS = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml', labels: { team: 'a' } } };
 const meta = (name: string, namespace = 'ml', extra: Record<string, any> = {}) => ({ name, namespace, ...extra });
@@ -143,6 +143,7 @@ describe('pod template references', () => {
   test('malformed lists and entries are skipped, never thrown on', () => {
     const bad = { volumes: [null, { name: 'p', projected: { sources: 'x' } }, { name: 'q', projected: { sources: [null] } }], containers: [{ ...main(), envFrom: {}, env: [null, { name: 'X' }] }, null], imagePullSecrets: 'pull' };
     expect(check([deployment(bad)])).toEqual([]);
+    expect(check([deployment({ containers: [{ ...main(), envFrom: [null, {}], env: [{ name: 'Y', valueFrom: null }] }], imagePullSecrets: [null, {}] })])).toEqual([]);
   });
 
   test('an unnamed volume or container is shown as undefined in the message', () => {
@@ -225,6 +226,12 @@ describe('headless subdomain Services', () => {
     expect(check([deployment(pod), service('peers', { clusterIP: 'None' })])).toEqual([]);
     expect(check([deployment(pod), service('peers', { clusterIP: 'None', selector: 'app=web' })])).toEqual([]);
     expect(check([deployment(pod), service('peers', { clusterIP: 'None', selector: null })])).toEqual([]);
+  });
+
+  test('the headless-selector finding: its fix and the Service as related; a pod without subdomain looks up no Service', () => {
+    const [f] = checkReferences(new AppModel([NS, deployment(pod), service('peers', { clusterIP: 'None', selector: { app: 'other' } })]));
+    expect([f.object, f.path, f.rule, f.fix, f.related]).toEqual(['Deployment/ml/web', `${T}/subdomain`, 'app-reference', 'make the Service\'s selector match the pod template labels', ['Service/ml/peers']]);
+    expect(check([deployment({ containers: [main()] }), service('undefined', {})])).toEqual([]);
   });
 
   test('the headless finding names the Service as related', () => {
@@ -313,4 +320,225 @@ describe('Ingress, HTTPRoute and RBAC references', () => {
     expect(check([binding('RoleBinding', { kind: 'Role', name: 'reader' }, subjects, 'example.com/v1')])).toEqual([]);
     expect(check([binding('RoleBinding', { kind: 'Role', name: '' }, [])])).toEqual([]);
   });
+});
+
+describe('the Kueue chain', () => {
+  const Q = 'kueue.x-k8s.io~1queue-name';
+  const P = 'kueue.x-k8s.io~1priority-class';
+  const kueue = (kind: string, name: string, spec: Record<string, any> = {}, namespace?: string, labels?: Record<string, string>) =>
+    ({ apiVersion: 'kueue.x-k8s.io/v1beta1', kind, metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}) }, spec });
+  const job = (labels: Record<string, string>, templateLabels: Record<string, string> = {}, namespace = 'ml') => ({
+    apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'train', namespace, labels },
+    spec: { template: { metadata: { labels: templateLabels }, spec: { restartPolicy: 'Never', containers: [main()] } } },
+  });
+  const cronJob = (jobTemplate: Record<string, any>) => ({
+    apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta('nightly'),
+    spec: { schedule: '0 3 * * *', jobTemplate: { ...jobTemplate, spec: { template: { spec: { restartPolicy: 'Never', containers: [main()] } } } } },
+  });
+  const queueMissing = (name: string, existing: string) =>
+    `${missing('label kueue.x-k8s.io/queue-name', 'LocalQueue', name)}: Kueue keeps the workload suspended forever (LocalQueues in the namespace: ${existing})`;
+  const lq = (name: string, namespace = 'ml', clusterQueue: unknown = 'cluster') => kueue('LocalQueue', name, { clusterQueue }, namespace);
+  const cq = (spec: Record<string, any> = {}) => kueue('ClusterQueue', 'cluster', spec);
+
+  test('a queue label naming no LocalQueue of its namespace: suspended forever, the namespace\'s LocalQueues listed', () => {
+    const found = checkReferences(new AppModel([NS, { ...NS, metadata: { name: 'other' } }, job({ [QUEUE_LABEL]: 'gpu' }), lq('team'), lq('gpu', 'other'), cq()]));
+    expect(found.map((f) => [f.object, f.path, f.message])).toEqual([['Job/ml/train', `/metadata/labels/${Q}`, queueMissing('gpu', '["team"]')]]);
+    expect(found[0].fix).toBe(`${renderOrDeclare('LocalQueue', 'ml', 'gpu')}; with cdk8s-ml, take the queue from the namespace (MlNamespace/TeamQueue) instead of a name`);
+    expect(check([job({ [QUEUE_LABEL]: 'team' }), lq('team'), cq()])).toEqual([]);
+    expect(check([job({ [QUEUE_LABEL]: 'gpu' })]).map((f) => f[2])).toEqual([queueMissing('gpu', '[]')]);
+  });
+
+  test('the label is read on the object, its CronJob job template and its pod templates, each name once', () => {
+    expect(check([job({}, { [QUEUE_LABEL]: 'a' })])).toEqual([['Job/ml/train', `/spec/template/metadata/labels/${Q}`, queueMissing('a', '[]')]]);
+    expect(check([cronJob({ metadata: { labels: { [QUEUE_LABEL]: 'b' } } })])).toEqual([['CronJob/ml/nightly', `/spec/jobTemplate/metadata/labels/${Q}`, queueMissing('b', '[]')]]);
+    // a job template with metadata but no labels, or no metadata, has no queue label
+    expect(check([cronJob({ metadata: {} })])).toEqual([]);
+    expect(check([cronJob({})])).toEqual([]);
+    // the same name on the object and its template: one finding, at the first path
+    expect(check([job({ [QUEUE_LABEL]: 'c' }, { [QUEUE_LABEL]: 'c' })])).toEqual([['Job/ml/train', `/metadata/labels/${Q}`, queueMissing('c', '[]')]]);
+    // an empty value is no queue
+    expect(check([job({ [QUEUE_LABEL]: '' })])).toEqual([]);
+  });
+
+  test('a priority label naming no WorkloadPriorityClass: no Workload, never runs', () => {
+    const wpc = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'WorkloadPriorityClass', metadata: { name: 'high' }, value: 1000 };
+    expect(check([job({ [PRIORITY_LABEL]: 'high' })])).toEqual([
+      ['Job/ml/train', `/metadata/labels/${P}`, `${missing('label kueue.x-k8s.io/priority-class', 'WorkloadPriorityClass', 'high', null)}: Kueue creates no Workload for it, so it never runs`],
+    ]);
+    expect(check([job({ [PRIORITY_LABEL]: 'high' }), wpc])).toEqual([]);
+  });
+
+  test('a core-group workload (a bare Pod) is read like any other; a LocalQueue without metadata is listed as null', () => {
+    const bare = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { [QUEUE_LABEL]: 'x' } }, spec: { containers: [main()] } };
+    const anonymous = { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', spec: { clusterQueue: 'cluster' } };
+    expect(check([bare, anonymous, cq()])).toEqual([[
+      'Pod/p', `/metadata/labels/${Q}`,
+      `${missing('label kueue.x-k8s.io/queue-name', 'LocalQueue', 'x', '<unset>')}: Kueue keeps the workload suspended forever (LocalQueues in the namespace: [null])`,
+    ]]);
+  });
+
+  test('Kueue\'s own objects are not workloads: their labels are not queue references', () => {
+    expect(check([kueue('LocalQueue', 'team', { clusterQueue: 'cluster' }, 'ml', { [QUEUE_LABEL]: 'nowhere' }), cq()])).toEqual([]);
+  });
+
+  test('a LocalQueue\'s ClusterQueue must be rendered (cluster-scoped) and admit the namespace', () => {
+    expect(check([lq('team')])).toEqual([['LocalQueue/ml/team', '/spec/clusterQueue', missing('the LocalQueue', 'ClusterQueue', 'cluster', null)]]);
+    for (const spec of [{ clusterQueue: '' }, { clusterQueue: 5 }, {}]) expect(check([kueue('LocalQueue', 'team', spec, 'ml')])).toEqual([]);
+    expect(check([lq('team'), cq()])).toEqual([]);
+    expect(check([lq('team'), cq({ namespaceSelector: {} })])).toEqual([]);
+    expect(check([lq('team'), cq({ namespaceSelector: null })])).toEqual([]);
+    expect(check([lq('team'), cq({ namespaceSelector: { matchLabels: { team: 'a' } } })])).toEqual([]);
+    const other = cq({ namespaceSelector: { matchLabels: { team: 'b' } } });
+    const found = checkReferences(new AppModel([NS, lq('team'), other]));
+    expect(found.map((f) => [f.object, f.path, f.message, f.fix])).toEqual([[
+      'LocalQueue/ml/team', '/spec/clusterQueue',
+      'ClusterQueue "cluster" does not admit workloads from namespace "ml": its namespaceSelector {"matchLabels":{"team":"b"}} does not select the namespace labels {"team":"a","kubernetes.io/metadata.name":"ml"}',
+      'widen the ClusterQueue\'s namespaceSelector or label the namespace to match it',
+    ]]);
+    expect(found[0].related).toEqual(['ClusterQueue/cluster']);
+  });
+
+  test('a ClusterQueue\'s flavors must be rendered; unnamed flavors and malformed groups are skipped', () => {
+    const flavor = (name: string) => ({ apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name }, spec: {} });
+    const groups = [{ flavors: 'x' }, null, { flavors: [{ name: 'cpu' }, null, { name: '' }, { name: 'h100' }] }];
+    expect(check([cq({ resourceGroups: groups }), flavor('cpu')])).toEqual([
+      ['ClusterQueue/cluster', '/spec/resourceGroups/2/flavors/3/name', missing('the ClusterQueue', 'ResourceFlavor', 'h100', null)],
+    ]);
+    expect(check([cq({ resourceGroups: groups }), flavor('cpu'), flavor('h100')])).toEqual([]);
+    expect(check([cq({ resourceGroups: 'x' })])).toEqual([]);
+  });
+});
+
+test('a namespaced reference of an object without namespace names the namespace as <unset>', () => {
+  const d = deployment({ containers: [main({ envFrom: [{ configMapRef: { name: 'cfg' } }] })] });
+  const bare = { ...d, metadata: { name: 'web' } };
+  expect(check([bare]).map((f) => f[2])).toEqual([
+    'envFrom of container "main" refers to ConfigMap "cfg", which the app does not render in namespace "<unset>" and nothing declares external',
+  ]);
+});
+
+describe('namespaces', () => {
+  const inNs = (kind: string, name: string, namespace?: string, apiVersion = 'v1') => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+
+  test('a namespace neither rendered nor declared: one finding at its first object, counting its users', () => {
+    const found = checkReferences(new AppModel([NS, cm('a', {}, 'ghost'), cm('b', {}, 'ghost'), cm('c', {}, 'ml')]));
+    expect(found.map((f) => [f.object, f.path, f.message, f.fix])).toEqual([[
+      'ConfigMap/ghost/a', '/metadata/namespace',
+      'namespace "ghost" (used by 2 object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace',
+      'render Namespace "ghost" (cdk8s-ml: MlNamespace), or, when it lives outside the app on purpose, declare it with External '
+        + '(annotation ml.cdk8s.io/external: [{"kind":"Namespace","name":"ghost"}])',
+    ]]);
+    expect(found[0].rule).toBe('app-namespace');
+  });
+
+  test('cluster-scoped objects, objects without namespace and declared namespaces are fine', () => {
+    expect(check([inNs('ClusterRole', 'r', 'ghost', 'rbac.authorization.k8s.io/v1'), inNs('ConfigMap', 'bare')])).toEqual([]);
+    const declaring = { ...cm('x'), metadata: meta('x', 'ml', { annotations: { 'ml.cdk8s.io/external': '[{"kind":"Namespace","name":"ghost"}]' } }) };
+    expect(check([declaring, cm('a', {}, 'ghost')])).toEqual([]);
+  });
+});
+
+describe('selectors', () => {
+  const web = deployment({ containers: [main()] });
+  const pdb = (spec: any, apiVersion = 'policy/v1', namespace = 'ml') => ({ apiVersion, kind: 'PodDisruptionBudget', metadata: meta('budget', namespace), ...(spec === undefined ? {} : { spec }) });
+  const netpol = (podSelector: unknown) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('np'), spec: { podSelector } });
+  const OTHER = { ...NS, metadata: { name: 'other' } };
+
+  test('a PodDisruptionBudget must select a pod template of its namespace', () => {
+    expect(check([web, pdb({ selector: { matchLabels: { app: 'web' } } })])).toEqual([]);
+    const budget = (sel: string, ns = 'ml') => `selector ${sel} selects no pod template of the app in namespace "${ns}": the budget protects nothing`;
+    expect(check([web, pdb({ selector: { matchLabels: { app: 'api' } } })])).toEqual([['PodDisruptionBudget/ml/budget', '/spec/selector', budget('{"matchLabels":{"app":"api"}}')]]);
+    expect(check([web, OTHER, pdb({ selector: { matchLabels: { app: 'web' } } }, 'policy/v1', 'other')])).toEqual([
+      ['PodDisruptionBudget/other/budget', '/spec/selector', budget('{"matchLabels":{"app":"web"}}', 'other')],
+    ]);
+    expect(check([web, pdb(undefined)])).toEqual([['PodDisruptionBudget/ml/budget', '/spec/selector', budget('undefined')]]);
+    // another API group's PodDisruptionBudget, or the policy group's other kinds, are not read
+    expect(check([web, pdb({ selector: { matchLabels: { app: 'api' } } }, 'example.com/v1')])).toEqual([]);
+    expect(check([web, { ...pdb({ selector: { matchLabels: { app: 'api' } } }), kind: 'Eviction' }])).toEqual([]);
+  });
+
+  test('a NetworkPolicy podSelector must select a pod template, unless it is empty (every pod)', () => {
+    const policy = (sel: string) => `podSelector ${sel} selects no pod template of the app in namespace "ml": the policy applies to nothing (a typo leaves the workload's traffic unallowed)`;
+    expect(check([web, netpol({ matchLabels: { app: 'web' } })])).toEqual([]);
+    for (const empty of [{}, { matchLabels: {} }, { matchExpressions: [] }, { matchLabels: null, matchExpressions: null }]) expect(check([netpol(empty)])).toEqual([]);
+    expect(check([web, netpol({ matchLabels: { app: 'api' } })])).toEqual([['NetworkPolicy/ml/np', '/spec/podSelector', policy('{"matchLabels":{"app":"api"}}')]]);
+    expect(check([netpol({ matchExpressions: [{ key: 'app', operator: 'Exists' }] })]).map((f) => f[1])).toEqual(['/spec/podSelector']);
+    expect(check([web, netpol({ matchExpressions: [{ key: 'app', operator: 'Exists' }] })])).toEqual([]);
+    for (const [bad, text] of [[null, 'null'], ['app=web', '"app=web"'], [undefined, 'undefined']] as const) {
+      expect(check([web, netpol(bad)])).toEqual([['NetworkPolicy/ml/np', '/spec/podSelector', policy(text)]]);
+    }
+    expect(check([web, { ...netpol({ matchLabels: { app: 'api' } }), apiVersion: 'example.com/v1' }])).toEqual([]);
+    expect(check([web, { ...netpol({ matchLabels: { app: 'api' } }), kind: 'Ingress' }])).toEqual([]);
+  });
+
+  test('an autoscaler (HPA or KEDA ScaledObject) must target a rendered Deployment, StatefulSet or ReplicaSet', () => {
+    const hpa = (scaleTargetRef: unknown, kind = 'HorizontalPodAutoscaler', apiVersion = 'autoscaling/v2') =>
+      ({ apiVersion, kind, metadata: meta('scaler'), spec: { scaleTargetRef, minReplicas: 1, maxReplicas: 2 } });
+    const target = (kind: string, name: string) => `scaleTargetRef names ${kind} "${name}", which the app does not render in namespace "ml"`;
+    expect(check([web, hpa({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' })])).toEqual([]);
+    const found = checkReferences(new AppModel([NS, web, hpa({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' })]));
+    expect(found.map((f) => [f.object, f.path, f.message, f.fix, f.rule])).toEqual([
+      ['HorizontalPodAutoscaler/ml/scaler', '/spec/scaleTargetRef/name', target('Deployment', 'api'), 'point scaleTargetRef at the workload\'s name (["web"])', 'app-selector'],
+    ]);
+    const elsewhere = { ...deployment({ containers: [main()] }, 'far'), metadata: meta('far', 'other') };
+    expect(checkReferences(new AppModel([NS, OTHER, web, elsewhere, hpa({ name: 'api' })])).map((f) => f.fix)).toEqual(['point scaleTargetRef at the workload\'s name (["web"])']);
+    expect(check([web, hpa({ kind: 'StatefulSet', name: 'web' })]).map((f) => f[2])).toEqual([target('StatefulSet', 'web')]);
+    expect(check([web, hpa({ kind: 'ReplicaSet', name: 'web' })]).map((f) => f[2])).toEqual([target('ReplicaSet', 'web')]);
+    // without a kind, a Deployment is meant; other kinds (Argo Rollouts) and unnamed targets are not checked
+    expect(check([web, hpa({ name: 'api' })]).map((f) => f[2])).toEqual([target('Deployment', 'api')]);
+    expect(check([web, hpa({ kind: 5, name: 'api' })]).map((f) => f[2])).toEqual([target('Deployment', 'api')]);
+    expect(check([web, hpa({ kind: 'Rollout', name: 'api' })])).toEqual([]);
+    for (const ref of [{ kind: 'Deployment' }, { name: '' }, null, undefined]) expect(check([web, hpa(ref)])).toEqual([]);
+    expect(check([web, hpa({ name: 'api' }, 'ScaledObject', 'keda.sh/v1alpha1')]).map((f) => [f[0], f[2]])).toEqual([['ScaledObject/ml/scaler', target('Deployment', 'api')]]);
+    // the kinds only in their own API groups
+    expect(check([web, hpa({ name: 'api' }, 'HorizontalPodAutoscaler', 'example.com/v1')])).toEqual([]);
+    expect(check([web, hpa({ name: 'api' }, 'ScaledObject', 'autoscaling/v2')])).toEqual([]);
+    expect(check([web, hpa({ name: 'api' }, 'Widget', 'keda.sh/v1alpha1')])).toEqual([]);
+    expect(check([web, hpa({ name: 'api' }, 'Widget', 'autoscaling/v2')])).toEqual([]);
+  });
+
+  test('a ServiceMonitor must select a Service (by Service labels, in the namespaces it names) with its endpoint ports', () => {
+    const svc = (namespace = 'ml') => service('web', { selector: { app: 'web' }, ports: [{ name: 'metrics', port: 9090 }, { port: 80 }] }, namespace, { app: 'web' });
+    const monitor = (spec: Record<string, any>, apiVersion = 'monitoring.coreos.com/v1') => ({ apiVersion, kind: 'ServiceMonitor', metadata: meta('sm'), spec });
+    const sel = { matchLabels: { app: 'web' } };
+    const none = (s: string) => `selector ${s} selects no Service of the app (Service labels, not pod labels): Prometheus scrapes nothing`;
+    expect(check([svc(), monitor({ selector: sel, endpoints: [{ port: 'metrics' }, { targetPort: 9090 }, null] })])).toEqual([]);
+    const found = checkReferences(new AppModel([NS, svc(), monitor({ selector: sel, endpoints: [{ port: 'metrics' }, { port: 'http' }] })]));
+    expect(found.map((f) => [f.object, f.path, f.message, f.fix, f.related])).toEqual([[
+      'ServiceMonitor/ml/sm', '/spec/endpoints/1/port', 'endpoint port "http" is no named port of the selected Service(s) ["Service/ml/web"]', 'use the name of a Service port', ['Service/ml/web'],
+    ]]);
+    expect(check([svc(), monitor({ selector: { matchLabels: { app: 'api' } } })])).toEqual([['ServiceMonitor/ml/sm', '/spec/selector', none('{"matchLabels":{"app":"api"}}')]]);
+    expect(check([svc(), monitor({})])).toEqual([['ServiceMonitor/ml/sm', '/spec/selector', none('undefined')]]);
+    // namespaces: its own by default, the listed ones, or any
+    expect(check([OTHER, svc('other'), monitor({ selector: sel })]).map((f) => f[1])).toEqual(['/spec/selector']);
+    expect(check([OTHER, svc('other'), monitor({ selector: sel, namespaceSelector: { matchNames: ['other'] } })])).toEqual([]);
+    expect(check([OTHER, svc(), monitor({ selector: sel, namespaceSelector: { matchNames: ['other'] } })]).map((f) => f[1])).toEqual(['/spec/selector']);
+    expect(check([OTHER, svc('other'), monitor({ selector: sel, namespaceSelector: { any: true } })])).toEqual([]);
+    expect(check([OTHER, svc('other'), monitor({ selector: sel, namespaceSelector: { any: 'true', matchNames: [] } })]).map((f) => f[1])).toEqual(['/spec/selector']);
+    expect(check([svc(), monitor({ selector: { matchLabels: { app: 'api' } } }, 'example.com/v1')])).toEqual([]);
+    // a port named by any of the selected Services will do; Services without spec or with malformed ports have none
+    const bareSvc = { apiVersion: 'v1', kind: 'Service', metadata: meta('bare', 'ml', { labels: { app: 'web' } }) };
+    const odd = service('odd', { ports: [null, { port: 8080 }, { name: 'metrics', port: 9090 }] }, 'ml', { app: 'web' });
+    expect(check([bareSvc, odd, monitor({ selector: sel, endpoints: [{ port: 'metrics' }] })])).toEqual([]);
+    expect(check([bareSvc, monitor({ selector: sel, endpoints: [{ port: 'metrics' }, { port: 9090 }, { port: '' }] })]).map((f) => f[1])).toEqual(['/spec/endpoints/0/port']);
+  });
+});
+
+test('malformed Ingresses, HTTPRoutes, bindings and pod subdomains are skipped, never thrown on', () => {
+  const objs = [
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('no-spec') },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('bad'), spec: { tls: [null, {}], defaultBackend: {}, rules: [null, {}, { http: { paths: [null, {}, { backend: {} }, { backend: { service: {} } }] } }] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta('no-spec') },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta('bad'), spec: { rules: [null, {}, { backendRefs: [null, {}] }] } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta('no-role'), subjects: [null, {}] },
+    deployment({ subdomain: 'workers', containers: [main()] }),
+    service('workers', undefined as any),
+    // other kinds of those API groups are not read as Ingresses, routes or bindings
+    { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { tls: [{ secretName: 'x' }], defaultBackend: { service: { name: 'x' } } } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta('gw'), spec: { rules: [{ backendRefs: [{ name: 'x' }] }] } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta('r'), roleRef: { kind: 'Role', name: 'x' }, subjects: [{ kind: 'ServiceAccount', name: 'x' }] },
+  ];
+  expect(check(objs).map((f) => f[2])).toEqual([
+    'subdomain "workers" names Service Service/ml/workers, which is not headless (clusterIP undefined): pods get no DNS records and peers cannot find each other',
+  ]);
 });
