@@ -421,7 +421,7 @@ describe('namespaces', () => {
   const inNs = (kind: string, name: string, namespace?: string, apiVersion = 'v1') => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
 
   test('a namespace neither rendered nor declared: one finding at its first object, counting its users', () => {
-    const found = checkReferences(new AppModel([NS, cm('a', {}, 'ghost'), cm('b', {}, 'ghost'), cm('c', {}, 'ml')]));
+    const found = checkReferences(new AppModel([NS, cm('a', {}, 'ghost'), cm('b', {}, 'ghost'), cm('c', {}, 'ml'), { apiVersion: 'v1', kind: 'ConfigMap' }]));
     expect(found.map((f) => [f.object, f.path, f.message, f.fix])).toEqual([[
       'ConfigMap/ghost/a', '/metadata/namespace',
       'namespace "ghost" (used by 2 object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace',
@@ -533,6 +533,14 @@ test('malformed Ingresses, HTTPRoutes, bindings and pod subdomains are skipped, 
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta('no-role'), subjects: [null, {}] },
     deployment({ subdomain: 'workers', containers: [main()] }),
     service('workers', undefined as any),
+    // objects without spec, Services without ports or with malformed ones, a pod template without spec
+    { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cluster' } },
+    { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: meta('team'), spec: { clusterQueue: 'cluster' } },
+    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta('hpa') },
+    { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: meta('sm'), spec: { selector: {}, endpoints: [{ port: 'workers' }] } },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('in'), spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'workers', port: { number: 80 } } } }, { backend: { service: { name: 'odd', port: { name: 'http' } } } }, { backend: { service: { name: 'odd', port: 81 } } }] } }] } },
+    service('odd', { ports: [null, { name: 'http', port: 80 }, { port: 81 }] }),
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('no-pod-spec'), spec: { selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } } } } },
     // other kinds of those API groups are not read as Ingresses, routes or bindings
     { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { tls: [{ secretName: 'x' }], defaultBackend: { service: { name: 'x' } } } },
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta('gw'), spec: { rules: [{ backendRefs: [{ name: 'x' }] }] } },
@@ -540,5 +548,10 @@ test('malformed Ingresses, HTTPRoutes, bindings and pod subdomains are skipped, 
   ];
   expect(check(objs).map((f) => f[2])).toEqual([
     'subdomain "workers" names Service Service/ml/workers, which is not headless (clusterIP undefined): pods get no DNS records and peers cannot find each other',
+    'the Ingress path "/" targets port {"number":80} of Service "workers", which has no such port (ports: [])',
+    'endpoint port "workers" is no named port of the selected Service(s) ["Service/ml/workers","Service/ml/odd"]',
   ]);
+  // a NetworkPolicy without spec selects nothing, a PodMonitor selects pods, not Services: not read as a ServiceMonitor
+  expect(check([{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('np') }]).map((f) => f[1])).toEqual(['/spec/podSelector']);
+  expect(check([{ apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: meta('pm'), spec: { selector: { matchLabels: { app: 'web' } } } }])).toEqual([]);
 });
