@@ -284,7 +284,7 @@ function serviceRefs(model: AppModel): AppFinding[] {
 
 /** The pod `subdomain` Service must be headless. */
 function headless(model: AppModel, pod: PodView): AppFinding[] {
-  const sub = pod.spec?.subdomain;
+  const sub = pod.spec.subdomain;
   if (!str(sub)) return [];
   const svc = model.find('Service', pod.namespace, sub)[0];
   if (!svc) return [];
@@ -380,7 +380,7 @@ function selectors(model: AppModel): AppFinding[] {
         out.push(finding(obj, 'app-selector', 'error', '/spec/selector', `selector ${show(obj.spec?.selector)} selects no Service of the app (Service labels, not pod labels): Prometheus scrapes nothing`,
           'make the selector match the labels of the metrics Service'));
       } else {
-        list(obj.spec?.endpoints).forEach((e, i) => {
+        list(obj.spec.endpoints).forEach((e, i) => { // some Service selected: spec (its selector) is there
           if (str(e?.port) && !services.some((s) => list(s.spec?.ports).some((p) => p?.name === e.port))) {
             out.push(finding(obj, 'app-selector', 'error', `/spec/endpoints/${i}/port`, `endpoint port ${show(e.port)} is no named port of the selected Service(s) ${show(services.map(label))}`,
               'use the name of a Service port', services));

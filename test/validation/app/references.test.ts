@@ -504,8 +504,9 @@ describe('selectors', () => {
     const none = (s: string) => `selector ${s} selects no Service of the app (Service labels, not pod labels): Prometheus scrapes nothing`;
     expect(check([svc(), monitor({ selector: sel, endpoints: [{ port: 'metrics' }, { targetPort: 9090 }, null] })])).toEqual([]);
     const found = checkReferences(new AppModel([NS, svc(), monitor({ selector: sel, endpoints: [{ port: 'metrics' }, { port: 'http' }] })]));
-    expect(found.map((f) => [f.object, f.path, f.message, f.fix, f.related])).toEqual([[
+    expect(found.map((f) => [f.object, f.path, f.message, f.fix, f.related, f.rule, f.severity])).toEqual([[
       'ServiceMonitor/ml/sm', '/spec/endpoints/1/port', 'endpoint port "http" is no named port of the selected Service(s) ["Service/ml/web"]', 'use the name of a Service port', ['Service/ml/web'],
+      'app-selector', 'error',
     ]]);
     expect(check([svc(), monitor({ selector: { matchLabels: { app: 'api' } } })])).toEqual([['ServiceMonitor/ml/sm', '/spec/selector', none('{"matchLabels":{"app":"api"}}')]]);
     expect(check([svc(), monitor({})])).toEqual([['ServiceMonitor/ml/sm', '/spec/selector', none('undefined')]]);
@@ -538,7 +539,8 @@ test('malformed Ingresses, HTTPRoutes, bindings and pod subdomains are skipped, 
     { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: meta('team'), spec: { clusterQueue: 'cluster' } },
     { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta('hpa') },
     { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: meta('sm'), spec: { selector: {}, endpoints: [{ port: 'workers' }] } },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('in'), spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'workers', port: { number: 80 } } } }, { backend: { service: { name: 'odd', port: { name: 'http' } } } }, { backend: { service: { name: 'odd', port: 81 } } }] } }] } },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('in'), spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'workers', port: { number: 80 } } } }, { backend: { service: { name: 'odd', port: { name: 'http' } } } }, { backend: { service: { name: 'odd', port: 81 } } }, { path: '/v2', backend: { service: { name: 'odd', port: { number: 82 } } } }] } }] } },
+    { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: meta('no-spec') },
     service('odd', { ports: [null, { name: 'http', port: 80 }, { port: 81 }] }),
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('no-pod-spec'), spec: { selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } } } } },
     // other kinds of those API groups are not read as Ingresses, routes or bindings
@@ -549,7 +551,9 @@ test('malformed Ingresses, HTTPRoutes, bindings and pod subdomains are skipped, 
   expect(check(objs).map((f) => f[2])).toEqual([
     'subdomain "workers" names Service Service/ml/workers, which is not headless (clusterIP undefined): pods get no DNS records and peers cannot find each other',
     'the Ingress path "/" targets port {"number":80} of Service "workers", which has no such port (ports: [])',
+    'the Ingress path "/v2" targets port {"number":82} of Service "odd", which has no such port (ports: [null,"http",81])',
     'endpoint port "workers" is no named port of the selected Service(s) ["Service/ml/workers","Service/ml/odd"]',
+    'selector undefined selects no Service of the app (Service labels, not pod labels): Prometheus scrapes nothing',
   ]);
   // a NetworkPolicy without spec selects nothing, a PodMonitor selects pods, not Services: not read as a ServiceMonitor
   expect(check([{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('np') }]).map((f) => f[1])).toEqual(['/spec/podSelector']);
