@@ -32,6 +32,28 @@ describe('argocd-job-ttl', () => {
   });
 });
 
+describe('argocd-job-ttl edges', () => {
+  test('only argocd.argoproj.io/* annotations make a Job Argo-managed', () => {
+    expect(findings([job({ annotations: { 'example.com/owner': 'ml' } }, { ttlSecondsAfterFinished: 60 })], 'argocd-job-ttl')).toEqual([]);
+  });
+
+  test('objects without apiVersion or metadata are skipped, never thrown on', () => {
+    const bare = { kind: 'Job', metadata: { name: 'j' }, spec: { ttlSecondsAfterFinished: 60 } };
+    expect(findings([bare], 'argocd-job-ttl', { gitops: true })).toEqual([]);
+    const anonymous = { apiVersion: 'batch/v1', kind: 'Job', spec: { ttlSecondsAfterFinished: 60 } };
+    expect(findings([anonymous], 'argocd-job-ttl')).toEqual([]);
+  });
+
+  test('the rule as listed: id, severity, description and fix', () => {
+    const rule = POLICY_RULES.find((r) => r.id === 'argocd-job-ttl')!;
+    expect([rule.severity, rule.description, rule.fix]).toEqual([
+      'error',
+      'A Job synced by Argo CD has no ttlSecondsAfterFinished: the TTL controller deletes the finished Job, Argo CD sees it missing and recreates it, and the training runs again.',
+      'Remove ttlSecondsAfterFinished; let Argo CD prune Jobs that Git no longer declares (cdk8s-ml names Jobs by a hash of their template, so a changed spec is a new Job).',
+    ]);
+  });
+});
+
 describe('disable annotations', () => {
   test('an annotation with a reason disables the rule on that object only', () => {
     const j = job({ annotations: { [disablePolicyAnnotation('service-account-token')]: 'lists pods of its job through the API' } });

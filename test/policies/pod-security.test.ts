@@ -199,6 +199,14 @@ describe('Pod Security details', () => {
     expect(findings([p], 'pss-volume-types')).toEqual([]);
   });
 
+  test('a null container entry has no security context: it fails the container rules, never throws', () => {
+    const p = pod();
+    p.spec.containers.push(null);
+    const rules = new Set(checkPolicies([p, networkPolicy()]).findings.filter((f) => f.path.startsWith('/spec/containers/1')).map((f) => f.rule));
+    // run-as-non-root and seccomp pass: the compliant pod sets both at pod level
+    expect([...rules].sort()).toEqual(['pss-allow-privilege-escalation', 'pss-capabilities', 'resources']);
+  });
+
   test('windows pods are exempt from the Linux-only restricted controls', () => {
     const p = pod();
     p.spec.os = { name: 'windows' };

@@ -18,6 +18,12 @@ describe('pdb-required', () => {
     expect(findings([deployment({ replicas: 1 }), networkPolicy()], 'pdb-required')).toEqual([]);
   });
 
+  test('reads Deployments of apps/v1 only: a StatefulSet, or a Deployment of another API version, is not checked', () => {
+    const sts = { ...deployment(), kind: 'StatefulSet' };
+    const old = { ...deployment(), apiVersion: 'extensions/v1beta1' };
+    expect(findings([sts, old, networkPolicy()], 'pdb-required')).toEqual([]);
+  });
+
   test('fails a multi-replica Deployment without a PDB', () => {
     expect(findings([deployment(), networkPolicy()], 'pdb-required').map((f) => [f.object, f.message])).toEqual([
       ['Deployment/team-a/llm', 'the Deployment has 2 replicas but no PodDisruptionBudget in its namespace selects its pods'],

@@ -10,8 +10,8 @@ import { PodViolation, containerLabel, containerRule, podRule } from './rule';
 import { PolicyRule } from './types';
 
 const sc = (c: ContainerView): Record<string, any> => c.container?.securityContext ?? {};
-const podSc = (pod: PodView): Record<string, any> => pod.spec?.securityContext ?? {};
-const isWindows = (pod: PodView): boolean => pod.spec?.os?.name === 'windows';
+const podSc = (pod: PodView): Record<string, any> => pod.spec.securityContext ?? {}; // spec: always an object in a PodView
+const isWindows = (pod: PodView): boolean => pod.spec.os?.name === 'windows';
 
 /** The pod's security context and every container's, with where each sits and whose it is. */
 function securityContexts(pod: PodView): Array<{ sc: Record<string, any>; path: string; who: string }> {
