@@ -200,6 +200,22 @@ describe('objects created by Argo Workflows resource templates', () => {
     ]]);
   });
 
+  test('a CronWorkflow\'s templates sit under spec.workflowSpec', () => {
+    const wt = workflowTemplate();
+    const cron = { ...wt, kind: 'CronWorkflow', metadata: { ...wt.metadata, name: 'cron' }, spec: { schedule: '0 3 * * *', workflowSpec: wt.spec } };
+    expect(findings([cron, networkPolicy()], 'image-tag').map((f) => [f.object, f.path])).toEqual([
+      ['CronWorkflow/team-a/cron', '/spec/workflowSpec/templates/0/resource/manifest#/spec/template/spec/containers/0/image'],
+    ]);
+    // a CronWorkflow without workflowSpec creates nothing
+    expect(findings([{ ...cron, spec: { schedule: '0 3 * * *' } }, networkPolicy()], 'image-tag')).toEqual([]);
+  });
+
+  test('only Argo Workflows kinds of argoproj.io are read for resource templates', () => {
+    const wt = workflowTemplate();
+    expect(findings([{ ...wt, apiVersion: 'example.com/v1' }, networkPolicy()], 'image-tag')).toEqual([]);
+    expect(findings([{ ...wt, kind: 'Application' }, networkPolicy()], 'image-tag')).toEqual([]);
+  });
+
   test('passes when the WorkflowTemplate disables the rule with a reason', () => {
     const wt = workflowTemplate({ [disablePolicyAnnotation('image-tag')]: 'nightly build tag, pinned by the CI run' });
     expect(findings([wt, networkPolicy()], 'image-tag')).toEqual([]);

@@ -70,6 +70,18 @@ describe('hpa-replicas', () => {
     expect(findings([d, hpa()], 'hpa-replicas')).toEqual([]);
   });
 
+  test('an HPA counts when it is autoscaling/v1 or v2 and targets this Deployment by kind and name', () => {
+    const v1 = { ...hpa(), apiVersion: 'autoscaling/v1' };
+    expect(findings([deployment(), v1], 'hpa-replicas').map((f) => f.message)).toEqual(['the Deployment sets replicas 2 but is scaled by HorizontalPodAutoscaler/llm']);
+    const other = [
+      { ...hpa(), apiVersion: 'example.com/v1' },
+      hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'llm' } }),
+      hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'other' } }),
+      { ...hpa(), spec: undefined },
+    ];
+    for (const h of other) expect(findings([deployment(), h], 'hpa-replicas')).toEqual([]);
+  });
+
   test('fails an autoscaled Deployment that sets replicas (HPA or KEDA)', () => {
     expect(findings([deployment(), hpa()], 'hpa-replicas').map((f) => [f.path, f.message])).toEqual([
       ['/spec/replicas', 'the Deployment sets replicas 2 but is scaled by HorizontalPodAutoscaler/llm'],

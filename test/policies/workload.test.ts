@@ -21,6 +21,24 @@ describe('resources', () => {
   });
 });
 
+describe('resources and image-tag edges', () => {
+  test('a container without resources misses all four; ephemeral containers are not asked for any', () => {
+    const j = job();
+    delete specOf(j).containers[0].resources;
+    specOf(j).ephemeralContainers = [{ name: 'debug', image: 'busybox:1.36' }];
+    expect(findings([j], 'resources').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/containers/0/resources', 'container "main" does not set resources requests.cpu, requests.memory, limits.cpu, limits.memory'],
+    ]);
+  });
+
+  test('a container without image (or a null entry) has no tag to check', () => {
+    const j = job();
+    delete specOf(j).containers[0].image;
+    specOf(j).containers.push(null);
+    expect(findings([j], 'image-tag')).toEqual([]);
+  });
+});
+
 describe('image-tag', () => {
   test('passes version tags and digests', () => {
     const j = job();

@@ -100,7 +100,7 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
   const add = (obj: any, finding: PolicyFinding) => {
     const e = embedded.get(obj);
     if (!e) {
-      found.push({ ...finding, index: order.get(obj) ?? -1 });
+      found.push({ ...finding, index: order.get(obj)! }); // every top-level object is in order
       return;
     }
     // Reported on the object in Git, at the manifest string, with the inner path after '#'.
@@ -109,7 +109,7 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
       object: describeObject(e.owner),
       path: `${e.at}#${finding.path}`,
       message: `${finding.object} (created by template ${JSON.stringify(e.template)}): ${finding.message}`,
-      index: order.get(e.owner) ?? -1,
+      index: order.get(e.owner)!, // owners are top-level objects
     });
   };
   const disabled = (obj: any, ruleId: string): boolean => [obj, embedded.get(obj)?.owner].some((o) => {
