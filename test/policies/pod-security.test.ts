@@ -150,6 +150,62 @@ describe('Pod Security details', () => {
     expect(findings([unconfined], 'pss-seccomp')[0].message).toMatch(/"Unconfined"/);
   });
 
+  test('seccomp: an Unconfined pod profile and the legacy unconfined annotations fail, each at its field', () => {
+    const p = pod();
+    p.spec.securityContext.seccompProfile = { type: 'Unconfined' };
+    p.spec.containers[0].securityContext.seccompProfile = { type: 'RuntimeDefault' };
+    expect(findings([p], 'pss-seccomp').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/securityContext/seccompProfile/type', 'the pod sets seccompProfile.type "Unconfined"'],
+    ]);
+    const annotated = pod(podSpec(), { annotations: {
+      'seccomp.security.alpha.kubernetes.io/pod': 'unconfined',
+      'container.seccomp.security.alpha.kubernetes.io/main': 'unconfined',
+      'container.seccomp.security.alpha.kubernetes.io/other': 'runtime/default',
+      'example.com/pod': 'unconfined',
+    } });
+    expect(findings([annotated], 'pss-seccomp').map((f) => [f.path, f.message])).toEqual([
+      ['/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod', 'annotation seccomp.security.alpha.kubernetes.io/pod sets the seccomp profile "unconfined"'],
+      ['/metadata/annotations/container.seccomp.security.alpha.kubernetes.io~1main', 'annotation container.seccomp.security.alpha.kubernetes.io/main sets the seccomp profile "unconfined"'],
+    ]);
+  });
+
+  test('every volume type of the restricted profile passes, one at a time; others fail (hostPath has a rule of its own)', () => {
+    const sources: Record<string, any> = {
+      configMap: { name: 'c' }, csi: { driver: 'x' }, downwardAPI: { items: [] }, emptyDir: {}, ephemeral: { volumeClaimTemplate: { spec: {} } },
+      persistentVolumeClaim: { claimName: 'c' }, projected: { sources: [] }, secret: { secretName: 's' },
+    };
+    for (const [type, source] of Object.entries(sources)) {
+      const p = pod();
+      p.spec.volumes = [{ name: 'v', [type]: source }];
+      expect({ type, found: findings([p], 'pss-volume-types') }).toEqual({ type, found: [] });
+    }
+    const nfs = pod();
+    nfs.spec.volumes = [{ name: 'v', nfs: { server: 'nas', path: '/data' } }];
+    expect(findings([nfs], 'pss-volume-types').map((f) => f.path)).toEqual(['/spec/volumes/0/nfs']);
+  });
+
+  test('capabilities a Windows pod may add: the baseline set, one at a time', () => {
+    const baseline = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+    for (const cap of baseline) {
+      const p = pod();
+      p.spec.os = { name: 'windows' };
+      p.spec.containers[0].securityContext.capabilities = { add: [cap] };
+      expect({ cap, found: findings([p], 'pss-capabilities') }).toEqual({ cap, found: [] });
+    }
+    const p = pod();
+    p.spec.os = { name: 'windows' };
+    p.spec.containers[0].securityContext.capabilities = { add: ['SYS_ADMIN'] };
+    expect(findings([p], 'pss-capabilities').map((f) => f.message)).toEqual(['container "main" adds forbidden capabilities ["SYS_ADMIN"] (only "NET_BIND_SERVICE" may be added)']);
+  });
+
+  test('a pod-level setting is reported as "the pod", a container-level one by its container', () => {
+    const p = pod();
+    p.spec.securityContext.windowsOptions = { hostProcess: true };
+    p.spec.containers[0].securityContext.runAsUser = 0;
+    expect(findings([p], 'pss-host-process').map((f) => f.message)).toEqual(['the pod sets securityContext.windowsOptions.hostProcess to true']);
+    expect(findings([p], 'pss-run-as-user').map((f) => f.message)).toEqual(['container "main" sets securityContext.runAsUser to 0 (root)']);
+  });
+
   test('init and ephemeral containers are checked too', () => {
     const p = pod();
     p.spec.initContainers = [container('fetch', { securityContext: { capabilities: { drop: ['ALL'] }, runAsNonRoot: true } })];
