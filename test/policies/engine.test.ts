@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { CheckFinding, checkManifests, formatCheckReport } from '../../src/validation/check';
-import { POLICY_RULES, checkPolicies, disablePolicyAnnotation } from '../../src/validation/policies';
+import { POLICY_RULES, checkPolicies, disablePolicyAnnotation, embeddedObjects } from '../../src/validation/policies';
 import { deployment, findings, job, namespace, networkPolicy, pdb, service, specOf } from './manifests';
 
 describe('argocd-job-ttl', () => {
@@ -208,6 +208,19 @@ describe('objects created by Argo Workflows resource templates', () => {
     ]);
     // a CronWorkflow without workflowSpec creates nothing
     expect(findings([{ ...cron, spec: { schedule: '0 3 * * *' } }, networkPolicy()], 'image-tag')).toEqual([]);
+  });
+
+  test('templates without a manifest string, and manifests that are no object or not valid YAML, create nothing', () => {
+    const wt = workflowTemplate();
+    const inner = JSON.parse(wt.spec.templates[0].resource.manifest);
+    const broken = `${JSON.stringify(inner, null, 2)}\nextra: [\n`;
+    const templates = [null, { name: 'steps', steps: [] }, { name: 'n', resource: { manifest: 5 } },
+      { name: 'list', resource: { manifest: '- a\n- b' } }, { name: 'word', resource: { manifest: 'hello' } }, { name: 'empty', resource: { manifest: '' } },
+      { name: 'broken', resource: { manifest: broken } }];
+    const result = checkPolicies([{ ...wt, spec: { templates } }, networkPolicy()]);
+    expect(result.findings.filter((f) => f.path.includes('#'))).toEqual([]);
+    expect([...embeddedObjects([{ ...wt, spec: { templates } }]).values()]).toEqual([]);
+    expect([...embeddedObjects([wt]).values()].map((e) => [e.at, e.template])).toEqual([['/spec/templates/0/resource/manifest', 'train']]);
   });
 
   test('only Argo Workflows kinds of argoproj.io are read for resource templates', () => {

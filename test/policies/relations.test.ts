@@ -1,5 +1,5 @@
 import { checkPolicies, selectorMatches } from '../../src/validation/policies';
-import { APP_LABELS, NS, deployment, findings, hpa, job, networkPolicy, pdb, service, servingStack, specOf } from './manifests';
+import { APP_LABELS, NS, container, deployment, findings, hpa, job, networkPolicy, pdb, service, servingStack, specOf } from './manifests';
 
 describe('a compliant serving stack', () => {
   test('passes every rule', () => {
@@ -134,6 +134,33 @@ describe('service-selector', () => {
 
   test('ignores Services without a selector and ExternalName Services', () => {
     expect(findings([service({ selector: undefined }), service({ type: 'ExternalName', externalName: 'x.example.com' })], 'service-selector')).toEqual([]);
+  });
+});
+
+describe('objects without namespace, native sidecars, malformed ports', () => {
+  test('a pod or Service without namespace is reported in namespace <unset>', () => {
+    const bare = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [container()] } };
+    expect(findings([bare], 'network-policy').map((f) => f.message)).toEqual(['the pod is selected by no NetworkPolicy in namespace "<unset>"']);
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } };
+    expect(findings([svc], 'service-selector').map((f) => f.message)).toEqual(['selector {"app":"x"} matches no pod template in namespace "<unset>"']);
+  });
+
+  test('a target port declared by a native sidecar counts, by a plain init container not; malformed port lists are skipped', () => {
+    const target = (init: any) => {
+      const d = deployment();
+      specOf(d).containers[0].ports = [null, { containerPort: 8000 }];
+      specOf(d).initContainers = [init];
+      const labels = d.spec.template.metadata.labels;
+      const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'proxy', namespace: d.metadata.namespace }, spec: { selector: labels, ports: [{ name: 'p', port: 9000, targetPort: 'proxy' }] } };
+      return findings([d, svc, networkPolicy()], 'service-target-port').map((f) => f.message);
+    };
+    expect(target(container('proxy', { restartPolicy: 'Always', ports: [{ name: 'proxy', containerPort: 9000 }] }))).toEqual([]);
+    expect(target(container('proxy', { ports: [{ name: 'proxy', containerPort: 9000 }] }))).toEqual([
+      'port "p" targets the port name "proxy", which no selected container declares (declared: ["undefined","8000"])',
+    ]);
+    expect(target(container('proxy', { restartPolicy: 'Always', ports: 'proxy' }))).toEqual([
+      'port "p" targets the port name "proxy", which no selected container declares (declared: ["undefined","8000"])',
+    ]);
   });
 });
 
