@@ -32,6 +32,12 @@ describe('argocd-job-ttl', () => {
   });
 });
 
+test('input entries that are no object (null, strings, numbers, booleans) are left out, never thrown on', () => {
+  const objects = [deployment(), networkPolicy()];
+  const plain = checkPolicies(objects).findings;
+  expect(checkPolicies([null, 'kind: Job', 5, true, ...objects] as any[]).findings).toEqual(plain);
+});
+
 describe('argocd-job-ttl edges', () => {
   test('only argocd.argoproj.io/* annotations make a Job Argo-managed', () => {
     expect(findings([job({ annotations: { 'example.com/owner': 'ml' } }, { ttlSecondsAfterFinished: 60 })], 'argocd-job-ttl')).toEqual([]);

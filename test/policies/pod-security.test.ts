@@ -140,6 +140,15 @@ describe('Pod Security details', () => {
     expect(findings([overridden], 'pss-run-as-non-root')[0].message).toMatch(/sets securityContext.runAsNonRoot to false/);
   });
 
+  test('run-as-non-root: the pod setting false fails at the pod field, even when the container says true', () => {
+    const p = pod();
+    p.spec.securityContext.runAsNonRoot = false;
+    p.spec.containers[0].securityContext.runAsNonRoot = true;
+    expect(findings([p], 'pss-run-as-non-root').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/securityContext/runAsNonRoot', 'the pod sets securityContext.runAsNonRoot to false'],
+    ]);
+  });
+
   test('seccomp: containers may carry the profile instead of the pod; Unconfined always fails', () => {
     const perContainer = pod();
     delete perContainer.spec.securityContext.seccompProfile;

@@ -80,6 +80,10 @@ describe('hpa-replicas', () => {
       { ...hpa(), spec: undefined },
     ];
     for (const h of other) expect(findings([deployment(), h], 'hpa-replicas')).toEqual([]);
+    // an HPA of another namespace does not scale this Deployment
+    const elsewhere = hpa();
+    elsewhere.metadata.namespace = 'team-b';
+    expect(findings([deployment(), elsewhere], 'hpa-replicas')).toEqual([]);
   });
 
   test('fails an autoscaled Deployment that sets replicas (HPA or KEDA)', () => {

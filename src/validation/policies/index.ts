@@ -79,7 +79,7 @@ export function disablePolicyAnnotation(ruleId: string): string {
  * everything that is deployed together.
  */
 export function checkPolicies(input: ManifestInput, options: PolicyOptions = {}): PolicyResult {
-  const manifests = toManifests(input).filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
+  const manifests = toManifests(input); // objects only: null, scalars and lists never come out
   const known = new Set(POLICY_RULES.map((r) => r.id));
   for (const [id, setting] of Object.entries(options.rules ?? {})) {
     if (!known.has(id)) throw new Error(`checkPolicies: unknown rule id ${JSON.stringify(id)} in options.rules; known: ${[...known].join(', ')}`);
