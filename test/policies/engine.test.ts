@@ -81,6 +81,26 @@ describe('disable annotations', () => {
     expect(result.findings[0].message).toBe('annotation cdk8s-ml.io/disable-policy.image-tag disables rule image-tag without a reason: a reason is required, so the rule still applies');
   });
 
+  test('a disable annotation with a reason is no finding itself; each annotation finding carries its fix', () => {
+    const ok = job({ annotations: { [disablePolicyAnnotation('image-tag')]: 'pinned by CI' } });
+    expect(findings([ok, networkPolicy()], 'policy-annotation')).toEqual([]);
+    const typo = job({ annotations: { [disablePolicyAnnotation('image-tags')]: 'typo' } });
+    expect(findings([typo, networkPolicy()], 'policy-annotation')[0].fix).toMatch(/^Use one of: pss-host-process, pss-host-namespaces, /);
+    const empty = job({ annotations: { [disablePolicyAnnotation('image-tag')]: '' } });
+    expect(findings([empty, networkPolicy()], 'policy-annotation').map((f) => [f.path, f.fix])).toEqual([[
+      '/metadata/annotations/cdk8s-ml.io~1disable-policy.image-tag',
+      'Say why the rule does not apply, e.g. cdk8s-ml.io/disable-policy.image-tag: "needs the Kubernetes API to list pods"',
+    ]]);
+    // a reason that is no string counts as none
+    const numeric = job({ annotations: { [disablePolicyAnnotation('image-tag')]: 5 as any } });
+    expect(findings([numeric, networkPolicy()], 'policy-annotation').map((f) => f.severity)).toEqual(['error']);
+  });
+
+  test('an object without metadata is checked, never thrown on', () => {
+    const bare = { apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'main', image: 'app:latest' }] } };
+    expect(findings([bare, networkPolicy()], 'image-tag').map((f) => f.path)).toEqual(['/spec/containers/0/image']);
+  });
+
   test('warns about an annotation naming an unknown rule', () => {
     const j = job({ annotations: { [disablePolicyAnnotation('image-tags')]: 'typo' } });
     expect(findings([j, networkPolicy()], 'policy-annotation')).toEqual([
@@ -98,6 +118,29 @@ describe('options', () => {
     expect(checkPolicies(stack, { rules: { 'deployment-probes': 'off' } }).findings).toEqual([]);
     const downgraded = checkPolicies(stack, { rules: { 'deployment-probes': 'warning' } });
     expect(downgraded).toMatchObject({ valid: true, errorCount: 0, warningCount: 1 });
+  });
+
+  test('each setting is accepted: error and warning set the severity, off drops the rule', () => {
+    const j = job();
+    delete specOf(j).containers[0].resources;
+    const severities = (setting: any) => checkPolicies([j, networkPolicy()], { rules: { resources: setting } }).findings.filter((f) => f.rule === 'resources').map((f) => f.severity);
+    expect([severities('error'), severities('warning'), severities('off')]).toEqual([['error'], ['warning'], []]);
+  });
+
+  test('the unknown-id error lists the known ids separated by commas', () => {
+    expect(() => checkPolicies([], { rules: { 'no-such-rule': 'off' } })).toThrow('; known: pss-host-process, pss-host-namespaces, pss-privileged, ');
+  });
+
+  test('findings come in input order of their objects, then in rule order', () => {
+    const noResources = job();
+    noResources.metadata.name = 'first';
+    delete specOf(noResources).containers[0].resources;
+    specOf(noResources).containers[0].image = 'app:latest';
+    const latest = job();
+    latest.metadata.name = 'second';
+    specOf(latest).containers[0].image = 'app:latest';
+    const found = checkPolicies([latest, noResources, networkPolicy()]).findings.map((f) => `${f.object} ${f.rule}`);
+    expect(found).toEqual(['Job/team-a/second image-tag', 'Job/team-a/first resources', 'Job/team-a/first image-tag']);
   });
 
   test('fails an unknown rule id or setting', () => {

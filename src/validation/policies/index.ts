@@ -148,10 +148,10 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
       add(v.object, { object: describeObject(v.object), path: v.path, rule: rule.id, severity, message: v.message, fix: rule.fix });
     }
   }
+  // Array.prototype.sort is stable: findings of one object keep their rule order
   const findings: PolicyFinding[] = found
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => a.f.index - b.f.index || a.i - b.i)
-    .map(({ f: { index: _index, ...finding } }) => finding);
+    .sort((a, b) => a.index - b.index)
+    .map(({ index: _index, ...finding }) => finding);
   const errorCount = findings.filter((f) => f.severity === 'error').length;
   return { valid: errorCount === 0, objectCount: manifests.length, findings, errorCount, warningCount: findings.length - errorCount };
 }
