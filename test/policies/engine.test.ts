@@ -86,6 +86,11 @@ describe('disable annotations', () => {
     expect(findings([ok, networkPolicy()], 'policy-annotation')).toEqual([]);
     const typo = job({ annotations: { [disablePolicyAnnotation('image-tags')]: 'typo' } });
     expect(findings([typo, networkPolicy()], 'policy-annotation')[0].fix).toMatch(/^Use one of: pss-host-process, pss-host-namespaces, /);
+    const counted = checkPolicies([typo, networkPolicy()]);
+    expect([counted.errorCount, counted.warningCount, counted.valid, counted.objectCount]).toEqual([0, 1, true, 2]);
+    specOf(typo).containers[0].image = 'app:latest';
+    const both = checkPolicies([typo, networkPolicy()]);
+    expect([both.errorCount, both.warningCount, both.valid]).toEqual([1, 1, false]);
     const empty = job({ annotations: { [disablePolicyAnnotation('image-tag')]: '' } });
     expect(findings([empty, networkPolicy()], 'policy-annotation').map((f) => [f.path, f.fix])).toEqual([[
       '/metadata/annotations/cdk8s-ml.io~1disable-policy.image-tag',

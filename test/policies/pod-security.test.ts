@@ -232,6 +232,22 @@ describe('Pod Security details', () => {
     expect(findings([p], 'pss-sysctls', { kubernetesVersion: '1.31' })).toEqual([]);
   });
 
+  test('sysctls: each safe name is allowed from the version that added it, one at a time', () => {
+    const since: Array<[string, string]> = [
+      ['kernel.shm_rmid_forced', '1.28'], ['net.ipv4.ip_local_port_range', '1.28'], ['net.ipv4.ip_unprivileged_port_start', '1.28'],
+      ['net.ipv4.tcp_syncookies', '1.28'], ['net.ipv4.ping_group_range', '1.28'], ['net.ipv4.ip_local_reserved_ports', '1.28'],
+      ['net.ipv4.tcp_keepalive_time', '1.29'], ['net.ipv4.tcp_fin_timeout', '1.29'], ['net.ipv4.tcp_keepalive_intvl', '1.29'], ['net.ipv4.tcp_keepalive_probes', '1.29'],
+    ];
+    for (const [name, version] of since) {
+      const p = pod();
+      p.spec.securityContext.sysctls = [{ name, value: '1' }];
+      expect({ name, found: findings([p], 'pss-sysctls', { kubernetesVersion: version as any }) }).toEqual({ name, found: [] });
+      if (version === '1.29') expect({ name, found: findings([p], 'pss-sysctls', { kubernetesVersion: '1.28' }).length }).toEqual({ name, found: 1 });
+    }
+    expect(safeSysctls('1.28')).toHaveLength(6);
+    expect(safeSysctls('1.29')).toHaveLength(10);
+  });
+
   test('selinux: user and role may not be set; container types are allowed', () => {
     const p = pod();
     p.spec.securityContext.seLinuxOptions = { type: 'container_init_t' };

@@ -61,6 +61,20 @@ describe('pdb-blocks-drain', () => {
     delete d.spec.replicas;
     expect(findings([d, hpa({ minReplicas: 1 }), pdb({ minAvailable: 1 })], 'pdb-blocks-drain')[0].message).toMatch(/at 1 replica\(s\)/);
   });
+
+  test('the HPA floor: minReplicas, 1 when unset or no number; a ScaledObject\'s minReplicaCount, 0 when unset', () => {
+    const d = deployment();
+    delete d.spec.replicas;
+    const floor = (scaler: any) => findings([d, scaler, pdb({ minAvailable: 1 })], 'pdb-blocks-drain').map((f) => f.message);
+    const noMin = hpa();
+    delete noMin.spec.minReplicas;
+    expect(floor(noMin)).toEqual(['minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block']);
+    expect(floor(hpa({ minReplicas: '3' }))).toHaveLength(1);
+    expect(floor(hpa({ minReplicas: 3 }))).toEqual([]);
+    const so = (spec: any) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' }, ...spec } });
+    expect(floor(so({ minReplicaCount: 3 }))).toEqual([]);
+    expect(floor(so({ minReplicaCount: 1 }))).toHaveLength(1);
+  });
 });
 
 describe('hpa-replicas', () => {
@@ -80,6 +94,12 @@ describe('hpa-replicas', () => {
       { ...hpa(), spec: undefined },
     ];
     for (const h of other) expect(findings([deployment(), h], 'hpa-replicas')).toEqual([]);
+    // a KEDA ScaledObject counts when it targets this Deployment (kind omitted or Deployment), of keda.sh only
+    const scaled = (extra: any) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' } }, ...extra });
+    expect(findings([deployment(), scaled({})], 'hpa-replicas')).toHaveLength(1);
+    for (const so of [scaled({ apiVersion: 'example.com/v1' }), scaled({ kind: 'TriggerAuthentication' }), scaled({ spec: { scaleTargetRef: { kind: 'StatefulSet', name: 'llm' } } }), scaled({ spec: { scaleTargetRef: { name: 'other' } } })]) {
+      expect(findings([deployment(), so], 'hpa-replicas')).toEqual([]);
+    }
     // an HPA of another namespace does not scale this Deployment
     const elsewhere = hpa();
     elsewhere.metadata.namespace = 'team-b';
