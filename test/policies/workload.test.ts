@@ -70,6 +70,28 @@ describe('deployment-probes', () => {
     ]);
   });
 
+  test('each probe handler (httpGet, tcpSocket, exec, grpc) is compared by its settings', () => {
+    const handlers: Array<[string, unknown, unknown]> = [
+      ['httpGet', { path: '/ready', port: 8000 }, { path: '/live', port: 8000 }],
+      ['tcpSocket', { port: 8000 }, { port: 8001 }],
+      ['exec', { command: ['ready'] }, { command: ['live'] }],
+      ['grpc', { port: 9000 }, { port: 9001 }],
+    ];
+    for (const [h, a, b] of handlers) {
+      const probes = (ready: unknown, live: unknown) => {
+        const d = deployment();
+        const c = specOf(d).containers[0];
+        c.readinessProbe = { [h]: ready };
+        c.livenessProbe = { [h]: live };
+        return findings([d], 'deployment-probes').map((f) => f.message);
+      };
+      expect({ h, found: probes(a, b) }).toEqual({ h, found: [] });
+      expect({ h, found: probes(a, a) }).toEqual({ h, found: [
+        `container "server" uses the same check for readiness and liveness (${JSON.stringify({ [h]: a })}) with no more tolerance (30 s vs 30 s): a slow or overloaded replica is restarted instead of taken out of rotation`,
+      ] });
+    }
+  });
+
   test('fails liveness on the same check as readiness without more tolerance', () => {
     const d = deployment();
     const c = specOf(d).containers[0];
