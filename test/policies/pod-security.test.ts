@@ -259,6 +259,14 @@ describe('Pod Security details', () => {
     ]);
   });
 
+  test('selinux: each allowed type passes, one at a time (also an empty type)', () => {
+    for (const type of ['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']) {
+      const p = pod();
+      p.spec.securityContext.seLinuxOptions = { type };
+      expect({ type, found: findings([p], 'pss-selinux') }).toEqual({ type, found: [] });
+    }
+  });
+
   test('apparmor: RuntimeDefault/Localhost fields pass, Unconfined fails', () => {
     const p = pod();
     p.spec.securityContext.appArmorProfile = { type: 'RuntimeDefault' };

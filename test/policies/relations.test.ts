@@ -18,6 +18,14 @@ describe('pdb-required', () => {
     expect(findings([deployment({ replicas: 1 }), networkPolicy()], 'pdb-required')).toEqual([]);
   });
 
+  test('a Deployment without template metadata or without spec has no labels to select: no PDB selects it', () => {
+    const noMeta = deployment();
+    delete noMeta.spec.template.metadata;
+    expect(findings([noMeta, pdb(), networkPolicy()], 'pdb-required').map((f) => f.object)).toEqual(['Deployment/team-a/llm']);
+    const noSpec = { ...deployment(), spec: undefined };
+    expect(findings([noSpec, pdb(), networkPolicy()], 'pdb-required')).toEqual([]);
+  });
+
   test('reads Deployments of apps/v1 only: a StatefulSet, or a Deployment of another API version, is not checked', () => {
     const sts = { ...deployment(), kind: 'StatefulSet' };
     const old = { ...deployment(), apiVersion: 'extensions/v1beta1' };

@@ -70,6 +70,12 @@ describe('deployment-probes', () => {
     ]);
   });
 
+  test('init containers need no probes', () => {
+    const d = deployment();
+    specOf(d).initContainers = [{ name: 'fetch', image: 'busybox:1.36' }];
+    expect(findings([d], 'deployment-probes')).toEqual([]);
+  });
+
   test('each probe handler (httpGet, tcpSocket, exec, grpc) is compared by its settings', () => {
     const handlers: Array<[string, unknown, unknown]> = [
       ['httpGet', { path: '/ready', port: 8000 }, { path: '/live', port: 8000 }],
