@@ -215,6 +215,24 @@ describe('Pod Security details', () => {
     expect(findings([p], 'pss-run-as-user').map((f) => f.message)).toEqual(['container "main" sets securityContext.runAsUser to 0 (root)']);
   });
 
+  test('host namespaces: hostNetwork, hostPID and hostIPC, each at its field', () => {
+    const p = pod();
+    Object.assign(p.spec, { hostNetwork: true, hostPID: true, hostIPC: true });
+    expect(findings([p], 'pss-host-namespaces').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/hostNetwork', 'the pod sets hostNetwork to true'], ['/spec/hostPID', 'the pod sets hostPID to true'], ['/spec/hostIPC', 'the pod sets hostIPC to true'],
+    ]);
+  });
+
+  test('containers are named in messages by kind (ephemeral too), an unnamed one as <unnamed>', () => {
+    const p = pod();
+    p.spec.ephemeralContainers = [container('debug', { securityContext: { ...p.spec.containers[0].securityContext, privileged: true } })];
+    p.spec.containers.push({ ...container('x'), name: undefined, securityContext: { ...p.spec.containers[0].securityContext, privileged: true } });
+    expect(findings([p], 'pss-privileged').map((f) => f.message)).toEqual([
+      'container "<unnamed>" is privileged (securityContext.privileged: true)',
+      'ephemeral container "debug" is privileged (securityContext.privileged: true)',
+    ]);
+  });
+
   test('init and ephemeral containers are checked too', () => {
     const p = pod();
     p.spec.initContainers = [container('fetch', { securityContext: { capabilities: { drop: ['ALL'] }, runAsNonRoot: true } })];

@@ -70,6 +70,24 @@ describe('pdb-blocks-drain', () => {
     expect(findings([d, hpa({ minReplicas: 1 }), pdb({ minAvailable: 1 })], 'pdb-blocks-drain')[0].message).toMatch(/at 1 replica\(s\)/);
   });
 
+  test('several autoscalers: the lowest floor, never below 1; a Deployment without replicas counts 1; a PDB without spec selects nothing', () => {
+    const d = deployment();
+    delete d.spec.replicas;
+    const so = (min: number) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' }, minReplicaCount: min } });
+    const drain = (...objs: any[]) => findings([d, ...objs], 'pdb-blocks-drain').map((f) => f.message);
+    expect(drain(hpa({ minReplicas: 3 }), so(2), pdb({ minAvailable: 2 }))).toEqual([
+      'minAvailable 2 allows no voluntary disruption of Deployment/llm at 2 replica(s): node drains would block',
+    ]);
+    expect(drain(hpa({ minReplicas: 3 }), so(0), pdb({ minAvailable: 1 }))).toEqual([
+      'minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block',
+    ]);
+    expect(drain(pdb({ minAvailable: 1 }))).toEqual(['minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block']);
+    const noSpec = { ...pdb({ minAvailable: 1 }), spec: undefined };
+    expect(findings([deployment(), noSpec], 'pdb-blocks-drain')).toEqual([]);
+    // a percentage must be the whole value
+    expect(findings([deployment(), pdb({ minAvailable: 'x100%' })], 'pdb-blocks-drain')).toEqual([]);
+  });
+
   test('the HPA floor: minReplicas, 1 when unset or no number; a ScaledObject\'s minReplicaCount, 0 when unset', () => {
     const d = deployment();
     delete d.spec.replicas;

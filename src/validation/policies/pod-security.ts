@@ -63,7 +63,7 @@ const hostNamespaces = podRule({
   description: 'Pod Security baseline: sharing the node\'s network, PID or IPC namespace is forbidden.',
   fix: 'Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false).',
 }, (pod) => ['hostNetwork', 'hostPID', 'hostIPC']
-  .filter((f) => pod.spec?.[f] === true)
+  .filter((f) => pod.spec[f] === true)
   .map((f) => ({ path: pod.fieldPath(f), message: `the pod sets ${f} to true` })));
 
 const privileged = containerRule({
