@@ -26,6 +26,12 @@ describe('pdb-required', () => {
     expect(findings([noSpec, pdb(), networkPolicy()], 'pdb-required')).toEqual([]);
   });
 
+  test('a Deployment without replicas runs one: no PDB needed', () => {
+    const d = deployment();
+    delete d.spec.replicas;
+    expect(findings([d, networkPolicy()], 'pdb-required')).toEqual([]);
+  });
+
   test('reads Deployments of apps/v1 only: a StatefulSet, or a Deployment of another API version, is not checked', () => {
     const sts = { ...deployment(), kind: 'StatefulSet' };
     const old = { ...deployment(), apiVersion: 'extensions/v1beta1' };
@@ -84,6 +90,9 @@ describe('pdb-blocks-drain', () => {
     expect(drain(pdb({ minAvailable: 1 }))).toEqual(['minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block']);
     const noSpec = { ...pdb({ minAvailable: 1 }), spec: undefined };
     expect(findings([deployment(), noSpec], 'pdb-blocks-drain')).toEqual([]);
+    // a percentage is of the replicas, rounded up: 50 % of 3 is 2, which leaves one to disrupt
+    expect(findings([deployment({ replicas: 3 }), pdb({ minAvailable: '50%' })], 'pdb-blocks-drain')).toEqual([]);
+    expect(findings([deployment({ replicas: 3 }), pdb({ minAvailable: '67%' })], 'pdb-blocks-drain')).toHaveLength(1);
     // a percentage must be the whole value
     expect(findings([deployment(), pdb({ minAvailable: 'x100%' })], 'pdb-blocks-drain')).toEqual([]);
   });

@@ -130,6 +130,15 @@ describe('gpu-toleration', () => {
     return j;
   };
 
+  test('a GPU resource is <vendor>/gpu exactly: amd.com/gpu needs its own toleration, example.com/gpu-memory none', () => {
+    const amd = job();
+    specOf(amd).containers[0].resources.limits['amd.com/gpu'] = 1;
+    expect(findings([amd], 'gpu-toleration').map((f) => f.message)).toEqual(['the pod requests amd.com/gpu but has no toleration for the "amd.com/gpu" NoSchedule taint']);
+    const memory = job();
+    specOf(memory).containers[0].resources.limits['example.com/gpu-memory'] = 1;
+    expect(findings([memory], 'gpu-toleration')).toEqual([]);
+  });
+
   test('passes a GPU pod tolerating the nvidia.com/gpu taint (or every taint)', () => {
     expect(findings([gpuJob([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }])], 'gpu-toleration')).toEqual([]);
     expect(findings([gpuJob([{ operator: 'Exists' }])], 'gpu-toleration')).toEqual([]);
