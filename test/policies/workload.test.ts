@@ -130,6 +130,17 @@ describe('gpu-toleration', () => {
     return j;
   };
 
+  test('several GPU resources: one finding each, sorted; containers without resources (or null) request none', () => {
+    const j = job();
+    specOf(j).containers[0].resources.limits['nvidia.com/gpu'] = 1;
+    specOf(j).containers.push({ name: 'side', image: 'x:1', resources: { requests: { 'amd.com/gpu': 1 } } }, { name: 'bare', image: 'x:1' }, null);
+    specOf(j).tolerations = 'all';
+    expect(findings([j], 'gpu-toleration').map((f) => f.message)).toEqual([
+      'the pod requests amd.com/gpu but has no toleration for the "amd.com/gpu" NoSchedule taint',
+      'the pod requests nvidia.com/gpu but has no toleration for the "nvidia.com/gpu" NoSchedule taint',
+    ]);
+  });
+
   test('a GPU resource is <vendor>/gpu exactly: amd.com/gpu needs its own toleration, example.com/gpu-memory none', () => {
     const amd = job();
     specOf(amd).containers[0].resources.limits['amd.com/gpu'] = 1;
