@@ -233,6 +233,15 @@ describe('Pod Security details', () => {
     ]);
   });
 
+  test('hostPath (even null) and host ports other than 0 are findings; null volumes, containers and ports are skipped', () => {
+    const p = pod();
+    p.spec.volumes = [null, { name: 'h', hostPath: null }];
+    expect(findings([p], 'pss-host-path-volumes').map((f) => [f.path, f.message])).toEqual([['/spec/volumes/1/hostPath', 'volume "h" is a hostPath volume (undefined)']]);
+    p.spec.containers[0].ports = [null, { containerPort: 80, hostPort: 0 }, { containerPort: 81, hostPort: 8081 }];
+    p.spec.containers.push(null);
+    expect(findings([p], 'pss-host-ports').map((f) => [f.path, f.message])).toEqual([['/spec/containers/0/ports/2/hostPort', 'container "main" uses hostPort 8081']]);
+  });
+
   test('init and ephemeral containers are checked too', () => {
     const p = pod();
     p.spec.initContainers = [container('fetch', { securityContext: { capabilities: { drop: ['ALL'] }, runAsNonRoot: true } })];

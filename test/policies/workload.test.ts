@@ -141,6 +141,16 @@ describe('gpu-toleration', () => {
     ]);
   });
 
+  test('a toleration for another effect, another key or a null entry does not count; Exists without key does', () => {
+    const tolerated = (tolerations: any[]) => findings([gpuJob(tolerations)], 'gpu-toleration').length === 0;
+    expect(tolerated([null, { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoExecute' }])).toBe(false);
+    expect(tolerated([{ key: 'example.com/other', operator: 'Exists' }])).toBe(false);
+    expect(tolerated([{ operator: 'Exists' }])).toBe(true);
+    expect(tolerated([{ operator: 'Exists', effect: 'NoSchedule' }])).toBe(true);
+    expect(tolerated([{ operator: 'Equal' }])).toBe(false);
+    expect(tolerated([{ key: 'nvidia.com/gpu' }])).toBe(true);
+  });
+
   test('a GPU resource is <vendor>/gpu exactly: amd.com/gpu needs its own toleration, example.com/gpu-memory none', () => {
     const amd = job();
     specOf(amd).containers[0].resources.limits['amd.com/gpu'] = 1;

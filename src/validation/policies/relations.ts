@@ -90,6 +90,7 @@ const pdbBlocksDrain = objectRule({
     const replicas = expectedReplicas(d, autoscalersOf(d, context));
     const { maxUnavailable, minAvailable } = obj.spec ?? {};
     let allowed: number | undefined;
+    // Stryker disable next-line StringLiteral: field is read only once allowed is set, and set with it
     let field = '';
     if (maxUnavailable !== undefined) {
       allowed = scaled(maxUnavailable, replicas);
