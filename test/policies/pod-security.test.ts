@@ -299,6 +299,26 @@ describe('Pod Security details', () => {
     p.spec.securityContext.appArmorProfile = { type: 'RuntimeDefault' };
     p.spec.containers[0].securityContext.appArmorProfile = { type: 'Unconfined' };
     expect(findings([p], 'pss-apparmor').map((f) => f.path)).toEqual(['/spec/containers/0/securityContext/appArmorProfile/type']);
+    p.spec.securityContext.appArmorProfile = { type: 'Unconfined' };
+    p.spec.containers[0].securityContext.appArmorProfile = { type: 'Localhost', localhostProfile: 'trainer' };
+    expect(findings([p], 'pss-apparmor').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/securityContext/appArmorProfile/type', 'the pod sets the forbidden AppArmor profile type "Unconfined"'],
+    ]);
+  });
+
+  test('apparmor annotations: empty, runtime/default and localhost/<profile> pass; anything else fails at its key', () => {
+    const annotations = {
+      'container.apparmor.security.beta.kubernetes.io/a': '',
+      'container.apparmor.security.beta.kubernetes.io/b': 'runtime/default',
+      'container.apparmor.security.beta.kubernetes.io/c': 'localhost/trainer',
+      'container.apparmor.security.beta.kubernetes.io/d': 'unconfined',
+      'container.apparmor.security.beta.kubernetes.io/e': 'localhost',
+      'example.com/apparmor': 'unconfined',
+    };
+    expect(findings([pod(podSpec(), { annotations })], 'pss-apparmor').map((f) => [f.path, f.message])).toEqual([
+      ['/metadata/annotations/container.apparmor.security.beta.kubernetes.io~1d', 'annotation container.apparmor.security.beta.kubernetes.io/d sets the forbidden AppArmor profile "unconfined"'],
+      ['/metadata/annotations/container.apparmor.security.beta.kubernetes.io~1e', 'annotation container.apparmor.security.beta.kubernetes.io/e sets the forbidden AppArmor profile "localhost"'],
+    ]);
   });
 
   test('volume types: persistentVolumeClaim, projected, csi, ephemeral, secret, configMap, downwardAPI pass', () => {
