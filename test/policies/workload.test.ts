@@ -219,6 +219,8 @@ describe('literal-secret', () => {
   test('helpers: numbers are never secrets, values are never echoed whole', () => {
     expect(isSecretLiteral('MAX_TOKENS', '512')).toBe(false);
     expect(isSecretLiteral('DB_PASSWORD', 'x')).toBe(true);
+    // the value is trimmed first: a padded number is still a number
+    expect(isSecretLiteral('DB_PASSWORD', ' 512 ')).toBe(false);
     expect(secretInText('k', 'AKIAABCDEFGHIJKLMNOP')).toBe('key "k" holds a literal that looks like a credential');
   });
 });
