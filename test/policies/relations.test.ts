@@ -1,14 +1,20 @@
 import { checkPolicies, selectorMatches } from '../../src/validation/policies';
 import { APP_LABELS, NS, container, deployment, findings, hpa, job, networkPolicy, pdb, service, servingStack, specOf } from './manifests';
 
+/** The helpers' Deployment without spec.replicas (one replica, or an autoscaler's choice). */
+function withoutReplicas(): any {
+  const d = deployment();
+  delete d.spec.replicas;
+  return d;
+}
+
 describe('a compliant serving stack', () => {
   test('passes every rule', () => {
     expect(checkPolicies(servingStack()).findings).toEqual([]);
   });
 
   test('with an HPA and no replicas passes every rule', () => {
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     expect(checkPolicies([d, service(), pdb(), networkPolicy(), hpa()]).findings).toEqual([]);
   });
 });
@@ -27,8 +33,7 @@ describe('pdb-required', () => {
   });
 
   test('a Deployment without replicas runs one: no PDB needed', () => {
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     expect(findings([d, networkPolicy()], 'pdb-required')).toEqual([]);
   });
 
@@ -45,8 +50,7 @@ describe('pdb-required', () => {
   });
 
   test('fails an HPA-managed Deployment whose PDB selects other pods or lives elsewhere', () => {
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     const otherPods = pdb();
     otherPods.spec.selector = { matchLabels: { app: 'other' } };
     const otherNs = pdb();
@@ -71,14 +75,12 @@ describe('pdb-blocks-drain', () => {
   test('fails minAvailable equal to the replicas, or to the HPA floor, or 100%', () => {
     expect(findings([deployment(), pdb({ minAvailable: 2 })], 'pdb-blocks-drain')).toHaveLength(1);
     expect(findings([deployment(), pdb({ minAvailable: '100%' })], 'pdb-blocks-drain')).toHaveLength(1);
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     expect(findings([d, hpa({ minReplicas: 1 }), pdb({ minAvailable: 1 })], 'pdb-blocks-drain')[0].message).toMatch(/at 1 replica\(s\)/);
   });
 
   test('several autoscalers: the lowest floor, never below 1; a Deployment without replicas counts 1; a PDB without spec selects nothing', () => {
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     const so = (min: number) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' }, minReplicaCount: min } });
     const drain = (...objs: any[]) => findings([d, ...objs], 'pdb-blocks-drain').map((f) => f.message);
     expect(drain(hpa({ minReplicas: 3 }), so(2), pdb({ minAvailable: 2 }))).toEqual([
@@ -98,8 +100,7 @@ describe('pdb-blocks-drain', () => {
   });
 
   test('the HPA floor: minReplicas, 1 when unset or no number; a ScaledObject\'s minReplicaCount, 0 when unset', () => {
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     const floor = (scaler: any) => findings([d, scaler, pdb({ minAvailable: 1 })], 'pdb-blocks-drain').map((f) => f.message);
     const noMin = hpa();
     delete noMin.spec.minReplicas;
@@ -114,8 +115,7 @@ describe('pdb-blocks-drain', () => {
 
 describe('hpa-replicas', () => {
   test('passes an autoscaled Deployment without replicas', () => {
-    const d = deployment();
-    delete d.spec.replicas;
+    const d = withoutReplicas();
     expect(findings([d, hpa()], 'hpa-replicas')).toEqual([]);
   });
 
