@@ -13,6 +13,9 @@ export const QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 /** Kueue's workload priority label. */
 export const PRIORITY_LABEL = 'kueue.x-k8s.io/priority-class';
 
+/** The namespace argument for a cluster-scoped kind: find, isExternal, messages and fixes ignore it. */
+const CLUSTER_SCOPED = '';
+
 const BUILTIN_PRIORITY_CLASSES = ['system-cluster-critical', 'system-node-critical'];
 
 /** The fix for a dangling reference. */
@@ -122,11 +125,7 @@ function podRefs(pod: PodView): Ref[] {
     out.push({ obj, path: pod.fieldPath(str(spec.serviceAccountName) ? 'serviceAccountName' : 'serviceAccount'), kind: 'ServiceAccount', namespace: ns, name: sa, via: 'the pod template' });
   }
   if (str(spec.priorityClassName) && !BUILTIN_PRIORITY_CLASSES.includes(spec.priorityClassName)) {
-    out.push({
-      obj, path: pod.fieldPath('priorityClassName'), kind: 'PriorityClass', name: spec.priorityClassName, via: 'priorityClassName',
-      // Stryker disable next-line StringLiteral: a cluster-scoped kind's namespace is ignored (find, isExternal, message, fix)
-      namespace: '',
-    });
+    out.push({ obj, path: pod.fieldPath('priorityClassName'), kind: 'PriorityClass', namespace: CLUSTER_SCOPED, name: spec.priorityClassName, via: 'priorityClassName' });
   }
   if (str(spec.subdomain)) {
     out.push({ obj, path: pod.fieldPath('subdomain'), kind: 'Service', namespace: ns, name: spec.subdomain, via: 'the pod subdomain', hint: ' (headless: clusterIP None, selecting these pods)' });
@@ -178,30 +177,19 @@ function kueueRefs(model: AppModel): AppFinding[] {
       }
     }
     for (const p of labelValues(obj, pods, PRIORITY_LABEL)) {
-        const f = resolve(model, {
-        obj, path: p.path, kind: 'WorkloadPriorityClass', name: p.name, via: `label ${PRIORITY_LABEL}`,
-        // Stryker disable next-line StringLiteral: a cluster-scoped kind's namespace is ignored (find, isExternal, message, fix)
-        namespace: '',
-      });
+      const f = resolve(model, { obj, path: p.path, kind: 'WorkloadPriorityClass', namespace: CLUSTER_SCOPED, name: p.name, via: `label ${PRIORITY_LABEL}` });
       if (f) out.push({ ...f, message: `${f.message}: Kueue creates no Workload for it, so it never runs` });
     }
   }
   for (const lq of model.all('LocalQueue')) {
     const cq = lq.spec?.clusterQueue;
     if (!str(cq)) continue;
-    const f = resolve(model, {
-      obj: lq, path: '/spec/clusterQueue', kind: 'ClusterQueue', name: cq, via: 'the LocalQueue',
-      // Stryker disable next-line StringLiteral: a cluster-scoped kind's namespace is ignored (find, isExternal, message, fix)
-      namespace: '',
-    });
+    const f = resolve(model, { obj: lq, path: '/spec/clusterQueue', kind: 'ClusterQueue', namespace: CLUSTER_SCOPED, name: cq, via: 'the LocalQueue' });
     if (f) {
       out.push(f);
       continue;
     }
-    const clusterQueues = model.find('ClusterQueue',
-      // Stryker disable next-line StringLiteral: a cluster-scoped kind's namespace is ignored
-      '', cq);
-    for (const c of clusterQueues) {
+    for (const c of model.find('ClusterQueue', CLUSTER_SCOPED, cq)) {
       const sel = c.spec?.namespaceSelector;
       const nsName = namespaceOf(lq);
       if (sel !== undefined && sel !== null && !labelSelectorMatches(sel, model.labelsOfNamespace(nsName))) {
@@ -214,11 +202,7 @@ function kueueRefs(model: AppModel): AppFinding[] {
   for (const cq of model.all('ClusterQueue')) {
     list(cq.spec?.resourceGroups).forEach((g, gi) => list(g?.flavors).forEach((fl, fi) => {
       if (!str(fl?.name)) return;
-        const f = resolve(model, {
-        obj: cq, path: `/spec/resourceGroups/${gi}/flavors/${fi}/name`, kind: 'ResourceFlavor', name: fl.name, via: 'the ClusterQueue',
-        // Stryker disable next-line StringLiteral: a cluster-scoped kind's namespace is ignored (find, isExternal, message, fix)
-        namespace: '',
-      });
+      const f = resolve(model, { obj: cq, path: `/spec/resourceGroups/${gi}/flavors/${fi}/name`, kind: 'ResourceFlavor', namespace: CLUSTER_SCOPED, name: fl.name, via: 'the ClusterQueue' });
       if (f) out.push(f);
     }));
   }
@@ -313,8 +297,7 @@ function namespaces(model: AppModel): AppFinding[] {
     const users = model.manifests.filter((o) => o.metadata?.namespace === ns);
     out.push(finding(obj, 'app-namespace', 'error', '/metadata/namespace',
       `namespace ${show(ns)} (used by ${users.length} object(s)) is neither rendered by the app nor declared external: Argo CD fails to sync into a missing namespace`,
-      // Stryker disable next-line StringLiteral: Namespace is cluster-scoped, renderOrDeclare ignores its namespace argument
-      renderOrDeclare('Namespace', '', ns, ' (cdk8s-ml: MlNamespace)')));
+      renderOrDeclare('Namespace', CLUSTER_SCOPED, ns, ' (cdk8s-ml: MlNamespace)')));
   }
   return out;
 }
