@@ -198,18 +198,37 @@ cmd_build_argocd() {
 # ---------------------------------------------------------------------------------------
 # helpers for start
 
+# Any socket bound to the port counts, not only listeners: a client connection's local port
+# (to the API server, etcd, ...) makes a later bind fail with "address already in use" too.
 port_in_use() {
   hex=$(printf '%04X' "$1")
-  # state 0A = LISTEN; local address is the 2nd column, "ADDR:PORT" in hex
+  # local address is the 2nd column, "ADDR:PORT" in hex
   cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }'
+    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { found = 1 } END { exit !found }'
 }
+
+# Ports for our servers come from outside the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range, 32768-60999 by default): the kernel hands those out as
+# local ports of outgoing connections, and one taken between our check and the server's
+# bind failed a CI run (LeaderWorkerSet's health port). Below the range when there is room
+# there, else above it, else (a range spanning nearly everything) anywhere from 10000.
+PORT_LOW=10000 PORT_COUNT=55536
+# (cat, not read: dash's read of this /proc file returns garbage)
+eph=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)
+eph_lo=${eph%%[!0-9]*} eph_hi=${eph##*[!0-9]}
+if [ -n "$eph_lo" ] && [ -n "$eph_hi" ]; then
+  if [ $((eph_lo - 10000)) -ge 2000 ]; then
+    PORT_LOW=10000 PORT_COUNT=$((eph_lo - 10000))
+  elif [ $((65535 - eph_hi)) -ge 2000 ]; then
+    PORT_LOW=$((eph_hi + 1)) PORT_COUNT=$((65535 - eph_hi))
+  fi
+fi
 
 TAKEN=""
 free_port() {
   while :; do
     n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-    p=$((20000 + n % 40000))
+    p=$((PORT_LOW + n % PORT_COUNT))
     case " $TAKEN " in *" $p "*) continue ;; esac
     if ! port_in_use "$p"; then
       TAKEN="$TAKEN $p"
