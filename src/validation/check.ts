@@ -2,7 +2,7 @@
  * One entry point for both output checks: strict schema validation and the policy rules.
  */
 import { APP_RULE_IDS, checkApp } from './app';
-import { PolicyOptions, PolicySeverity, checkPolicies } from './policies';
+import { POLICY_RULES, PolicyOptions, PolicySeverity, checkPolicies, checkRuleSettings } from './policies';
 import { ManifestInput, ValidateOptions, ValidationFinding, describeObject, toManifests, validateManifests } from './validate';
 
 /** Options of {@link checkManifests}: those of both checks, plus which to run. */
@@ -67,14 +67,15 @@ export function checkManifests(input: ManifestInput, options: CheckOptions = {})
   if (options.schema ?? true) {
     for (const f of validateManifests(manifests, options).findings) findings.push({ ...f, severity: 'error', source: 'schema' });
   }
-  const rules = Object.entries(options.rules ?? {});
-  const policyRules = Object.fromEntries(rules.filter(([id]) => !APP_RULE_IDS.includes(id)));
-  const appRules = Object.fromEntries(rules.filter(([id]) => APP_RULE_IDS.includes(id)));
+  // Every setting is checked, also those of a check that is off (a typo must not pass unseen).
+  checkRuleSettings('checkManifests', options.rules, [...POLICY_RULES.map((r) => r.id), ...APP_RULE_IDS]);
   if (options.policies ?? true) {
+    const policyRules = Object.fromEntries(Object.entries(options.rules ?? {}).filter(([id]) => !APP_RULE_IDS.includes(id)));
     for (const f of checkPolicies(manifests, { ...options, rules: policyRules }).findings) findings.push({ ...f, source: 'policy' });
   }
   if (options.app ?? true) {
-    for (const f of checkApp(manifests, { rules: appRules }).findings) findings.push({ ...f, source: 'app' });
+    // checkApp ignores the ids of policy rules
+    for (const f of checkApp(manifests, { rules: options.rules }).findings) findings.push({ ...f, source: 'app' });
   }
   const first = new Map<string, number>();
   manifests.forEach((m, i) => {

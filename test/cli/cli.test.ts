@@ -92,6 +92,10 @@ describe('cdk8s-ml validate', () => {
     expect(rules('--rule', 'pss-sysctls=off')).toEqual([]);
     expect(run('validate', '--kubernetes-version', '1.20', file).code).toBe(2);
     expect(run('validate', '--rule', 'pss-sysctls', file)).toEqual({ code: 2, out: 'cdk8s-ml: --rule must look like <rule-id>=off|warning|error, got "pss-sysctls"\n' });
+      // a misspelt rule is an error even when its check is switched off
+    const typo = run('validate', '--no-policies', '--rule', 'pss-sysctl=off', file);
+    expect(typo.code).toBe(2);
+    expect(typo.out).toMatch(/^cdk8s-ml: checkManifests: unknown rule id "pss-sysctl" in options.rules; known: pss-host-process, /);
   });
 
   test('skips files that are not Kubernetes manifests and says so (construct-metadata.json)', () => {

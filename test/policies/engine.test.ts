@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { CheckFinding, checkManifests, formatCheckReport } from '../../src/validation/check';
 import { POLICY_RULES, checkPolicies, disablePolicyAnnotation, embeddedObjects } from '../../src/validation/policies';
+import { APP_RULES } from '../../src/validation/app';
 import { deployment, findings, job, namespace, networkPolicy, pdb, service, specOf } from './manifests';
 
 describe('argocd-job-ttl', () => {
@@ -86,6 +87,8 @@ describe('disable annotations', () => {
     expect(findings([ok, networkPolicy()], 'policy-annotation')).toEqual([]);
     const typo = job({ annotations: { [disablePolicyAnnotation('image-tags')]: 'typo' } });
     expect(findings([typo, networkPolicy()], 'policy-annotation')[0].fix).toMatch(/^Use one of: pss-host-process, pss-host-namespaces, /);
+    // app rules are disabled by the same annotation: their ids are offered too
+    expect(findings([typo, networkPolicy()], 'policy-annotation')[0].fix).toMatch(/, argocd-job-ttl, app-declaration, app-reference, .*, app-shared-claim\.$/);
     const counted = checkPolicies([typo, networkPolicy()]);
     expect([counted.errorCount, counted.warningCount, counted.valid, counted.objectCount]).toEqual([0, 1, true, 2]);
     specOf(typo).containers[0].image = 'app:latest';
@@ -151,6 +154,36 @@ describe('options', () => {
   test('fails an unknown rule id or setting', () => {
     expect(() => checkPolicies([], { rules: { 'no-such-rule': 'off' } })).toThrow(/unknown rule id "no-such-rule" in options.rules; known: pss-host-process/);
     expect(() => checkPolicies([], { rules: { resources: 'ignore' as any } })).toThrow(/rule resources must be set to "error", "warning" or "off", got "ignore"/);
+    // checkPolicies alone knows only policy rules; checkManifests knows both
+    expect(() => checkPolicies([], { rules: { 'app-flow': 'off' } })).toThrow('checkPolicies: unknown rule id "app-flow" in options.rules');
+  });
+
+  test('checkManifests checks every rule setting, policy and app, even of a check that is off', () => {
+    const known = [...POLICY_RULES.map((r) => r.id), ...APP_RULES.map((r) => r.id)].join(', ');
+    expect(() => checkManifests([], { rules: { 'no-such-rule': 'off' } })).toThrow(`checkManifests: unknown rule id "no-such-rule" in options.rules; known: ${known}`);
+    expect(() => checkManifests([], { policies: false, app: false, rules: { 'no-such-rule': 'off' } })).toThrow('checkManifests: unknown rule id "no-such-rule"');
+    expect(() => checkManifests([], { policies: false, rules: { 'app-flow': 'ignore' as any } }))
+      .toThrow('checkManifests: rule app-flow must be set to "error", "warning" or "off", got "ignore"');
+    expect(() => checkManifests([], { app: false, rules: { resources: 'ignore' as any } }))
+      .toThrow('checkManifests: rule resources must be set to "error", "warning" or "off", got "ignore"');
+  });
+
+  test('checkManifests passes policy settings to the policy rules and app settings to the app check, both in one call', () => {
+    const j = job();
+    delete specOf(j).automountServiceAccountToken;
+    specOf(j).containers[0].image = 'app:latest';
+    specOf(j).serviceAccountName = 'missing';
+    const rulesOf = (r: ReturnType<typeof checkManifests>) => r.findings.map((f) => `${f.source} ${f.rule} ${f.severity}`);
+    const objects = [j, networkPolicy(), namespace()];
+    expect(rulesOf(checkManifests(objects, { schema: false }))).toEqual([
+      'policy image-tag error', 'policy service-account-token warning', 'app app-reference error',
+    ]);
+    expect(rulesOf(checkManifests(objects, { schema: false, rules: { 'image-tag': 'warning', 'app-reference': 'off' } }))).toEqual([
+      'policy image-tag warning', 'policy service-account-token warning',
+    ]);
+    expect(rulesOf(checkManifests(objects, { schema: false, rules: { 'service-account-token': 'off', 'app-reference': 'warning' } }))).toEqual([
+      'policy image-tag error', 'app app-reference warning',
+    ]);
   });
 
   test('every rule has a unique id, a description and a fix', () => {

@@ -74,19 +74,27 @@ export function disablePolicyAnnotation(ruleId: string): string {
 }
 
 /**
+ * Fails on a rule id outside `known` or a setting other than `error`, `warning` or `off`
+ * (`caller` starts the message).
+ */
+export function checkRuleSettings(caller: string, rules: Readonly<Record<string, string>> | undefined, known: readonly string[]): void {
+  for (const [id, setting] of Object.entries(rules ?? {})) {
+    if (!known.includes(id)) throw new Error(`${caller}: unknown rule id ${JSON.stringify(id)} in options.rules; known: ${known.join(', ')}`);
+    if (!['error', 'warning', 'off'].includes(setting)) {
+      throw new Error(`${caller}: rule ${id} must be set to "error", "warning" or "off", got ${JSON.stringify(setting)}`);
+    }
+  }
+}
+
+/**
  * Checks manifests (objects, YAML, charts, apps) against the policy rules. Cross-object rules
  * (PDBs, NetworkPolicies, Services, autoscalers) see the whole input at once, so pass
  * everything that is deployed together.
  */
 export function checkPolicies(input: ManifestInput, options: PolicyOptions = {}): PolicyResult {
   const manifests = toManifests(input); // objects only: null, scalars and lists never come out
-  const known = new Set(POLICY_RULES.map((r) => r.id));
-  for (const [id, setting] of Object.entries(options.rules ?? {})) {
-    if (!known.has(id)) throw new Error(`checkPolicies: unknown rule id ${JSON.stringify(id)} in options.rules; known: ${[...known].join(', ')}`);
-    if (!['error', 'warning', 'off'].includes(setting)) {
-      throw new Error(`checkPolicies: rule ${id} must be set to "error", "warning" or "off", got ${JSON.stringify(setting)}`);
-    }
-  }
+  const known = POLICY_RULES.map((r) => r.id);
+  checkRuleSettings('checkPolicies', options.rules, known);
   const embedded = embeddedObjects(manifests);
   const all = [...manifests, ...embedded.keys()];
   const context: PolicyContext = {
@@ -122,11 +130,11 @@ export function checkPolicies(input: ManifestInput, options: PolicyOptions = {})
       if (!key.startsWith(DISABLE_POLICY_ANNOTATION_PREFIX)) continue;
       const id = key.slice(DISABLE_POLICY_ANNOTATION_PREFIX.length);
       const path = `/metadata/annotations/${escape(key)}`;
-      if (!known.has(id) && !APP_RULE_IDS.includes(id)) {
+      if (!known.includes(id) && !APP_RULE_IDS.includes(id)) {
         add(obj, {
           object: describeObject(obj), path, rule: POLICY_ANNOTATION_RULE, severity: 'warning',
           message: `annotation ${key} names no known rule ${JSON.stringify(id)}`,
-          fix: `Use one of: ${[...known].join(', ')}.`,
+          fix: `Use one of: ${[...known, ...APP_RULE_IDS].join(', ')}.`,
         });
       } else if (typeof value !== 'string' || value.trim() === '') {
         // (app rules' disable annotations are checked here too: same annotation, same rule)
