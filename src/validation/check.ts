@@ -82,10 +82,10 @@ export function checkManifests(input: ManifestInput, options: CheckOptions = {})
     const d = describeObject(m);
     if (!first.has(d)) first.set(d, i);
   });
-  const sorted = findings
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => (first.get(a.f.object) ?? -1) - (first.get(b.f.object) ?? -1) || a.i - b.i)
-    .map(({ f }) => f);
+  // Findings on no input object (the app check's `<app>`) first; the sort is stable, so each
+  // object keeps its schema, policy, app order.
+  const position = (f: CheckFinding) => first.get(f.object) ?? -1;
+  const sorted = [...findings].sort((a, b) => position(a) - position(b));
   const errorCount = sorted.filter((f) => f.severity === 'error').length;
   const warningCount = sorted.length - errorCount;
   return {

@@ -3,6 +3,7 @@
  * throws on an unforeseen shape, the order of findings, rule lookups.
  */
 import { APP_RULES, appRuleDescription, checkApp, isAppRule } from '../../../src/validation/app';
+import { checkManifests } from '../../../src/validation/check';
 import * as capacity from '../../../src/validation/app/capacity';
 import * as flows from '../../../src/validation/app/flows';
 import * as references from '../../../src/validation/app/references';
@@ -59,6 +60,19 @@ describe('a part that throws', () => {
     const onFirst = { object: 'Deployment/x/first', path: '/spec', rule: 'app-flow', severity: 'error' as const, message: 'm', fix: 'f' };
     jest.spyOn(flows, 'checkFlows').mockReturnValue([onFirst]);
     expect(checkApp([deployment('first', 'x'), ns('a')]).findings.map((f) => f.object)).toEqual(['<app>', 'Deployment/x/first']);
+  });
+
+  test('checkManifests puts that warning (on no input object) before the schema and policy findings of the first object', () => {
+    jest.spyOn(flows, 'checkFlows').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    const found = checkManifests([deployment('first', 'x'), ns('a'), deployment('third', 'y')], { kubernetesVersion: '1.28' }).findings;
+    const firstOther = found.findIndex((f) => f.object !== '<app>');
+    expect(found.slice(0, firstOther).map((f) => `${f.source} ${f.message}`)).toEqual(['app the app check skipped a part on unexpected input: "boom"']);
+    // then every finding on the first object (schema, policy, app), then the third's
+    const objects = found.slice(firstOther).map((f) => f.object);
+    expect(objects.indexOf('Deployment/y/third')).toBeGreaterThan(objects.lastIndexOf('Deployment/x/first'));
+    expect(new Set(found.filter((f) => f.object === 'Deployment/x/first').map((f) => f.source))).toEqual(new Set(['policy', 'app']));
   });
 
   test('two parts throwing the same error give one warning', () => {
