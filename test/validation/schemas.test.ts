@@ -1,0 +1,129 @@
+/**
+ * The conversion of OpenAPI schemas into strict JSON schemas (src/validation/schemas.ts), rule
+ * by rule, on small hand-written schemas: the vendored definitions and CRDs go through it too,
+ * but a broken rule there shows only as a missed or a false finding somewhere downstream.
+ */
+import { crdSchemaIndex, indexKubernetesKinds, loadCrdSchema, loadKubernetesDefinitions, strictify } from '../../src/validation/schemas';
+
+const ID = 'doc:test';
+
+describe('strictify', () => {
+  test('an object with properties gets additionalProperties: false, at every depth', () => {
+    expect(strictify({ type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } }, ID)).toEqual({
+      type: 'object',
+      properties: { a: { type: 'object', properties: { b: { type: 'string' } }, additionalProperties: false } },
+      additionalProperties: false,
+    });
+  });
+
+  test('additionalProperties already there (a map) stays; an object without properties stays open', () => {
+    expect(strictify({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } }, ID))
+      .toEqual({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } });
+    expect(strictify({ type: 'object', additionalProperties: { type: 'object', properties: { x: { type: 'integer' } } } }, ID))
+      .toEqual({ type: 'object', additionalProperties: { type: 'object', properties: { x: { type: 'integer' } }, additionalProperties: false } });
+    expect(strictify({ type: 'object' }, ID)).toEqual({ type: 'object' });
+  });
+
+  test('x-kubernetes-preserve-unknown-fields: true keeps the object open; false does not', () => {
+    expect(strictify({ type: 'object', properties: { a: { type: 'string' } }, 'x-kubernetes-preserve-unknown-fields': true }, ID))
+      .toEqual({ type: 'object', properties: { a: { type: 'string' } }, 'x-kubernetes-preserve-unknown-fields': true });
+    expect(strictify({ type: 'object', properties: { a: { type: 'string' } }, 'x-kubernetes-preserve-unknown-fields': false }, ID))
+      .toEqual({ type: 'object', properties: { a: { type: 'string' } }, 'x-kubernetes-preserve-unknown-fields': false, additionalProperties: false });
+  });
+
+  test('descriptions, CEL validations and examples are dropped; other keywords kept', () => {
+    expect(strictify({
+      type: 'string', description: 'd', example: 'e', 'x-kubernetes-validations': [{ rule: 'self != ""' }], pattern: '^a', enum: ['a', 'ab'],
+    }, ID)).toEqual({ type: 'string', pattern: '^a', enum: ['a', 'ab'] });
+  });
+
+  test('property names are never taken for keywords: a field called description, example or $ref stays', () => {
+    const field = { type: 'string', description: 'x' };
+    expect(strictify({ type: 'object', properties: { description: field, example: field, $ref: field, type: field } }, ID)).toEqual({
+      type: 'object',
+      properties: { description: { type: 'string' }, example: { type: 'string' }, $ref: { type: 'string' }, type: { type: 'string' } },
+      additionalProperties: false,
+    });
+    expect(strictify({ definitions: { description: { type: 'object', properties: { a: { type: 'string' } } } } }, ID))
+      .toEqual({ definitions: { description: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false } } });
+    expect(strictify({ type: 'object', patternProperties: { '^x-': { type: 'object', properties: {} } } }, ID))
+      .toEqual({ type: 'object', patternProperties: { '^x-': { type: 'object', properties: {}, additionalProperties: false } } });
+  });
+
+  test('local $refs become absolute to the document id; other $refs and non-string values stay', () => {
+    expect(strictify({ items: { $ref: '#/definitions/a' } }, ID)).toEqual({ items: { $ref: 'doc:test#/definitions/a' } });
+    expect(strictify({ $ref: 'other#/definitions/a' }, ID)).toEqual({ $ref: 'other#/definitions/a' });
+    expect(strictify({ $ref: 'definitions/a' }, ID)).toEqual({ $ref: 'definitions/a' });
+    expect(strictify({ $ref: 7 }, ID)).toEqual({ $ref: 7 });
+  });
+
+  test('x-kubernetes-int-or-string becomes integer or string, its anyOf removed; false leaves the schema alone', () => {
+    expect(strictify({ 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] }, ID))
+      .toEqual({ 'x-kubernetes-int-or-string': true, type: ['integer', 'string'] });
+    expect(strictify({ 'x-kubernetes-int-or-string': false, anyOf: [{ type: 'integer' }] }, ID))
+      .toEqual({ 'x-kubernetes-int-or-string': false, anyOf: [{ type: 'integer' }] });
+  });
+
+  test('an embedded resource must carry apiVersion and kind, may carry metadata, and keeps its own fields and required list', () => {
+    expect(strictify({ type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object' } }, required: ['spec', 'kind'] }, ID)).toEqual({
+      type: 'object',
+      'x-kubernetes-embedded-resource': true,
+      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec: { type: 'object' } },
+      required: ['spec', 'kind', 'apiVersion'],
+      additionalProperties: false,
+    });
+    expect(strictify({ type: 'object', 'x-kubernetes-embedded-resource': true, properties: {} }, ID).required).toEqual(['apiVersion', 'kind']);
+    // its own metadata schema wins over the generic one
+    expect(strictify({ 'x-kubernetes-embedded-resource': true, properties: { metadata: { type: 'object', properties: {} } } }, ID).properties.metadata)
+      .toEqual({ type: 'object', properties: {}, additionalProperties: false });
+    // without properties (preserve-unknown-fields objects) nothing is added
+    expect(strictify({ type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true }, ID))
+      .toEqual({ type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true });
+    expect(strictify({ 'x-kubernetes-embedded-resource': false, properties: {} }, ID)).toEqual({ 'x-kubernetes-embedded-resource': false, properties: {}, additionalProperties: false });
+  });
+
+  test('arrays and scalars go through as they are (items lists, enums, defaults)', () => {
+    expect(strictify([{ type: 'object', properties: {} }, 3, null], ID)).toEqual([{ type: 'object', properties: {}, additionalProperties: false }, 3, null]);
+    expect(strictify('x', ID)).toBe('x');
+    expect(strictify(null, ID)).toBeNull();
+  });
+});
+
+describe('the vendored Kubernetes definitions', () => {
+  const defs = loadKubernetesDefinitions('1.28', 'k8s:1.28').definitions;
+
+  test('Quantity and IntOrString are replaced by precise checks', () => {
+    expect(defs['io.k8s.apimachinery.pkg.api.resource.Quantity']).toEqual({ type: ['string', 'number'], format: 'quantity' });
+    expect(defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toEqual({ type: ['integer', 'string'] });
+  });
+
+  test('a field the server treats as optional is not required (PodFailurePolicyRule.onPodConditions); the rest stays required', () => {
+    expect(defs['io.k8s.api.batch.v1.PodFailurePolicyRule'].required).toEqual(['action']);
+    expect(defs['io.k8s.api.core.v1.Container'].required).toEqual(['name']);
+  });
+
+  test('refs point into the document; objects are closed', () => {
+    expect(defs['io.k8s.api.core.v1.PodTemplateSpec'].properties.spec.$ref).toBe('k8s:1.28#/definitions/io.k8s.api.core.v1.PodSpec');
+    expect(defs['io.k8s.api.core.v1.PodSpec'].additionalProperties).toBe(false);
+  });
+});
+
+describe('indexKubernetesKinds', () => {
+  test('maps apiVersion/kind (core kinds without a group) to the definition name; the first definition of a kind wins', () => {
+    const index = indexKubernetesKinds({
+      'a.Pod': { 'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'Pod' }] },
+      'b.Job': { 'x-kubernetes-group-version-kind': [{ group: 'batch', version: 'v1', kind: 'Job' }, { group: 'batch', version: 'v2', kind: 'Job' }] },
+      'c.Job': { 'x-kubernetes-group-version-kind': [{ group: 'batch', version: 'v1', kind: 'Job' }] },
+      'd.Plain': { type: 'object' },
+    });
+    expect([...index]).toEqual([['v1/Pod', 'a.Pod'], ['batch/v1/Job', 'b.Job'], ['batch/v2/Job', 'b.Job']]);
+  });
+});
+
+describe('compiled CRD schemas', () => {
+  test('a known kind loads its schema; an unknown one is undefined', () => {
+    expect(loadCrdSchema('kueue.x-k8s.io/v1beta1/LocalQueue')?.properties?.spec?.properties?.clusterQueue?.type).toBe('string');
+    expect(loadCrdSchema('kueue.x-k8s.io/v1beta1/NoSuchKind')).toBeUndefined();
+    expect(crdSchemaIndex()).toBe(crdSchemaIndex());
+  });
+});
