@@ -18,7 +18,7 @@ export function factorRepeatedSubschemas(schema: any, docId: string, minNodes = 
 
   const analyse = (node: any): Info => {
     if (node === null || typeof node !== 'object') {
-      return { hash: createHash('sha1').update(JSON.stringify(node) ?? 'undefined').digest('base64'), nodes: 1 };
+      return { hash: createHash('sha1').update(String(JSON.stringify(node))).digest('base64'), nodes: 1 };
     }
     const keys = Array.isArray(node) ? node.map((_: unknown, i: number) => String(i)) : Object.keys(node).sort();
     const h = createHash('sha1').update(Array.isArray(node) ? '[' : '{');

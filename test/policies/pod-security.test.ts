@@ -396,6 +396,7 @@ describe('pod templates of every workload kind are checked', () => {
       '/spec/leaderWorkerTemplate/workerTemplate/spec/hostNetwork',
     ],
     ['InferenceService', { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: meta, spec: { predictor: bad() } }, '/spec/predictor/hostNetwork'],
+    ['PodTemplate', { apiVersion: 'v1', kind: 'PodTemplate', metadata: meta, template: template(bad()) }, '/template/spec/hostNetwork'],
   ];
   for (const [kind, obj, path] of cases) {
     test(kind, () => {
@@ -445,5 +446,49 @@ describe('pod templates of every workload kind are checked', () => {
   test('a compliant Job passes every Pod Security rule', () => {
     const rules = checkPolicies([job(), networkPolicy()]).findings.map((f) => f.rule);
     expect(rules.filter((r) => r.startsWith('pss-'))).toEqual([]);
+  });
+});
+
+describe('Kubeflow Trainer runtimes take the labels and namespace of the TrainJob that runs them', () => {
+  const runtimeTemplate = { spec: { replicatedJobs: [{ name: 'node', template: { spec: { template: { spec: podSpec() } } } }] } };
+  const runtime = (kind: string, namespace?: string) => ({
+    apiVersion: 'trainer.kubeflow.org/v1alpha1', kind, metadata: { name: 'torch', ...(namespace ? { namespace } : {}) }, spec: { template: runtimeTemplate },
+  });
+  const trainJob = (name: string | undefined, namespace: string, runtimeRef: any) => ({
+    apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', ...(name === undefined ? {} : { metadata: { name, namespace } }), spec: { runtimeRef },
+  });
+  const view = (objects: any[]) => {
+    const v = podViews(objects).find((p) => p.owner.kind.endsWith('TrainingRuntime'))!;
+    return { namespace: v.namespace, jobset: v.labels['jobset.sigs.k8s.io/jobset-name'] };
+  };
+
+  test('the first TrainJob by name referencing a namespaced runtime in its namespace', () => {
+    const objects = [
+      runtime('TrainingRuntime', 'ml'),
+      trainJob('c-late', 'ml', { kind: 'TrainingRuntime', name: 'torch' }),
+      trainJob('b-first', 'ml', { kind: 'TrainingRuntime', name: 'torch' }),
+      trainJob('a-elsewhere', 'other', { kind: 'TrainingRuntime', name: 'torch' }),
+      trainJob('a-cluster', 'ml', { name: 'torch' }),
+      trainJob('a-other-runtime', 'ml', { kind: 'TrainingRuntime', name: 'jax' }),
+    ];
+    expect(view(objects)).toEqual({ namespace: 'ml', jobset: 'b-first' });
+  });
+
+  test('a ClusterTrainingRuntime (the default runtimeRef kind) is run by TrainJobs of any namespace', () => {
+    const objects = [runtime('ClusterTrainingRuntime'), trainJob('b', 'team-b', { name: 'torch' }), trainJob('a', 'team-a', { kind: 'ClusterTrainingRuntime', name: 'torch' })];
+    expect(view(objects)).toEqual({ namespace: 'team-a', jobset: 'a' });
+  });
+
+  test('a TrainJob without metadata sorts as "undefined" and is no crash; without any TrainJob the runtime keeps its own view', () => {
+    expect(view([runtime('ClusterTrainingRuntime'), trainJob(undefined, '', { name: 'torch' }), trainJob('b', 'team-b', { name: 'torch' })]))
+      .toEqual({ namespace: 'team-b', jobset: 'b' });
+    expect(view([runtime('ClusterTrainingRuntime'), trainJob('z', 'team-z', { name: 'torch' }), trainJob(undefined, '', { name: 'torch' })]))
+      .toEqual({ namespace: '', jobset: '' });
+    expect(view([runtime('TrainingRuntime', 'ml')])).toEqual({ namespace: 'ml', jobset: undefined });
+  });
+
+  test('only Kubeflow Trainer objects count: a TrainJob or runtime of another group is not matched', () => {
+    const foreignJob = { ...trainJob('a', 'ml', { kind: 'TrainingRuntime', name: 'torch' }), apiVersion: 'example.com/v1' };
+    expect(view([runtime('TrainingRuntime', 'ml'), foreignJob])).toEqual({ namespace: 'ml', jobset: undefined });
   });
 });
