@@ -82,6 +82,45 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     expect((await run({ app: false })).success).toBe(true);
   });
 
+  test('skips files that are no manifests (counted in skippedFiles); a YAML error is one violation naming the file, and fails', async () => {
+    const ok = manifest('ok.yaml', [job(), networkPolicy(), namespace()]);
+    const meta = manifest('construct-metadata.json', [{ version: '1.0.0', resources: {} }]);
+    const run = async (files: string[]) => {
+      const context = new ValidationContext(files, 'cdk8s-ml', '0.1.0', {}, false);
+      await new CdkMlValidation().validate(context);
+      return context.report;
+    };
+    const skipped = await run([ok, meta]);
+    expect(skipped.success).toBe(true);
+    expect(skipped.toJson().summary.metadata).toEqual({ kubernetesVersion: '1.28', objects: '3', errors: '0', warnings: '0', skippedFiles: '1' });
+
+    const broken = path.join(path.dirname(ok), 'broken.yaml');
+    fs.writeFileSync(broken, 'kind: [unclosed\n');
+    const report = await run([ok, broken]);
+    expect(report.success).toBe(false);
+    const json = report.toJson();
+    expect(json.summary.metadata).toEqual({ kubernetesVersion: '1.28', objects: '3', errors: '1', warnings: '0' });
+    expect(json.violations).toHaveLength(1);
+    expect(json.violations[0]).toMatchObject({ ruleName: 'yaml (error)', recommendation: 'Manifests must be valid YAML.', fix: 'Fix the YAML syntax.' });
+    const [resource] = json.violations[0].violatingConstructs;
+    expect([resource.resourceName, resource.manifestPath]).toEqual([broken, broken]);
+    expect(resource.locations).toHaveLength(1);
+    expect(resource.locations[0]).toMatch(/^validateManifests: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a \] at line 2, column 1/);
+  });
+
+  test('a disable annotation naming no rule gets its own recommendation; an object without metadata is named by its label', async () => {
+    const typo = job();
+    typo.metadata.annotations = { 'cdk8s-ml.io/disable-policy.image-tags': 'typo' };
+    const file = manifest('annotated.yaml', [typo, networkPolicy(), namespace(), { apiVersion: 'v1', kind: 'ConfigMap', data: { password: 'hunter2' } }]);
+    const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', {}, false);
+    await new CdkMlValidation({ schema: false }).validate(context);
+    const violations = context.report.toJson().violations;
+    const annotation: any = violations.find((v: any) => v.ruleName === 'policy-annotation (warning)');
+    expect(annotation.recommendation).toBe('Disable annotations name a known rule and give a reason.');
+    const secret: any = violations.find((v: any) => v.ruleName === 'literal-secret (error)');
+    expect(secret.violatingConstructs.map((c: any) => [c.resourceName, c.manifestPath])).toEqual([['ConfigMap/<no name>', file]]);
+  });
+
   test('fails bad properties early', () => {
     expect(() => new CdkMlValidation({ kubernetesVersion: 1.3 as any })).toThrow(
       'CdkMlValidation: kubernetesVersion must be one of 1.28, 1.31, 1.33, got 1.3 (quote it in YAML: \'1.28\')',
