@@ -6,6 +6,7 @@ import { ValidationContext } from 'cdk8s-cli/plugins';
 import * as ts from 'typescript';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/main';
+import * as flows from '../../src/validation/app/flows';
 import { CdkMlValidation } from '../../src/validation/plugin';
 import { job, namespace, networkPolicy, specOf } from '../policies/manifests';
 import { useTempDir } from './temp-dir';
@@ -119,6 +120,24 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     expect(annotation.recommendation).toBe('Disable annotations name a known rule and give a reason.');
     const secret: any = violations.find((v: any) => v.ruleName === 'literal-secret (error)');
     expect(secret.violatingConstructs.map((c: any) => [c.resourceName, c.manifestPath])).toEqual([['ConfigMap/<no name>', file]]);
+  });
+
+  test('a finding on no input object (the app check skipping a part) is reported under its label, in file <unknown>', async () => {
+    const spy = jest.spyOn(flows, 'checkFlows').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    try {
+      const context = new ValidationContext([manifest('ok.yaml', [job(), networkPolicy(), namespace()])], 'cdk8s-ml', '0.1.0', {}, false);
+      await new CdkMlValidation().validate(context);
+      const json = context.report.toJson();
+      expect(json.violations.map((v: any) => v.ruleName)).toEqual(['app-declaration (warning)']);
+      expect(json.violations[0].violatingConstructs.map((c: any) => [c.resourceName, c.manifestPath, c.locations])).toEqual([
+        ['<app>', '<unknown>', ['<app> /: the app check skipped a part on unexpected input: "boom" (fix: report this as a cdk8s-ml bug with the manifests)']],
+      ]);
+      expect(json.violations[0].fix).toBe('Each location ends with its fix.');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('fails bad properties early', () => {
