@@ -3,7 +3,7 @@
  * `lib/`, the packed package, shellcheck, the README's programs): a mutant lives only in
  * Stryker's in-process instrumented copy of `src/`, so those suites can never kill one and would
  * only slow every run. The cluster, e2e and newcomer tiers are out as in jest.config.js. Single tests of that
- * kind inside other suites check CDK8S_ML_MUTATION_RUN (set by test/setup-mutation.js) and are skipped. */
+ * kind inside other suites check CDK8S_ML_MUTATION_RUN (set by test/setup-mutation.js) and are not defined (a skipped test misleads per-test coverage, see test/cli/plugin.test.ts). */
 const unit = require('./jest.config');
 
 module.exports = {
