@@ -37,21 +37,22 @@ export function factorRepeatedSubschemas(schema: any, docId: string, minNodes = 
 
   const definitions: Record<string, any> = {};
   const names = new Map<string, string>();
-  const schemas = (list: any) => (Array.isArray(list) ? list.map((c) => schemaAt(c, false)) : schemaAt(list, false));
-  const map = (m: any) => (m && typeof m === 'object' ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, schemaAt(v, false)])) : m);
+  const schemas = (list: any) => (Array.isArray(list) ? list.map((c) => schemaAt(c)) : schemaAt(list));
+  const map = (m: any) => (m && typeof m === 'object' ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, schemaAt(v)])) : m);
   // Only nodes in schema position are candidates: never a `properties` map (whose keys may
   // be "type" or "items"), an enum, a default or an example value.
-  function schemaAt(node: any, isRoot: boolean): any {
+  function schemaAt(node: any): any {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
     const rebuilt: any = {};
     for (const [k, v] of Object.entries(node)) {
       if (k === 'properties' || k === 'patternProperties' || k === 'definitions') rebuilt[k] = map(v);
       else if (k === 'items' || k === 'anyOf' || k === 'allOf' || k === 'oneOf' || k === 'not') rebuilt[k] = schemas(v);
-      else if (k === 'additionalProperties') rebuilt[k] = typeof v === 'object' ? schemaAt(v, false) : v;
+      else if (k === 'additionalProperties') rebuilt[k] = typeof v === 'object' ? schemaAt(v) : v;
       else rebuilt[k] = v;
     }
-    const meta = info.get(node);
-    if (!isRoot && meta && (counts.get(meta.hash) ?? 0) >= 2) {
+    const meta = info.get(node)!; // every object of the input was analysed
+    // (never the root: it is counted once, as nothing else can contain it)
+    if ((counts.get(meta.hash) ?? 0) >= 2) {
       let name = names.get(meta.hash);
       if (!name) {
         name = `f${names.size}`;
@@ -62,7 +63,7 @@ export function factorRepeatedSubschemas(schema: any, docId: string, minNodes = 
     }
     return rebuilt;
   }
-  const out = schemaAt(schema, true);
+  const out = schemaAt(schema);
   if (Object.keys(definitions).length > 0) out.definitions = { ...(out.definitions ?? {}), ...definitions };
   return out;
 }

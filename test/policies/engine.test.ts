@@ -214,6 +214,23 @@ describe('checkManifests', () => {
     expect(result).toMatchObject({ valid: false, objectCount: 3, errorCount: 2, warningCount: 0 });
   });
 
+  test('groups every source by object in input order; an object given twice is placed at its first appearance', () => {
+    const second = badJob();
+    second.metadata.name = 'second';
+    const first = badJob();
+    first.metadata.name = 'first';
+    const order = (objects: any[]) => checkManifests(objects).findings.map((f: CheckFinding) => `${f.object} ${f.source} ${f.rule}`);
+    expect(order([second, networkPolicy(), first, namespace()])).toEqual([
+      'Job/team-a/second schema enum', 'Job/team-a/second policy image-tag',
+      'Job/team-a/first schema enum', 'Job/team-a/first policy image-tag',
+    ]);
+    // `second` again after `first`: its findings (twice, one per copy) stay before those of `first`
+    expect(order([second, networkPolicy(), first, second, namespace()])).toEqual([
+      'Job/team-a/second schema enum', 'Job/team-a/second schema enum', 'Job/team-a/second policy image-tag', 'Job/team-a/second policy image-tag',
+      'Job/team-a/first schema enum', 'Job/team-a/first policy image-tag',
+    ]);
+  });
+
   test('accepts YAML, charts and apps; runs one side only on request', () => {
     const yaml = [networkPolicy(), badJob(), namespace()].map((o) => stringify(o)).join('---\n');
     expect(checkManifests(yaml, { policies: false }).findings.map((f) => f.rule)).toEqual(['enum']);

@@ -53,6 +53,37 @@ describe('factorRepeatedSubschemas', () => {
     expect(paths(fact.errors)).toEqual(paths(plain.errors));
   });
 
+  test('subtrees that differ in one scalar (a number, null, a boolean) are distinct definitions; equal ones share one', () => {
+    const leaf = (min: number, def: unknown, nullable: boolean) => ({
+      type: 'object', properties: { a: { type: 'integer', minimum: min, default: def }, b: { type: 'string', enum: ['x', null], nullable } }, additionalProperties: false,
+    });
+    const doc = {
+      type: 'object',
+      properties: {
+        p: leaf(1, null, true), q: leaf(1, null, true), // equal: one definition
+        r: leaf(2, null, true), s: leaf(2, null, true), // another minimum
+        t: leaf(1, 0, true), u: leaf(1, 0, true), // another default
+        v: leaf(1, null, false), w: leaf(1, null, false), // another flag
+      },
+    };
+    // each leaf has 14 nodes; its parts (a, b, the properties map) fewer, so only whole leaves are factored
+    const f = factorRepeatedSubschemas(doc, 'doc:x', 13);
+    const refs = Object.values(f.properties).map((p: any) => p.$ref);
+    expect(refs).toEqual(['doc:x#/definitions/f0', 'doc:x#/definitions/f0', 'doc:x#/definitions/f1', 'doc:x#/definitions/f1',
+      'doc:x#/definitions/f2', 'doc:x#/definitions/f2', 'doc:x#/definitions/f3', 'doc:x#/definitions/f3']);
+    expect(f.definitions).toEqual({ f0: leaf(1, null, true), f1: leaf(2, null, true), f2: leaf(1, 0, true), f3: leaf(1, null, false) });
+  });
+
+  test('a subtree seen once, or smaller than minNodes, stays inline; the root is never replaced', () => {
+    const small = { type: 'string', maxLength: 3 };
+    const doc = { type: 'object', properties: { a: small, b: small, c: { type: 'object', properties: { d: { type: 'integer' } } } } };
+    expect(factorRepeatedSubschemas(doc, 'doc:x', 5)).toEqual(doc);
+    expect(factorRepeatedSubschemas(doc, 'doc:x', 3)).toEqual({
+      type: 'object', properties: { a: { $ref: 'doc:x#/definitions/f0' }, b: { $ref: 'doc:x#/definitions/f0' }, c: doc.properties.c }, definitions: { f0: small },
+    });
+    expect(factorRepeatedSubschemas({ allOf: [doc, doc] }, 'doc:x', 100).allOf).toEqual([doc, doc]);
+  });
+
   test('shrinks the KServe InferenceService schema several fold', () => {
     const isvc = strictify(loadCrdSchema('serving.kserve.io/v1beta1/InferenceService'), 'cdk8s-ml:isvc');
     const f = factorRepeatedSubschemas(isvc, 'cdk8s-ml:isvc');
