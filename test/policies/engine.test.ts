@@ -107,6 +107,21 @@ describe('disable annotations', () => {
   test('an object without metadata is checked, never thrown on', () => {
     const bare = { apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'main', image: 'app:latest' }] } };
     expect(findings([bare, networkPolicy()], 'image-tag').map((f) => f.path)).toEqual(['/spec/containers/0/image']);
+    // a Deployment without metadata, scaled by an HPA in the default namespace whose target has no name either
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 3, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [] } } } };
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment' }, minReplicas: 2 } };
+    expect(checkPolicies([deployment, hpa]).findings.filter((f) => f.rule === 'pdb-required' || f.rule === 'hpa-replicas').map((f) => `${f.object} ${f.rule} ${f.message}`)).toEqual([
+      'Deployment/<no name> pdb-required the Deployment is scaled by HorizontalPodAutoscaler/h but no PodDisruptionBudget in its namespace selects its pods',
+      'Deployment/<no name> hpa-replicas the Deployment sets replicas 3 but is scaled by HorizontalPodAutoscaler/h',
+    ]);
+  });
+
+  test('argocd-job-ttl: an Argo-managed Job without spec, or a PyTorchJob without runPolicy, has no TTL to report', () => {
+    const noSpec = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'a' } };
+    const noRunPolicy = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'p', namespace: 'a' }, spec: { pytorchReplicaSpecs: {} } };
+    expect(checkPolicies([noSpec, noRunPolicy], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl')).toEqual([]);
+    const withTtl = { ...noRunPolicy, spec: { pytorchReplicaSpecs: {}, runPolicy: { ttlSecondsAfterFinished: 60 } } };
+    expect(checkPolicies([withTtl], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl').map((f) => f.path)).toEqual(['/spec/runPolicy/ttlSecondsAfterFinished']);
   });
 
   test('warns about an annotation naming an unknown rule', () => {

@@ -16,7 +16,8 @@ export function mapSelects(selector: Readonly<Record<string, string>>, labels: R
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-const is = (obj: any, apiVersions: readonly string[], kind: string) => apiVersions.includes(obj?.apiVersion) && obj?.kind === kind;
+// (every caller passes a manifest object: toManifests keeps objects only)
+const is = (obj: any, apiVersions: readonly string[], kind: string) => apiVersions.includes(obj.apiVersion) && obj.kind === kind;
 const isDeployment = (obj: any) => is(obj, ['apps/v1'], 'Deployment');
 const isPdb = (obj: any) => is(obj, ['policy/v1'], 'PodDisruptionBudget');
 
