@@ -121,7 +121,13 @@ describe('disable annotations', () => {
     const noRunPolicy = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'p', namespace: 'a' }, spec: { pytorchReplicaSpecs: {} } };
     expect(checkPolicies([noSpec, noRunPolicy], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl')).toEqual([]);
     const withTtl = { ...noRunPolicy, spec: { pytorchReplicaSpecs: {}, runPolicy: { ttlSecondsAfterFinished: 60 } } };
-    expect(checkPolicies([withTtl], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl').map((f) => f.path)).toEqual(['/spec/runPolicy/ttlSecondsAfterFinished']);
+    expect(checkPolicies([withTtl], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl').map((f) => [f.path, f.message])).toEqual([[
+      '/spec/runPolicy/ttlSecondsAfterFinished',
+      'ttlSecondsAfterFinished 60 on a PyTorchJob managed by Argo CD (the check runs with gitops: true) makes it run again after the TTL deletes it',
+    ]]);
+    // an explicit null is no TTL
+    const nullTtl = { ...noRunPolicy, spec: { pytorchReplicaSpecs: {}, runPolicy: { ttlSecondsAfterFinished: null } } };
+    expect(checkPolicies([nullTtl], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl')).toEqual([]);
   });
 
   test('warns about an annotation naming an unknown rule', () => {

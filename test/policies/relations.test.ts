@@ -237,6 +237,16 @@ describe('service-target-port', () => {
     ]);
   });
 
+  test('a Service without a ports list has no port to check; containers without ports declare none', () => {
+    const noPorts = service({});
+    delete noPorts.spec.ports;
+    expect(findings([deployment(), noPorts], 'service-target-port')).toEqual([]);
+    const d = deployment();
+    delete specOf(d).containers[0].ports;
+    expect(findings([d, service({ ports: [{ name: 'http', port: 80, targetPort: 8000 }] })], 'service-target-port').map((f) => f.message))
+      .toEqual(['port "http" targets port 8000, which no selected container declares (declared: [])']);
+  });
+
   test('the headless Service of an Indexed Job must target a declared port', () => {
     const j = job();
     specOf(j).containers[0].ports = [{ name: 'rdzv', containerPort: 29500 }];
