@@ -331,8 +331,10 @@ describe('objects created by Argo Workflows resource templates', () => {
     expect(findings([cron, networkPolicy()], 'image-tag').map((f) => [f.object, f.path])).toEqual([
       ['CronWorkflow/team-a/cron', '/spec/workflowSpec/templates/0/resource/manifest#/spec/template/spec/containers/0/image'],
     ]);
-    // a CronWorkflow without workflowSpec creates nothing
+    // a CronWorkflow without workflowSpec, or without spec, creates nothing; nor do templates that are no list
     expect(findings([{ ...cron, spec: { schedule: '0 3 * * *' } }, networkPolicy()], 'image-tag')).toEqual([]);
+    expect(embeddedObjects([{ ...cron, spec: undefined }]).size).toBe(0);
+    expect(embeddedObjects([{ ...wt, spec: { templates: { train: wt.spec.templates[0] } } }]).size).toBe(0);
   });
 
   test('templates without a manifest string, and manifests that are no object or not valid YAML, create nothing', () => {

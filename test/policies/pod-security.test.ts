@@ -492,3 +492,31 @@ describe('Kubeflow Trainer runtimes take the labels and namespace of the TrainJo
     expect(view([runtime('TrainingRuntime', 'ml'), foreignJob])).toEqual({ namespace: 'ml', jobset: undefined });
   });
 });
+
+describe('pod views of LeaderWorkerSets and JobSets carry the labels their controllers add', () => {
+  const tmpl = (labels: Record<string, string>) => ({ metadata: { labels }, spec: podSpec() });
+
+  test('a LeaderWorkerSet leader is worker 0; the workers carry only the set name', () => {
+    const lws = {
+      apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: { name: 'llm', namespace: NS },
+      spec: { leaderWorkerTemplate: { size: 4, leaderTemplate: tmpl({ role: 'leader' }), workerTemplate: tmpl({ role: 'worker' }) } },
+    };
+    expect(podViews([lws]).map((v) => [v.path, v.labels])).toEqual([
+      ['/spec/leaderWorkerTemplate/leaderTemplate/spec', { role: 'leader', 'leaderworkerset.sigs.k8s.io/name': 'llm', 'leaderworkerset.sigs.k8s.io/worker-index': '0' }],
+      ['/spec/leaderWorkerTemplate/workerTemplate/spec', { role: 'worker', 'leaderworkerset.sigs.k8s.io/name': 'llm' }],
+    ]);
+    const workersOnly = { ...lws, spec: { leaderWorkerTemplate: { size: 4, leaderTemplate: 'none', workerTemplate: tmpl({ role: 'worker' }) } } };
+    expect(podViews([workersOnly]).map((v) => v.path)).toEqual(['/spec/leaderWorkerTemplate/workerTemplate/spec']);
+  });
+
+  test('a JobSet replicated job adds its name ("" when it has none) and the JobSet name; a list that is no array has no views', () => {
+    const js = (replicatedJobs: unknown) => ({ apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', metadata: { name: 'train', namespace: NS }, spec: { replicatedJobs } });
+    const rj = (name?: string) => ({ ...(name === undefined ? {} : { name }), template: { spec: { template: tmpl({ app: 'x' }) } } });
+    expect(podViews([js([rj('workers'), rj()])]).map((v) => [v.path, v.labels])).toEqual([
+      ['/spec/replicatedJobs/0/template/spec/template/spec', { app: 'x', 'jobset.sigs.k8s.io/replicatedjob-name': 'workers', 'jobset.sigs.k8s.io/jobset-name': 'train' }],
+      ['/spec/replicatedJobs/1/template/spec/template/spec', { app: 'x', 'jobset.sigs.k8s.io/replicatedjob-name': '', 'jobset.sigs.k8s.io/jobset-name': 'train' }],
+    ]);
+    expect(podViews([js({ workers: rj('workers') })])).toEqual([]);
+    expect(podViews([js([null, { name: 'empty' }, rj('ok')])]).map((v) => v.path)).toEqual(['/spec/replicatedJobs/2/template/spec/template/spec']);
+  });
+});

@@ -50,9 +50,11 @@ const ARGO_KINDS = ['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', '
 export function embeddedObjects(manifests: readonly any[]): Map<any, Embedded> {
   const out = new Map<any, Embedded>();
   for (const owner of manifests) {
-    if (String(owner?.apiVersion).split('/')[0] !== 'argoproj.io' || !ARGO_KINDS.includes(owner?.kind)) continue;
+    if (String(owner.apiVersion).split('/')[0] !== 'argoproj.io' || !ARGO_KINDS.includes(owner.kind)) continue;
     const [wf, base] = owner.kind === 'CronWorkflow' ? [owner.spec?.workflowSpec, '/spec/workflowSpec'] : [owner.spec, '/spec'];
-    (Array.isArray(wf?.templates) ? wf.templates : []).forEach((t: any, i: number) => {
+    if (!Array.isArray(wf?.templates)) continue;
+    wf.templates.forEach((t: any, i: number) => {
+      // Stryker disable next-line ConditionalExpression: without the guard the parse below throws on a missing manifest and its catch skips the template the same way; the guard saves an exception per template
       if (typeof t?.resource?.manifest !== 'string') return;
       try {
         for (const doc of parseAllDocuments(t.resource.manifest)) {

@@ -131,7 +131,8 @@ export function podViewsOf(obj: any): PodView[] {
 
 function jobSetViews(obj: any, spec: any, path: string, jobSetName: string | undefined): PodView[] {
   const out: PodView[] = [];
-  (Array.isArray(spec?.replicatedJobs) ? spec.replicatedJobs : []).forEach((rj: any, i: number) => {
+  if (!Array.isArray(spec?.replicatedJobs)) return out;
+  spec.replicatedJobs.forEach((rj: any, i: number) => {
     const t = rj?.template?.spec?.template;
     if (!isObject(t) || !isObject(t.spec)) return;
     const extra: Record<string, string> = { 'jobset.sigs.k8s.io/replicatedjob-name': String(rj.name ?? '') };
