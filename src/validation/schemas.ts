@@ -29,9 +29,21 @@ export function schemasDir(): string {
  * - Quantity and IntOrString become precise checks (quantity grammar, string or integer);
  * - `x-kubernetes-embedded-resource` objects must carry apiVersion/kind;
  * - `$ref`s are made absolute to the given document id.
+ *
+ * Inside `anyOf`, `oneOf`, `allOf` and `not` nothing is closed: in a Kubernetes structural
+ * schema those branches only validate values (the fields are declared outside them), so a
+ * branch listing some `properties` does not forbid the others. (Gateway API's
+ * `spec.addresses[]` has `oneOf: [{properties: {type, value}}, {properties: {type}}]`; closing
+ * the second branch rejected every Hostname address.)
  */
 export function strictify(schema: Json, docId: string): Json {
-  if (Array.isArray(schema)) return schema.map((s) => strictify(s, docId));
+  return strictifyNode(schema, docId, true);
+}
+
+const JUNCTORS = ['anyOf', 'oneOf', 'allOf', 'not'];
+
+function strictifyNode(schema: Json, docId: string, close: boolean): Json {
+  if (Array.isArray(schema)) return schema.map((s) => strictifyNode(s, docId, close));
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
@@ -40,10 +52,10 @@ export function strictify(schema: Json, docId: string): Json {
       out.$ref = `${docId}${value}`;
     } else if (key === 'properties' || key === 'definitions' || key === 'patternProperties') {
       const props: Json = {};
-      for (const [name, sub] of Object.entries(value as Json)) props[name] = strictify(sub, docId);
+      for (const [name, sub] of Object.entries(value as Json)) props[name] = strictifyNode(sub, docId, close);
       out[key] = props;
     } else {
-      out[key] = strictify(value, docId);
+      out[key] = strictifyNode(value, docId, close && !JUNCTORS.includes(key));
     }
   }
   if (out['x-kubernetes-int-or-string'] === true) {
@@ -51,7 +63,7 @@ export function strictify(schema: Json, docId: string): Json {
     out.type = ['integer', 'string'];
   }
   const preserve = out['x-kubernetes-preserve-unknown-fields'] === true;
-  if (out.properties && out.additionalProperties === undefined && !preserve) {
+  if (close && out.properties && out.additionalProperties === undefined && !preserve) {
     out.additionalProperties = false;
   }
   if (out['x-kubernetes-embedded-resource'] === true && out.properties) {

