@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { CheckFinding, checkManifests, formatCheckReport } from '../../src/validation/check';
 import { POLICY_RULES, checkPolicies, disablePolicyAnnotation, embeddedObjects } from '../../src/validation/policies';
 import { APP_RULES } from '../../src/validation/app';
+import { kindName } from '../../src/validation/policies/rule';
 import { deployment, findings, job, namespace, networkPolicy, pdb, service, specOf } from './manifests';
 
 describe('argocd-job-ttl', () => {
@@ -128,6 +129,12 @@ describe('disable annotations', () => {
     // an explicit null is no TTL
     const nullTtl = { ...noRunPolicy, spec: { pytorchReplicaSpecs: {}, runPolicy: { ttlSecondsAfterFinished: null } } };
     expect(checkPolicies([nullTtl], { gitops: true }).findings.filter((f) => f.rule === 'argocd-job-ttl')).toEqual([]);
+  });
+
+  test('kindName names what is missing', () => {
+    expect(kindName({ kind: 'Job', metadata: { name: 'j' } })).toBe('Job/j');
+    expect(kindName({})).toBe('<no kind>/<no name>');
+    expect(kindName(undefined)).toBe('<no kind>/<no name>');
   });
 
   test('warns about an annotation naming an unknown rule', () => {

@@ -247,6 +247,12 @@ describe('service-target-port', () => {
       .toEqual(['port "http" targets port 8000, which no selected container declares (declared: [])']);
   });
 
+  test('a port entry that is no object is reported, never thrown on', () => {
+    expect(findings([deployment(), service({ ports: [null] })], 'service-target-port').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/ports/0/port', 'port undefined targets port undefined, which no selected container declares (declared: ["http:8000"])'],
+    ]);
+  });
+
   test('the headless Service of an Indexed Job must target a declared port', () => {
     const j = job();
     specOf(j).containers[0].ports = [{ name: 'rdzv', containerPort: 29500 }];

@@ -70,6 +70,17 @@ describe('deployment-probes', () => {
     ]);
   });
 
+  test('only apps/v1 Deployments: a StatefulSet, or a Deployment kind of another group, is not checked', () => {
+    const bare = deployment();
+    delete specOf(bare).containers[0].readinessProbe;
+    delete specOf(bare).containers[0].livenessProbe;
+    expect(findings([{ ...bare, kind: 'StatefulSet' }], 'deployment-probes')).toEqual([]);
+    expect(findings([{ ...bare, apiVersion: 'example.com/v1' }], 'deployment-probes')).toEqual([]);
+    expect(findings([bare], 'deployment-probes').map((f) => f.path)).toEqual([
+      '/spec/template/spec/containers/0/readinessProbe', '/spec/template/spec/containers/0/livenessProbe',
+    ]);
+  });
+
   test('init containers need no probes', () => {
     const d = deployment();
     specOf(d).initContainers = [{ name: 'fetch', image: 'busybox:1.36' }];

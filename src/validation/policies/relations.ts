@@ -35,9 +35,9 @@ function autoscalersOf(deployment: any, context: PolicyContext): Autoscaler[] {
   for (const obj of context.manifests) {
     if (namespaceOf(obj) !== ns) continue;
     const ref = obj.spec?.scaleTargetRef; // obj: an object (checkPolicies filters the input)
-    if (is(obj, ['autoscaling/v2', 'autoscaling/v1'], 'HorizontalPodAutoscaler') && ref?.kind === 'Deployment' && ref?.name === name) {
+    if (is(obj, ['autoscaling/v2', 'autoscaling/v1'], 'HorizontalPodAutoscaler') && ref?.kind === 'Deployment' && ref.name === name) {
       out.push({ obj, minReplicas: typeof obj.spec.minReplicas === 'number' ? obj.spec.minReplicas : 1 });
-    } else if (obj?.apiVersion === 'keda.sh/v1alpha1' && obj?.kind === 'ScaledObject' && (ref?.kind ?? 'Deployment') === 'Deployment' && ref?.name === name) {
+    } else if (is(obj, ['keda.sh/v1alpha1'], 'ScaledObject') && (ref?.kind ?? 'Deployment') === 'Deployment' && ref?.name === name) {
       out.push({ obj, minReplicas: typeof obj.spec.minReplicaCount === 'number' ? obj.spec.minReplicaCount : 0 });
     }
   }

@@ -56,7 +56,7 @@ const deploymentProbes = podRule({
   description: 'Deployment containers have a readiness probe (traffic only to loaded replicas) and a liveness probe (restart hung ones); when both run the same check, liveness tolerates a longer failure than readiness.',
   fix: 'Add readinessProbe and livenessProbe; with one health endpoint (vLLM, TGI /health) give liveness a longer failureThreshold × periodSeconds than readiness, so a slow replica leaves rotation before it is restarted; add a startupProbe for slow model loads.',
 }, (pod) => {
-  if (pod.owner?.apiVersion !== 'apps/v1' || pod.owner?.kind !== 'Deployment') return [];
+  if (pod.owner.apiVersion !== 'apps/v1' || pod.owner.kind !== 'Deployment') return [];
   const out: PodViolation[] = [];
   for (const c of pod.containers.filter((x) => x.type === 'container')) {
     const { readinessProbe, livenessProbe } = c.container ?? {};
