@@ -81,6 +81,35 @@ describe('deployment-probes', () => {
     ]);
   });
 
+  test('a period or threshold of 0 (or no number) counts as the Kubernetes default (10 s, 3 failures)', () => {
+    const probes = (readiness: Record<string, unknown>, liveness: Record<string, unknown>) => {
+      const d = deployment();
+      const check = { httpGet: { path: '/health', port: 8000 } };
+      specOf(d).containers[0].readinessProbe = { ...check, ...readiness };
+      specOf(d).containers[0].livenessProbe = { ...check, ...liveness };
+      return findings([d], 'deployment-probes').map((f) => f.message);
+    };
+    // readiness 10 s x 3 = 30 s
+    expect(probes({}, { periodSeconds: 0, failureThreshold: 4 })).toEqual([]); // 10 x 4 = 40
+    expect(probes({}, { periodSeconds: 'x', failureThreshold: 4 })).toEqual([]);
+    expect(probes({}, { periodSeconds: 11, failureThreshold: 0 })).toEqual([]); // 11 x 3 = 33
+    expect(probes({}, { periodSeconds: 10, failureThreshold: 0 })).toEqual([
+      'container "server" uses the same check for readiness and liveness ({"httpGet":{"path":"/health","port":8000}}) with no more tolerance (30 s vs 30 s): a slow or overloaded replica is restarted instead of taken out of rotation',
+    ]);
+  });
+
+  test('a probe set to null is no probe', () => {
+    const d = deployment();
+    specOf(d).containers[0].readinessProbe = null;
+    expect(findings([d], 'deployment-probes').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/containers/0/readinessProbe', 'container "server" has no readinessProbe'],
+    ]);
+    specOf(d).containers[0].livenessProbe = null;
+    expect(findings([d], 'deployment-probes').map((f) => f.path)).toEqual([
+      '/spec/template/spec/containers/0/readinessProbe', '/spec/template/spec/containers/0/livenessProbe',
+    ]);
+  });
+
   test('init containers need no probes', () => {
     const d = deployment();
     specOf(d).initContainers = [{ name: 'fetch', image: 'busybox:1.36' }];

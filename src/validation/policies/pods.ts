@@ -227,7 +227,8 @@ export function namespaceOf(obj: any): string {
   return typeof obj?.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
 }
 
-function isObject(x: unknown): x is Record<string, any> {
+/** A JSON object (not null, not an array). */
+export function isObject(x: unknown): x is Record<string, any> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 

@@ -8,7 +8,7 @@ import { MlValidationError, show } from '../../core/errors';
 import { stableStringify } from '../../core/hash';
 import { validateImage } from '../../core/image';
 import { parseQuantity } from '../../core/quantity';
-import { escape } from './pods';
+import { escape, isObject } from './pods';
 import { PodViolation, containerLabel, containerRule, objectRule, podRule } from './rule';
 import { PolicyRule } from './types';
 
@@ -59,13 +59,15 @@ const deploymentProbes = podRule({
   if (pod.owner.apiVersion !== 'apps/v1' || pod.owner.kind !== 'Deployment') return [];
   const out: PodViolation[] = [];
   for (const c of pod.containers.filter((x) => x.type === 'container')) {
+    // a probe that is no object (null in YAML) is none; schema validation reports its type
     const { readinessProbe, livenessProbe } = c.container ?? {};
-    if (readinessProbe === undefined) out.push({ path: `${c.path}/readinessProbe`, message: `${containerLabel(c)} has no readinessProbe` });
-    if (livenessProbe === undefined) out.push({ path: `${c.path}/livenessProbe`, message: `${containerLabel(c)} has no livenessProbe` });
-    if (readinessProbe !== undefined && livenessProbe !== undefined) {
-      const handler = (p: any) => stableStringify(Object.fromEntries(PROBE_HANDLERS.filter((h) => p?.[h] !== undefined).map((h) => [h, p[h]])));
+    if (!isObject(readinessProbe)) out.push({ path: `${c.path}/readinessProbe`, message: `${containerLabel(c)} has no readinessProbe` });
+    if (!isObject(livenessProbe)) out.push({ path: `${c.path}/livenessProbe`, message: `${containerLabel(c)} has no livenessProbe` });
+    if (isObject(readinessProbe) && isObject(livenessProbe)) {
+      // the handler fields only (JSON leaves out the ones not set)
+      const handler = (p: Record<string, any>) => stableStringify(Object.fromEntries(PROBE_HANDLERS.map((h) => [h, p[h]])));
       // Kubernetes defaults: periodSeconds 10, failureThreshold 3.
-      const tolerance = (p: any) => (Number(p?.periodSeconds ?? 10) || 10) * (Number(p?.failureThreshold ?? 3) || 3);
+      const tolerance = (p: Record<string, any>) => (Number(p.periodSeconds ?? 10) || 10) * (Number(p.failureThreshold ?? 3) || 3);
       if (handler(readinessProbe) === handler(livenessProbe) && tolerance(livenessProbe) <= tolerance(readinessProbe)) {
         out.push({
           path: `${c.path}/livenessProbe`,
