@@ -128,7 +128,9 @@ describe('Pod Security details', () => {
     expect(findings([ok], 'pss-capabilities')).toEqual([]);
     const bad = pod();
     bad.spec.containers[0].securityContext.capabilities.add = ['NET_BIND_SERVICE', 'NET_RAW'];
-    expect(findings([bad], 'pss-capabilities')[0].message).toMatch(/adds forbidden capabilities \["NET_RAW"\]/);
+    expect(findings([bad], 'pss-capabilities').map((f) => [f.path, f.message])).toEqual([[
+      '/spec/containers/0/securityContext/capabilities/add', 'container "main" adds forbidden capabilities ["NET_RAW"] (only "NET_BIND_SERVICE" may be added)',
+    ]]);
   });
 
   test('run-as-non-root: pod-level true suffices, a container false fails', () => {

@@ -97,6 +97,24 @@ describe('pdb-blocks-drain', () => {
     expect(findings([deployment({ replicas: 3 }), pdb({ minAvailable: '67%' })], 'pdb-blocks-drain')).toHaveLength(1);
     // a percentage must be the whole value
     expect(findings([deployment(), pdb({ minAvailable: 'x100%' })], 'pdb-blocks-drain')).toEqual([]);
+    expect(findings([deployment(), pdb({ maxUnavailable: '0%x' })], 'pdb-blocks-drain')).toEqual([]);
+    expect(findings([deployment(), pdb({ maxUnavailable: '0%' })], 'pdb-blocks-drain')).toHaveLength(1);
+  });
+
+  test('a ScaledObject without minReplicaCount scales to zero (KEDA default): the budget is reckoned at 1 replica', () => {
+    const noMin = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' } } };
+    expect(findings([withoutReplicas(), noMin, pdb({ minAvailable: 1 })], 'pdb-blocks-drain').map((f) => f.message)).toEqual([
+      'minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block',
+    ]);
+  });
+
+  test('a Deployment without spec is matched by an empty selector only, and counts 1 replica', () => {
+    const noSpec = { ...deployment(), spec: undefined };
+    expect(findings([noSpec, pdb({ minAvailable: 1 })], 'pdb-blocks-drain')).toEqual([]);
+    const everything = { ...pdb({ minAvailable: 1 }), spec: { selector: {}, minAvailable: 1 } };
+    expect(findings([noSpec, everything], 'pdb-blocks-drain').map((f) => f.message)).toEqual([
+      'minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block',
+    ]);
   });
 
   test('the HPA floor: minReplicas, 1 when unset or no number; a ScaledObject\'s minReplicaCount, 0 when unset', () => {

@@ -44,7 +44,7 @@ function autoscalersOf(deployment: any, context: PolicyContext): Autoscaler[] {
   return out;
 }
 
-const templateLabels = (deployment: any): Record<string, string> => deployment?.spec?.template?.metadata?.labels ?? {};
+const templateLabels = (deployment: any): Record<string, string> => deployment.spec?.template?.metadata?.labels ?? {};
 
 function pdbsOf(deployment: any, context: PolicyContext): any[] {
   const ns = namespaceOf(deployment);
