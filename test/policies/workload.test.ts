@@ -263,6 +263,26 @@ describe('literal-secret', () => {
     expect(isSecretLiteral('DB_PASSWORD', ' 512 ')).toBe(false);
     expect(secretInText('k', 'AKIAABCDEFGHIJKLMNOP')).toBe('key "k" holds a literal that looks like a credential');
   });
+
+  test('secretInText reads multi-line text line by line: assignments (quotes stripped, expansions skipped) and token-shaped words', () => {
+    expect(secretInText('k', 'a=1\nexport DB_PASSWORD="hunter2"')).toBe('key "k" line 2 assigns DB_PASSWORD a literal that looks like a credential');
+    expect(secretInText('k', "a=1\nDB_PASSWORD: 'hunter2'")).toBe('key "k" line 2 assigns DB_PASSWORD a literal that looks like a credential');
+    // one pair of enclosing quotes is stripped: "12" is the number 12, not a secret; a quote inside stays
+    expect(secretInText('k', 'a=1\nDB_PASSWORD="12"')).toBeUndefined();
+    expect(secretInText('k', "a=1\nDB_PASSWORD='12'")).toBeUndefined();
+    expect(secretInText('k', 'a=1\nDB_PASSWORD="1\'2"')).toBe('key "k" line 2 assigns DB_PASSWORD a literal that looks like a credential');
+    expect(secretInText('k', 'a=1\nDB_PASSWORD=""')).toBeUndefined();
+    expect(secretInText('k', 'a=1\nDB_PASSWORD=$FROM_ENV')).toBeUndefined();
+    expect(secretInText('k', 'a=1\nDB_PASSWORD=${FROM_ENV}x')).toBeUndefined();
+    expect(secretInText('k', 'set -e\ncurl -H "Authorization: Bearer ghp_abcdefghijklmnopqrstuvwxyz0123456789"'))
+      .toBe('key "k" line 2 contains a token-shaped literal "ghp_ab…"');
+    expect(secretInText('k', 'x\n  ,;ghp_abcdefghijklmnopqrstuvwxyz0123456789')).toBe('key "k" line 2 contains a token-shaped literal "ghp_ab…"');
+    // a single line is read the same way
+    expect(secretInText('k', 'DB_PASSWORD=12')).toBeUndefined();
+    expect(secretInText('k', 'DB_PASSWORD=hunter2')).toBe('key "k" line 1 assigns DB_PASSWORD a literal that looks like a credential');
+    expect(secretInText('k', 'Authorization: Bearer ghp_abcdefghijklmnopqrstuvwxyz0123456789')).toBe('key "k" line 1 contains a token-shaped literal "ghp_ab…"');
+    expect(secretInText('k', 'a=1\nb=2')).toBeUndefined();
+  });
 });
 
 describe('service-account-token', () => {
