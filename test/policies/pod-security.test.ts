@@ -289,6 +289,23 @@ describe('Pod Security details', () => {
     ]);
   });
 
+  test('selinux: an empty user or role is none; options that are no object are left to the schema; findings name the field', () => {
+    const p = pod();
+    p.spec.securityContext.seLinuxOptions = { user: '', role: '' };
+    p.spec.containers[0].securityContext.seLinuxOptions = null;
+    expect(findings([p], 'pss-selinux')).toEqual([]);
+    p.spec.containers[0].securityContext.seLinuxOptions = 'container_t';
+    expect(findings([p], 'pss-selinux')).toEqual([]);
+    p.spec.containers[0].securityContext.seLinuxOptions = { role: 'sysadm_r' };
+    expect(findings([p], 'pss-selinux').map((f) => f.path)).toEqual(['/spec/containers/0/securityContext/seLinuxOptions/role']);
+  });
+
+  test('procMount Default is the default: allowed', () => {
+    const p = pod();
+    p.spec.containers[0].securityContext.procMount = 'Default';
+    expect(findings([p], 'pss-proc-mount')).toEqual([]);
+  });
+
   test('selinux: each allowed type passes, one at a time (also an empty type)', () => {
     for (const type of ['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']) {
       const p = pod();

@@ -44,8 +44,18 @@ describe('pdb-required', () => {
   });
 
   test('fails a multi-replica Deployment without a PDB', () => {
-    expect(findings([deployment(), networkPolicy()], 'pdb-required').map((f) => [f.object, f.message])).toEqual([
-      ['Deployment/team-a/llm', 'the Deployment has 2 replicas but no PodDisruptionBudget in its namespace selects its pods'],
+    expect(findings([deployment(), networkPolicy()], 'pdb-required').map((f) => [f.object, f.path, f.message])).toEqual([
+      ['Deployment/team-a/llm', '/spec/template/metadata/labels', 'the Deployment has 2 replicas but no PodDisruptionBudget in its namespace selects its pods'],
+    ]);
+  });
+
+  test('names every autoscaler of the Deployment', () => {
+    const so = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' } } };
+    expect(findings([withoutReplicas(), hpa(), so], 'pdb-required').map((f) => f.message)).toEqual([
+      'the Deployment is scaled by HorizontalPodAutoscaler/llm, ScaledObject/so but no PodDisruptionBudget in its namespace selects its pods',
+    ]);
+    expect(findings([deployment(), hpa(), so], 'hpa-replicas').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/replicas', 'the Deployment sets replicas 2 but is scaled by HorizontalPodAutoscaler/llm, ScaledObject/so'],
     ]);
   });
 
@@ -106,6 +116,24 @@ describe('pdb-blocks-drain', () => {
     expect(findings([withoutReplicas(), noMin, pdb({ minAvailable: 1 })], 'pdb-blocks-drain').map((f) => f.message)).toEqual([
       'minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block',
     ]);
+  });
+
+  test('only policy/v1 PodDisruptionBudgets, and only the Deployments of their namespace, are reckoned', () => {
+    const lookalike = { ...pdb({ maxUnavailable: 0 }), apiVersion: 'example.com/v1', kind: 'Budget' };
+    expect(findings([deployment(), lookalike], 'pdb-blocks-drain')).toEqual([]);
+    const elsewhere = deployment();
+    elsewhere.metadata.namespace = 'team-b';
+    expect(findings([elsewhere, pdb({ minAvailable: 2 })], 'pdb-blocks-drain')).toEqual([]);
+    // (the rule reckons Deployments: a StatefulSet with the same labels is not counted)
+    const sts = { ...deployment(), kind: 'StatefulSet' };
+    expect(findings([sts, pdb({ minAvailable: 2 })], 'pdb-blocks-drain')).toEqual([]);
+    expect(findings([deployment(), pdb({ minAvailable: 2 })], 'pdb-blocks-drain')).toHaveLength(1);
+  });
+
+  test('a PDB with neither field, or one that is no int-or-percent, reports nothing', () => {
+    const neither = { ...pdb({}), spec: { selector: { matchLabels: APP_LABELS } } };
+    expect(findings([deployment(), neither], 'pdb-blocks-drain')).toEqual([]);
+    expect(findings([deployment(), pdb({ minAvailable: true })], 'pdb-blocks-drain')).toEqual([]);
   });
 
   test('a Deployment without spec is matched by an empty selector only, and counts 1 replica', () => {

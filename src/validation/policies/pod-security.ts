@@ -5,7 +5,7 @@
  */
 import { show } from '../../core/errors';
 import { SupportedKubernetesVersion } from '../schemas';
-import { ContainerView, PodView, escape } from './pods';
+import { ContainerView, PodView, escape, isObject } from './pods';
 import { PodViolation, containerLabel, containerRule, podRule } from './rule';
 import { PolicyRule } from './types';
 
@@ -149,7 +149,7 @@ const seLinux = podRule({
   const out: PodViolation[] = [];
   for (const { sc: context, path, who } of securityContexts(pod)) {
     const opts = context.seLinuxOptions;
-    if (!opts || typeof opts !== 'object') continue;
+    if (!isObject(opts)) continue;
     if (opts.type !== undefined && !SELINUX_TYPES.includes(opts.type)) {
       out.push({ path: `${path}/seLinuxOptions/type`, message: `${who} sets the forbidden SELinux type ${show(opts.type)}` });
     }

@@ -96,7 +96,8 @@ const pdbBlocksDrain = objectRule({
     if (maxUnavailable !== undefined) {
       allowed = scaled(maxUnavailable, replicas);
       field = 'maxUnavailable';
-    } else if (minAvailable !== undefined) {
+    } else {
+      // (without either field scaled() gives undefined: nothing to report)
       const min = scaled(minAvailable, replicas);
       allowed = min === undefined ? undefined : replicas - min;
       field = 'minAvailable';

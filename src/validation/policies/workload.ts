@@ -101,9 +101,9 @@ const gpuToleration = podRule({
     }
   }
   // Stryker disable next-line ArrayDeclaration: an entry that is no toleration object (a string) tolerates nothing either
-  const tolerations: any[] = Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : [];
+  const tolerations: any[] = (Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : []).filter(isObject);
   return [...keys].sort()
-    .filter((key) => !tolerations.some((t) => (t?.key === key || (t?.operator === 'Exists' && !t?.key)) && (!t?.effect || t.effect === 'NoSchedule')))
+    .filter((key) => !tolerations.some((t) => (t.key === key || (t.operator === 'Exists' && !t.key)) && (!t.effect || t.effect === 'NoSchedule')))
     .map((key) => ({ path: pod.fieldPath('tolerations'), message: `the pod requests ${key} but has no toleration for the ${show(key)} NoSchedule taint` }));
 });
 
