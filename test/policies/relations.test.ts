@@ -211,6 +211,13 @@ describe('network-policy', () => {
     ]);
   });
 
+  test('a NetworkPolicy without spec selects no pod; a bare Pod is named as one', () => {
+    const noSpec = { ...networkPolicy(), spec: undefined };
+    expect(findings([job(), noSpec], 'network-policy').map((f) => f.object)).toEqual(['Job/team-a/train-1a2b3c4d']);
+    const bare = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: NS }, spec: { containers: [container()] } };
+    expect(findings([bare], 'network-policy').map((f) => f.message)).toEqual(['the pod is selected by no NetworkPolicy in namespace "team-a"']);
+  });
+
   test('label selectors: matchExpressions operators', () => {
     const labels = { app: 'a', tier: 'gpu' };
     expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: ['a', 'b'] }] }, labels)).toBe(true);

@@ -235,6 +235,14 @@ describe('literal-secret', () => {
     expect(findings([j, cm], 'literal-secret')).toEqual([]);
   });
 
+  test('env entries that are no object, or have no name, are left to the schema; env that is no list has none', () => {
+    const j = job();
+    specOf(j).containers[0].env = [null, 'WANDB_API_KEY=abc123def', { value: 'AKIAABCDEFGHIJKLMNOP' }, { name: 'WANDB_API_KEY', value: 'abc123def' }];
+    expect(findings([j], 'literal-secret').map((f) => f.path)).toEqual(['/spec/template/spec/containers/0/env/3/value']);
+    specOf(j).containers[0].env = { WANDB_API_KEY: 'abc123def' };
+    expect(findings([j], 'literal-secret')).toEqual([]);
+  });
+
   test('fails a credential-looking env literal', () => {
     const j = job();
     specOf(j).containers[0].env = [{ name: 'WANDB_API_KEY', value: 'abc123def' }];

@@ -136,13 +136,13 @@ const networkPolicy = podRule({
     is(o, ['networking.k8s.io/v1'], 'NetworkPolicy') && namespaceOf(o) === pod.namespace && selectorMatches(o.spec?.podSelector, pod.labels));
   return covered ? [] : [{
     path: pod.metadataPath,
-    message: `${pod.owner?.kind === 'Pod' ? 'the pod is' : `the pods of the template at ${pod.path} are`} selected by no NetworkPolicy in namespace ${show(pod.namespace || '<unset>')}`,
+    message: `${pod.owner.kind === 'Pod' ? 'the pod is' : `the pods of the template at ${pod.path} are`} selected by no NetworkPolicy in namespace ${show(pod.namespace || '<unset>')}`,
   }];
 });
 
 /** Pod templates a Service selects. */
 function selectedPods(service: any, context: PolicyContext): PodView[] {
-  const selector = service.spec?.selector;
+  const selector = service.spec.selector; // callers check hasSelector first
   return context.pods.filter((p) => p.namespace === namespaceOf(service) && mapSelects(selector, p.labels));
 }
 

@@ -141,10 +141,14 @@ const envSecrets = containerRule({
   severity: 'error',
   description: 'No literal that looks like a credential in container env or ConfigMaps: manifests live in Git.',
   fix: 'Store the value in a Secret (created outside Git, e.g. by External Secrets) and reference it with env[].valueFrom.secretKeyRef or envFrom (cdk8s-ml: EnvSource.fromSecret).',
-}, (c) => (Array.isArray(c.container?.env) ? c.container.env : [])
-  .map((e: any, i: number) => ({ e, i }))
-  .filter(({ e }: any) => typeof e?.value === 'string' && typeof e?.name === 'string' && isSecretLiteral(e.name, e.value))
-  .map(({ e, i }: any) => ({ path: `${c.path}/env/${i}/value`, message: `${containerLabel(c)} sets ${e.name} to a literal that looks like a credential` })));
+}, (c) => {
+  const env = c.container?.env;
+  if (!Array.isArray(env)) return [];
+  return env
+    .map((e: any, i: number) => ({ e, i }))
+    .filter(({ e }: any) => typeof e?.value === 'string' && typeof e.name === 'string' && isSecretLiteral(e.name, e.value))
+    .map(({ e, i }: any) => ({ path: `${c.path}/env/${i}/value`, message: `${containerLabel(c)} sets ${e.name} to a literal that looks like a credential` }));
+});
 
 const configMapSecrets = objectRule({
   id: 'literal-secret',
