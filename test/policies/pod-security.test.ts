@@ -158,7 +158,19 @@ describe('Pod Security details', () => {
     expect(findings([perContainer], 'pss-seccomp')).toEqual([]);
     const unconfined = pod();
     unconfined.spec.containers[0].securityContext.seccompProfile = { type: 'Unconfined' };
-    expect(findings([unconfined], 'pss-seccomp')[0].message).toMatch(/"Unconfined"/);
+    expect(findings([unconfined], 'pss-seccomp').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/containers/0/securityContext/seccompProfile/type', 'container "main" sets seccompProfile.type "Unconfined"'],
+    ]);
+  });
+
+  test('sysctls: the message lists what the version allows; an entry that is no object is unsafe', () => {
+    const p = pod();
+    p.spec.securityContext.sysctls = [null, { name: 'kernel.shm_rmid_forced', value: '0' }];
+    expect(findings([p], 'pss-sysctls').map((f) => [f.path, f.message])).toEqual([[
+      '/spec/securityContext/sysctls/0/name',
+      `the pod sets the unsafe sysctl undefined (allowed at Kubernetes 1.28: ${safeSysctls('1.28').join(', ')})`,
+    ]]);
+    expect(safeSysctls('1.28').join(', ')).toBe('kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_local_reserved_ports');
   });
 
   test('seccomp: an Unconfined pod profile and the legacy unconfined annotations fail, each at its field', () => {

@@ -1,6 +1,6 @@
 import { checkPolicies } from '../../src/validation/policies';
 import { isSecretLiteral, secretInText } from '../../src/validation/policies/workload';
-import { configMap, container, deployment, findings, job, networkPolicy, servingStack, specOf } from './manifests';
+import { NS, configMap, container, deployment, findings, job, networkPolicy, servingStack, specOf } from './manifests';
 
 describe('resources', () => {
   test('passes containers and init containers with cpu/memory requests and limits', () => {
@@ -241,6 +241,17 @@ describe('literal-secret', () => {
     expect(findings([j], 'literal-secret').map((f) => f.path)).toEqual(['/spec/template/spec/containers/0/env/3/value']);
     specOf(j).containers[0].env = { WANDB_API_KEY: 'abc123def' };
     expect(findings([j], 'literal-secret')).toEqual([]);
+  });
+
+  test('ConfigMaps of v1 only: a Secret, a ConfigMap kind of another group, and data that is no map are not read', () => {
+    const data = { token: 'AKIAABCDEFGHIJKLMNOP' };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: NS }, stringData: data, data };
+    const foreign = { ...configMap(data), apiVersion: 'example.com/v1' };
+    expect(findings([secret, foreign], 'literal-secret')).toEqual([]);
+    for (const bad of [null, 'AKIAABCDEFGHIJKLMNOP', ['AKIAABCDEFGHIJKLMNOP']]) {
+      expect(findings([{ ...configMap({}), data: bad }], 'literal-secret')).toEqual([]);
+    }
+    expect(findings([configMap(data)], 'literal-secret').map((f) => [f.path, f.message])).toEqual([['/data/token', 'key "token" holds a literal that looks like a credential']]);
   });
 
   test('fails a credential-looking env literal', () => {

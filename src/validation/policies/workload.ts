@@ -156,7 +156,7 @@ const configMapSecrets = objectRule({
   description: envSecrets.description,
   fix: envSecrets.fix,
 }, (obj) => {
-  if (obj?.apiVersion !== 'v1' || obj?.kind !== 'ConfigMap' || typeof obj.data !== 'object' || obj.data === null) return [];
+  if (obj.apiVersion !== 'v1' || obj.kind !== 'ConfigMap' || !isObject(obj.data)) return [];
   const out: PodViolation[] = [];
   for (const [key, value] of Object.entries(obj.data)) {
     const why = typeof value === 'string' ? secretInText(key, value) : undefined;
@@ -175,9 +175,9 @@ const serviceAccountToken = podRule({
   severity: 'warning',
   description: 'Pods do not mount a service account token unless they call the Kubernetes API (a stolen token is a foothold).',
   fix: 'Set automountServiceAccountToken: false in the pod spec; if the pod needs the API, disable this rule on the object with the annotation cdk8s-ml.io/disable-policy.service-account-token: "<why>".',
-}, (pod) => pod.spec?.automountServiceAccountToken === false
+}, (pod) => pod.spec.automountServiceAccountToken === false
   ? []
-  : [{ path: pod.fieldPath('automountServiceAccountToken'), message: `the pod mounts a service account token (automountServiceAccountToken: ${show(pod.spec?.automountServiceAccountToken)})` }]);
+  : [{ path: pod.fieldPath('automountServiceAccountToken'), message: `the pod mounts a service account token (automountServiceAccountToken: ${show(pod.spec.automountServiceAccountToken)})` }]);
 
 /** Rules on pod templates and single objects. */
 export const WORKLOAD_RULES: readonly PolicyRule[] = [resources, imageTag, deploymentProbes, gpuToleration, literalSecret, serviceAccountToken];
