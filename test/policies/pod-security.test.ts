@@ -522,6 +522,18 @@ describe('Kubeflow Trainer runtimes take the labels and namespace of the TrainJo
     expect(view([runtime('TrainingRuntime', 'ml')])).toEqual({ namespace: 'ml', jobset: undefined });
   });
 
+  test('a runtime without metadata matches TrainJobs whose runtimeRef has no name; a TrainJob without spec references nothing', () => {
+    const nameless = { ...runtime('ClusterTrainingRuntime'), metadata: undefined };
+    expect(view([nameless, trainJob('a', 'team-a', {})])).toEqual({ namespace: 'team-a', jobset: 'a' });
+    const noSpec = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { name: 'a', namespace: 'team-a' } };
+    expect(view([runtime('ClusterTrainingRuntime'), noSpec])).toEqual({ namespace: '', jobset: undefined });
+  });
+
+  test('a Job without metadata: its pods carry an empty job-name label', () => {
+    const j = { apiVersion: 'batch/v1', kind: 'Job', spec: { template: { spec: podSpec() } } };
+    expect(podViews([j])[0].labels).toEqual({ 'batch.kubernetes.io/job-name': '', 'job-name': '' });
+  });
+
   test('only Kubeflow Trainer objects count: a TrainJob or runtime of another group is not matched', () => {
     const foreignJob = { ...trainJob('a', 'ml', { kind: 'TrainingRuntime', name: 'torch' }), apiVersion: 'example.com/v1' };
     expect(view([runtime('TrainingRuntime', 'ml'), foreignJob])).toEqual({ namespace: 'ml', jobset: undefined });

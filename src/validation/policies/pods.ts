@@ -49,9 +49,8 @@ const WORKLOAD_KINDS = new Set(['apps/v1/Deployment', 'apps/v1/StatefulSet', 'ap
 /** Every pod template of every object, in input order. */
 export function podViews(manifests: readonly any[]): PodView[] {
   const out: PodView[] = [];
-  for (const obj of manifests) {
-    if (isObject(obj)) out.push(...podViewsOf(obj).map((v) => withTrainJobLabels(v, manifests)));
-  }
+  // (objects only: toManifests output, plus the objects embedded in Argo manifests)
+  for (const obj of manifests) out.push(...podViewsOf(obj).map((v) => withTrainJobLabels(v, manifests)));
   return out;
 }
 
@@ -63,9 +62,9 @@ export function podViews(manifests: readonly any[]): PodView[] {
  */
 function withTrainJobLabels(view: PodView, manifests: readonly any[]): PodView {
   const runtime = view.owner;
-  if (runtime?.apiVersion?.split('/')[0] !== 'trainer.kubeflow.org' || !['TrainingRuntime', 'ClusterTrainingRuntime'].includes(runtime.kind)) return view;
+  if (String(runtime.apiVersion).split('/')[0] !== 'trainer.kubeflow.org' || !['TrainingRuntime', 'ClusterTrainingRuntime'].includes(runtime.kind)) return view;
   const trainJob = manifests
-    .filter((o) => o?.kind === 'TrainJob' && o?.apiVersion?.split('/')[0] === 'trainer.kubeflow.org')
+    .filter((o) => o.kind === 'TrainJob' && String(o.apiVersion).split('/')[0] === 'trainer.kubeflow.org')
     .filter((o) => o.spec?.runtimeRef?.name === runtime.metadata?.name && (o.spec.runtimeRef.kind ?? 'ClusterTrainingRuntime') === runtime.kind)
     .filter((o) => runtime.kind === 'ClusterTrainingRuntime' || namespaceOf(o) === namespaceOf(runtime))
     .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))[0];
@@ -75,11 +74,13 @@ function withTrainJobLabels(view: PodView, manifests: readonly any[]): PodView {
 
 /** The pod templates of one object. */
 export function podViewsOf(obj: any): PodView[] {
-  const apiVersion: string = typeof obj?.apiVersion === 'string' ? obj.apiVersion : '';
-  const kind: string = obj?.kind ?? '';
+  // (a value that is no string matches no kind below, as text or not)
+  const apiVersion = String(obj.apiVersion);
+  const kind = String(obj.kind);
+  // Stryker disable next-line StringLiteral: the core group has no name; any other text matches no group below either
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-  const name: string = obj?.metadata?.name ?? '';
-  const spec = obj?.spec;
+  const name: string = obj.metadata?.name ?? '';
+  const spec = obj.spec;
   const out: PodView[] = [];
   const template = (t: any, path: string, extra: Record<string, string> = {}) => {
     if (isObject(t) && isObject(t.spec)) out.push(standardView(obj, t.spec, `${path}/spec`, t.metadata, `${path}/metadata`, extra));
