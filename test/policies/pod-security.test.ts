@@ -567,3 +567,52 @@ describe('pod views of LeaderWorkerSets and JobSets carry the labels their contr
     expect(podViews([js([null, { name: 'empty' }, rj('ok')])]).map((v) => v.path)).toEqual(['/spec/replicatedJobs/2/template/spec/template/spec']);
   });
 });
+
+describe('podViewsOf: which kinds hold pod templates, where, and the labels their controllers add', () => {
+  const t = (labels: Record<string, string> = {}) => ({ metadata: { labels }, spec: podSpec() });
+  const obj = (apiVersion: string, kind: string, spec: unknown) => ({ apiVersion, kind, metadata: { name: 'x', namespace: NS }, spec });
+  const views = (o: any) => podViews([o]).map((v) => [v.path, v.labels]);
+
+  test('each kind at its path, with the controller labels', () => {
+    expect(views(obj('batch/v1', 'CronJob', { jobTemplate: { spec: { template: t() } } }))).toEqual([['/spec/jobTemplate/spec/template/spec', {}]]);
+    expect(views(obj('kubeflow.org/v1', 'PyTorchJob', { pytorchReplicaSpecs: { Worker: { template: t() }, Master: { template: t() } }, runPolicy: {} }))).toEqual([
+      ['/spec/pytorchReplicaSpecs/Worker/template/spec', { 'training.kubeflow.org/job-name': 'x', 'training.kubeflow.org/replica-type': 'worker' }],
+      ['/spec/pytorchReplicaSpecs/Master/template/spec', { 'training.kubeflow.org/job-name': 'x', 'training.kubeflow.org/replica-type': 'master' }],
+    ]);
+    expect(views(obj('kubeflow.org/v1', 'MPIJob', { mpiReplicaSpecs: { Launcher: { template: t() } }, aReplicaSpecs: { W: { template: t() } } })).map((v) => v[0])).toEqual([
+      '/spec/aReplicaSpecs/W/template/spec', '/spec/mpiReplicaSpecs/Launcher/template/spec',
+    ]);
+    expect(views(obj('leaderworkerset.x-k8s.io/v1', 'LeaderWorkerSet', { leaderWorkerTemplate: { workerTemplate: t() } }))).toEqual([
+      ['/spec/leaderWorkerTemplate/workerTemplate/spec', { 'leaderworkerset.sigs.k8s.io/name': 'x' }],
+    ]);
+    expect(views(obj('trainer.kubeflow.org/v1alpha1', 'ClusterTrainingRuntime', { template: { spec: { replicatedJobs: [{ name: 'node', template: { spec: { template: t() } } }] } } }))).toEqual([
+      ['/spec/template/spec/replicatedJobs/0/template/spec/template/spec', { 'jobset.sigs.k8s.io/replicatedjob-name': 'node' }],
+    ]);
+  });
+
+  test('the same kinds in another group, or without the parts that hold a template, have no views', () => {
+    const none: any[] = [
+      obj('example.com/v1', 'CronJob', { jobTemplate: { spec: { template: t() } } }),
+      obj('batch/v1', 'CronJobX', { jobTemplate: { spec: { template: t() } } }),
+      obj('batch/v1', 'CronJob', { jobTemplate: {} }),
+      obj('batch/v1', 'CronJob', undefined),
+      obj('example.com/v1', 'JobSet', { replicatedJobs: [{ name: 'w', template: { spec: { template: t() } } }] }),
+      obj('jobset.x-k8s.io/v1alpha2', 'JobSetX', { replicatedJobs: [{ name: 'w', template: { spec: { template: t() } } }] }),
+      obj('example.com/v1', 'TrainingRuntime', { template: { spec: { replicatedJobs: [{ name: 'w', template: { spec: { template: t() } } }] } } }),
+      obj('trainer.kubeflow.org/v1alpha1', 'TrainJob', { template: { spec: { replicatedJobs: [{ name: 'w', template: { spec: { template: t() } } }] } } }),
+      obj('trainer.kubeflow.org/v1alpha1', 'TrainingRuntime', undefined),
+      obj('trainer.kubeflow.org/v1alpha1', 'TrainingRuntime', { template: {} }),
+      obj('example.com/v1', 'PyTorchJob', { pytorchReplicaSpecs: { Worker: { template: t() } } }),
+      obj('kubeflow.org/v1', 'PyTorchJob', { pytorchReplicaSpecs: [t()] }),
+      obj('kubeflow.org/v1', 'PyTorchJob', { pytorchReplicaSpecs: { Worker: null } }),
+      obj('kubeflow.org/v1', 'PyTorchJob', { workerSpecs: { Worker: { template: t() } } }),
+      obj('kubeflow.org/v1', 'PyTorchJob', undefined),
+      obj('example.com/v1', 'LeaderWorkerSet', { leaderWorkerTemplate: { workerTemplate: t() } }),
+      obj('leaderworkerset.x-k8s.io/v1', 'LeaderWorkerSetX', { leaderWorkerTemplate: { workerTemplate: t() } }),
+      obj('leaderworkerset.x-k8s.io/v1', 'LeaderWorkerSet', undefined),
+      obj('apps/v1', 'Deployment', undefined),
+      obj('batch/v1', 'Job', undefined),
+    ];
+    for (const o of none) expect({ kind: `${o.apiVersion}/${o.kind}`, views: views(o) }).toEqual({ kind: `${o.apiVersion}/${o.kind}`, views: [] });
+  });
+});
