@@ -616,3 +616,83 @@ describe('podViewsOf: which kinds hold pod templates, where, and the labels thei
     for (const o of none) expect({ kind: `${o.apiVersion}/${o.kind}`, views: views(o) }).toEqual({ kind: `${o.apiVersion}/${o.kind}`, views: [] });
   });
 });
+
+describe('pod views of Argo templates, KServe components and plain pod specs', () => {
+  const c = (name: string) => ({ name, image: 'x:1' });
+
+  test('Argo: one view per container/script/containerSet template; template fields win over workflow fields; fieldPath says where each came from', () => {
+    const wf = {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name: 'w', namespace: NS },
+      spec: {
+        securityContext: { runAsNonRoot: true }, tolerations: [{ operator: 'Exists' }], serviceAccountName: 'wf-sa',
+        volumes: [{ name: 'wv', emptyDir: {} }],
+        podMetadata: { labels: { team: 'a', tier: 'wf', n: 5 }, annotations: { note: 'wf' } },
+        templates: [
+          { name: 'dag', dag: { tasks: [] } },
+          {
+            name: 'train', container: c('main'), sidecars: [c('side')], initContainers: [c('init')], volumes: [{ name: 'tv', emptyDir: {} }],
+            metadata: { labels: { tier: 'tpl' }, annotations: { note: 'tpl' } }, automountServiceAccountToken: false, hostNetwork: false,
+          },
+          { name: 'eval', script: { image: 'python:3.12', source: 'print(1)' } },
+          { name: 'set', containerSet: { containers: [c('a'), c('b')] } },
+        ],
+      },
+    };
+    const vs = podViews([wf]);
+    expect(vs.map((v) => v.path)).toEqual(['/spec/templates/1', '/spec/templates/2', '/spec/templates/3']);
+    const [train, evalView, set] = vs;
+    expect(train.containers.map((x) => [x.container.name, x.path, x.type])).toEqual([
+      ['main', '/spec/templates/1/container', 'container'],
+      ['side', '/spec/templates/1/sidecars/0', 'container'],
+      ['init', '/spec/templates/1/initContainers/0', 'initContainer'],
+    ]);
+    expect(train.spec.containers.map((x: any) => x.name)).toEqual(['main', 'side']);
+    expect(train.spec.initContainers.map((x: any) => x.name)).toEqual(['init']);
+    expect(train.labels).toEqual({ team: 'a', tier: 'tpl' });
+    expect(train.annotations).toEqual({ note: 'tpl' });
+    expect(train.metadataPath).toBe('/spec/templates/1/metadata');
+    expect(train.namespace).toBe(NS);
+    expect(train.volumes.map((v) => [v.volume.name, v.path])).toEqual([['wv', '/spec/volumes/0'], ['tv', '/spec/templates/1/volumes/0']]);
+    expect(train.spec.volumes.map((v: any) => v.name)).toEqual(['wv', 'tv']);
+    expect([train.spec.securityContext, train.spec.automountServiceAccountToken, train.spec.serviceAccountName, train.spec.hostNetwork])
+      .toEqual([{ runAsNonRoot: true }, false, 'wf-sa', false]);
+    expect(['securityContext', 'automountServiceAccountToken', 'tolerations', 'serviceAccountName', 'hostNetwork', 'hostPID'].map((f) => train.fieldPath(f))).toEqual([
+      '/spec/securityContext', '/spec/templates/1/automountServiceAccountToken', '/spec/tolerations', '/spec/serviceAccountName', '/spec/templates/1/hostNetwork', '/spec/templates/1/hostPID',
+    ]);
+    expect(evalView.containers.map((x) => [x.container.name, x.container.image, x.path])).toEqual([['main', 'python:3.12', '/spec/templates/2/script']]);
+    expect(evalView.labels).toEqual({ team: 'a', tier: 'wf' });
+    expect(evalView.spec.initContainers).toEqual([]);
+    expect(set.containers.map((x) => x.path)).toEqual(['/spec/templates/3/containerSet/containers/0', '/spec/templates/3/containerSet/containers/1']);
+  });
+
+  test('Argo: templates that are no object, or hold no container, have no view; a workflow spec that is no object has none', () => {
+    const wf = (spec: unknown) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec });
+    expect(podViews([wf({ templates: [null, 'x', { name: 'steps', steps: [] }, { name: 'c', container: 'x' }] })]).map((v) => v.containers.length)).toEqual([0]);
+    expect(podViews([wf(undefined), wf({ templates: {} })])).toEqual([]);
+  });
+
+  test('KServe: the owner\'s and the component\'s labels, the component labels the controller adds, the model as kserve-container', () => {
+    const isvc = {
+      apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'llm', namespace: NS, labels: { team: 'a', tier: 'isvc' } },
+      spec: { predictor: { labels: { tier: 'predictor' }, annotations: { a: 'b' }, model: { modelFormat: { name: 'huggingface' } }, containers: [c('side')] } },
+    };
+    const [v] = podViews([isvc]);
+    expect(v.labels).toEqual({ team: 'a', tier: 'predictor', 'serving.kserve.io/inferenceservice': 'llm', component: 'predictor' });
+    expect(v.annotations).toEqual({ a: 'b' });
+    expect(v.containers.map((x) => [x.container.name, x.path])).toEqual([['kserve-container', '/spec/predictor/model'], ['side', '/spec/predictor/containers/0']]);
+    expect([v.path, v.metadataPath]).toEqual(['/spec/predictor', '/spec/predictor']);
+  });
+
+  test('plain pod specs: containers of each kind at their paths, volumes, labels that are strings only', () => {
+    const p = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: NS, labels: { a: 'x', n: 1 }, annotations: 'none' },
+      spec: { containers: [c('m')], initContainers: [c('i')], ephemeralContainers: [c('e')], volumes: [{ name: 'v', emptyDir: {} }] },
+    };
+    const [v] = podViews([p]);
+    expect(v.containers.map((x) => [x.container.name, x.path, x.type])).toEqual([
+      ['m', '/spec/containers/0', 'container'], ['i', '/spec/initContainers/0', 'initContainer'], ['e', '/spec/ephemeralContainers/0', 'ephemeralContainer'],
+    ]);
+    expect(v.volumes.map((x) => x.path)).toEqual(['/spec/volumes/0']);
+    expect([v.labels, v.annotations, v.fieldPath('hostIPC')]).toEqual([{ a: 'x' }, {}, '/spec/hostIPC']);
+  });
+});
