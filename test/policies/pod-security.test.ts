@@ -1,4 +1,5 @@
 import { checkPolicies, podViews, safeSysctls } from '../../src/validation/policies';
+import { escape, namespaceOf } from '../../src/validation/policies/pods';
 import { POD_SECURITY_RULES } from '../../src/validation/policies/pod-security';
 import { NS, clone, container, findings, job, networkPolicy, podSpec } from './manifests';
 
@@ -694,5 +695,17 @@ describe('pod views of Argo templates, KServe components and plain pod specs', (
     ]);
     expect(v.volumes.map((x) => x.path)).toEqual(['/spec/volumes/0']);
     expect([v.labels, v.annotations, v.fieldPath('hostIPC')]).toEqual([{ a: 'x' }, {}, '/spec/hostIPC']);
+  });
+});
+
+describe('pods.ts helpers', () => {
+  test('namespaceOf: the namespace when it is a string, else ""', () => {
+    expect([namespaceOf({ metadata: { namespace: 'a' } }), namespaceOf({ metadata: { namespace: 5 } }), namespaceOf({}), namespaceOf(undefined)]).toEqual(['a', '', '', '']);
+  });
+
+  test('escape: ~ and / as JSON pointer escapes, ~ first', () => {
+    expect(escape('a~b/c')).toBe('a~0b~1c');
+    expect(escape('~1')).toBe('~01');
+    expect(escape('plain')).toBe('plain');
   });
 });
