@@ -300,6 +300,27 @@ describe('service-target-port', () => {
       .toEqual(['port "http" targets port 8000, which no selected container declares (declared: [])']);
   });
 
+  test('a Service without spec, with a null or empty selector, or selecting no pod: nothing to check here', () => {
+    const noSpec = { ...service(), spec: undefined };
+    const nullSelector = service({ selector: null, ports: [{ port: 1 }] });
+    const emptySelector = service({ selector: {}, ports: [{ port: 1 }] });
+    const noPods = service({ selector: { app: 'nothing' }, ports: [{ port: 1 }] });
+    for (const svc of [noSpec, nullSelector, emptySelector, noPods]) expect(findings([deployment(), svc], 'service-target-port')).toEqual([]);
+    // an empty or null selector is no selector: the service-selector rule does not ask for pods either
+    expect(findings([deployment(), nullSelector, emptySelector], 'service-selector')).toEqual([]);
+  });
+
+  test('native sidecars (init containers with restartPolicy Always) declare ports; other init containers and null entries do not', () => {
+    const d = deployment();
+    specOf(d).initContainers = [null, { name: 'proxy', image: 'p:1', restartPolicy: 'Always', ports: [{ name: 'proxy', containerPort: 15000 }] },
+      { name: 'fetch', image: 'f:1', ports: [{ name: 'fetch', containerPort: 9000 }] }];
+    specOf(d).containers[0].ports = [null, { name: 'http', containerPort: 8000 }];
+    expect(findings([d, service({ ports: [{ name: 'p', port: 80, targetPort: 'proxy' }, { name: 'h', port: 81, targetPort: 8000 }] })], 'service-target-port')).toEqual([]);
+    expect(findings([d, service({ ports: [{ name: 'f', port: 80, targetPort: 9000 }] })], 'service-target-port').map((f) => f.message)).toEqual([
+      'port "f" targets port 9000, which no selected container declares (declared: ["undefined","http:8000","proxy:15000"])',
+    ]);
+  });
+
   test('a port entry that is no object is reported, never thrown on', () => {
     expect(findings([deployment(), service({ ports: [null] })], 'service-target-port').map((f) => [f.path, f.message])).toEqual([
       ['/spec/ports/0/port', 'port undefined targets port undefined, which no selected container declares (declared: ["http:8000"])'],

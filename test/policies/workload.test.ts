@@ -314,6 +314,9 @@ describe('service-account-token', () => {
     delete specOf(j).automountServiceAccountToken;
     const found = findings([j], 'service-account-token');
     expect(found).toEqual([expect.objectContaining({ severity: 'warning', path: '/spec/template/spec/automountServiceAccountToken' })]);
+    expect(found[0].message).toBe('the pod mounts a service account token (automountServiceAccountToken: undefined)');
+    specOf(j).automountServiceAccountToken = true;
+    expect(findings([j], 'service-account-token')[0].message).toBe('the pod mounts a service account token (automountServiceAccountToken: true)');
     const result = checkPolicies([j, networkPolicy()]);
     expect(result).toMatchObject({ valid: true, errorCount: 0, warningCount: 1 });
   });
