@@ -203,10 +203,7 @@ export function validateManifests(input: ManifestInput, options: ValidateOptions
 }
 
 function validateObject(set: SchemaSet, obj: any, options: ValidateOptions): ValidationFinding[] {
-  const object = describeObject(obj);
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    return [{ object, path: '/', rule: 'type', message: `manifest must be an object, got ${JSON.stringify(obj)}` }];
-  }
+  const object = describeObject(obj); // obj: an object (toManifests keeps objects only)
   const found: ValidationFinding[] = [];
   if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') {
     return [{ object, path: '/', rule: 'required-field', message: 'apiVersion and kind must be strings' }];

@@ -74,6 +74,18 @@ describe('factorRepeatedSubschemas', () => {
     expect(f.definitions).toEqual({ f0: leaf(1, null, true), f1: leaf(2, null, true), f2: leaf(1, 0, true), f3: leaf(1, null, false) });
   });
 
+  test('key order does not matter; a list and an object with the same indexes as keys are not the same', () => {
+    const a = { type: 'object', properties: { x: { type: 'string' }, y: { type: 'integer' } } };
+    const reordered = { properties: { y: { type: 'integer' }, x: { type: 'string' } }, type: 'object' };
+    const f = factorRepeatedSubschemas({ type: 'object', properties: { p: a, q: reordered } }, 'doc:x', 5);
+    expect([f.properties.p, f.properties.q]).toEqual([{ $ref: 'doc:x#/definitions/f0' }, { $ref: 'doc:x#/definitions/f0' }]);
+    const withList = { type: 'object', properties: { x: { type: 'string' } }, default: ['a', 'b'] };
+    const withMap = { type: 'object', properties: { x: { type: 'string' } }, default: { 0: 'a', 1: 'b' } };
+    const g = factorRepeatedSubschemas({ type: 'object', properties: { p: withList, q: withMap, r: withList, s: withMap } }, 'doc:x', 5);
+    expect(g.definitions).toEqual({ f0: withList, f1: withMap });
+    expect(Object.values(g.properties).map((p: any) => p.$ref)).toEqual(['doc:x#/definitions/f0', 'doc:x#/definitions/f1', 'doc:x#/definitions/f0', 'doc:x#/definitions/f1']);
+  });
+
   test('a subtree seen once, or smaller than minNodes, stays inline; the root is never replaced', () => {
     const small = { type: 'string', maxLength: 3 };
     const doc = { type: 'object', properties: { a: small, b: small, c: { type: 'object', properties: { d: { type: 'integer' } } } } };
