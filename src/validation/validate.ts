@@ -248,7 +248,11 @@ function translateErrors(object: string, errors: ErrorObject[]): ValidationFindi
   for (const e of errors) {
     // anyOf/oneOf summaries repeat what their branches said.
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-    const base = e.instancePath || '';
+    const base = e.instancePath; // '' at the object itself
+    // the JSON pointer of the value at fault; '' is the object itself, which (an object, with
+    // apiVersion and kind checked before) can only fail with unknown or missing fields below
+    // Stryker disable next-line StringLiteral,LogicalOperator: in the vendored schemas no check but those two applies to the whole object (no root-level type, enum, format or other keyword can fail for an object)
+    const at = base || '/';
     let finding: ValidationFinding;
     switch (e.keyword) {
       case 'additionalProperties': {
@@ -262,12 +266,12 @@ function translateErrors(object: string, errors: ErrorObject[]): ValidationFindi
         break;
       }
       case 'type':
-        finding = { object, path: base || '/', rule: 'type', message: `must be ${(e.params as any).type}, got ${JSON.stringify(e.data)}` };
+        finding = { object, path: at, rule: 'type', message: `must be ${(e.params as any).type}, got ${JSON.stringify(e.data)}` };
         break;
       case 'enum':
         finding = {
           object,
-          path: base || '/',
+          path: at,
           rule: 'enum',
           message: `must be one of ${JSON.stringify((e.params as any).allowedValues)}, got ${JSON.stringify(e.data)}`,
         };
@@ -276,14 +280,14 @@ function translateErrors(object: string, errors: ErrorObject[]): ValidationFindi
         const format = (e.params as any).format;
         finding = {
           object,
-          path: base || '/',
+          path: at,
           rule: format === 'quantity' ? 'quantity' : 'format',
           message: format === 'quantity' ? `malformed quantity ${JSON.stringify(e.data)}` : `must be a valid ${format}, got ${JSON.stringify(e.data)}`,
         };
         break;
       }
       default:
-        finding = { object, path: base || '/', rule: e.keyword === 'pattern' ? 'pattern' : 'schema', message: `${e.message}, got ${JSON.stringify(e.data)}` };
+        finding = { object, path: at, rule: e.keyword === 'pattern' ? 'pattern' : 'schema', message: `${e.message}, got ${JSON.stringify(e.data)}` };
     }
     const key = `${finding.path}|${finding.rule}|${finding.message}`;
     // Stryker disable next-line ConditionalExpression: a guard for a finding ajv reaches from two schema locations (allOf branches saying the same); no vendored schema has one today, so no test can show it
