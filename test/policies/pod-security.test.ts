@@ -528,6 +528,7 @@ describe('Kubeflow Trainer runtimes take the labels and namespace of the TrainJo
     expect(view([nameless, trainJob('a', 'team-a', {})])).toEqual({ namespace: 'team-a', jobset: 'a' });
     const noSpec = { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { name: 'a', namespace: 'team-a' } };
     expect(view([runtime('ClusterTrainingRuntime'), noSpec])).toEqual({ namespace: '', jobset: undefined });
+    expect(view([runtime('ClusterTrainingRuntime'), { ...noSpec, spec: {} }])).toEqual({ namespace: '', jobset: undefined });
   });
 
   test('a Job without metadata: its pods carry an empty job-name label', () => {

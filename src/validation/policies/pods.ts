@@ -62,7 +62,8 @@ export function podViews(manifests: readonly any[]): PodView[] {
  */
 function withTrainJobLabels(view: PodView, manifests: readonly any[]): PodView {
   const runtime = view.owner;
-  if (String(runtime.apiVersion).split('/')[0] !== 'trainer.kubeflow.org' || !['TrainingRuntime', 'ClusterTrainingRuntime'].includes(runtime.kind)) return view;
+  // (podViewsOf gives views of these kinds for the trainer.kubeflow.org group only)
+  if (!['TrainingRuntime', 'ClusterTrainingRuntime'].includes(runtime.kind)) return view;
   const trainJob = manifests
     .filter((o) => o.kind === 'TrainJob' && String(o.apiVersion).split('/')[0] === 'trainer.kubeflow.org')
     .filter((o) => o.spec?.runtimeRef?.name === runtime.metadata?.name && (o.spec.runtimeRef.kind ?? 'ClusterTrainingRuntime') === runtime.kind)
