@@ -614,6 +614,21 @@ describe('podViewsOf: which kinds hold pod templates, where, and the labels thei
       obj('leaderworkerset.x-k8s.io/v1', 'LeaderWorkerSet', undefined),
       obj('apps/v1', 'Deployment', undefined),
       obj('batch/v1', 'Job', undefined),
+      obj('batch/v1', 'CronJob', {}),
+      obj('trainer.kubeflow.org/v1alpha1', 'TrainingRuntime', {}),
+      obj('kubeflow.org/v1', 'PyTorchJob', { pytorchReplicaSpecs: null }),
+      obj('v1', 'Pod', undefined),
+      obj('example.com/v1', 'Pod', podSpec()),
+      obj('v1', 'PodX', podSpec()),
+      { apiVersion: 'example.com/v1', kind: 'PodTemplate', metadata: { name: 'x' }, template: t() },
+      { apiVersion: 'v1', kind: 'PodTemplateX', metadata: { name: 'x' }, template: t() },
+      obj('example.com/v1', 'Job', { template: t() }),
+      obj('batch/v1', 'JobX', { template: t() }),
+      obj('example.com/v1beta1', 'InferenceService', { predictor: podSpec() }),
+      obj('serving.kserve.io/v1beta1', 'InferenceServiceX', { predictor: podSpec() }),
+      obj('serving.kserve.io/v1beta1', 'InferenceService', 'none'),
+      obj('example.com/v1alpha1', 'Workflow', { templates: [{ name: 'a', container: { name: 'main', image: 'x:1' } }] }),
+      obj('argoproj.io/v1alpha1', 'Rollout', { templates: [{ name: 'a', container: { name: 'main', image: 'x:1' } }] }),
     ];
     for (const o of none) expect({ kind: `${o.apiVersion}/${o.kind}`, views: views(o) }).toEqual({ kind: `${o.apiVersion}/${o.kind}`, views: [] });
   });
@@ -671,6 +686,19 @@ describe('pod views of Argo templates, KServe components and plain pod specs', (
     const wf = (spec: unknown) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec });
     expect(podViews([wf({ templates: [null, 'x', { name: 'steps', steps: [] }, { name: 'c', container: 'x' }] })]).map((v) => v.containers.length)).toEqual([0]);
     expect(podViews([wf(undefined), wf({ templates: {} })])).toEqual([]);
+  });
+
+  test('KServe: each of predictor, transformer and explainer is a view; Argo: each workflow kind', () => {
+    const obj = (apiVersion: string, kind: string, spec: unknown) => ({ apiVersion, kind, metadata: { name: 'x', namespace: NS }, spec });
+    const t = () => ({ metadata: {}, spec: podSpec() });
+    const isvc = obj('serving.kserve.io/v1beta1', 'InferenceService', { explainer: podSpec(), transformer: podSpec(), predictor: podSpec(), other: podSpec() });
+    expect(podViews([isvc]).map((v) => v.path)).toEqual(['/spec/predictor', '/spec/transformer', '/spec/explainer']);
+    const tpl = { templates: [{ name: 'a', container: { name: 'main', image: 'x:1' } }] };
+    for (const kind of ['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate']) {
+      expect(podViews([obj('argoproj.io/v1alpha1', kind, tpl)]).map((v) => v.path)).toEqual(['/spec/templates/0']);
+    }
+    expect(podViews([obj('argoproj.io/v1alpha1', 'CronWorkflow', { workflowSpec: tpl })]).map((v) => v.path)).toEqual(['/spec/workflowSpec/templates/0']);
+    expect(podViews([{ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'x' }, template: t() }]).map((v) => v.path)).toEqual(['/template/spec']);
   });
 
   test('KServe: the owner\'s and the component\'s labels, the component labels the controller adds, the model as kserve-container', () => {
