@@ -6,7 +6,7 @@
 import { EXTERNAL_ANNOTATION, ExternalReference, FLOWS_ANNOTATION, NetworkFlow } from '../../core/app-model';
 import { show } from '../../core/errors';
 import { embeddedObjects } from '../policies';
-import { PodView, namespaceOf, podViews } from '../policies/pods';
+import { PodView, isObject, namespaceOf, podViews } from '../policies/pods';
 import { describeObject } from '../validate';
 import { AppFinding } from './rules';
 
@@ -77,7 +77,7 @@ export class AppModel {
   private readonly scalerIndex = new Map<string, any[]>();
 
   constructor(manifests: readonly any[]) {
-    const top = manifests.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
+    const top = manifests.filter(isObject);
     // Objects Argo Workflows resource templates create at run time belong to the app too
     // (in the workflow's namespace unless they name one); findings land on the template.
     const embedded: any[] = [];
@@ -216,9 +216,6 @@ export class AppModel {
 const REFERENCE_KINDS = ['LocalQueue', 'ClusterQueue', 'ResourceFlavor', 'WorkloadPriorityClass', 'PriorityClass', 'PersistentVolumeClaim', 'ConfigMap',
   'Secret', 'ServiceAccount', 'Service', 'Namespace'];
 
-function isObject(x: unknown): x is Record<string, any> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 const isStringMap = (x: unknown) => isObject(x) && Object.values(x).every((v) => typeof v === 'string');
 
