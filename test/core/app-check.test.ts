@@ -5,6 +5,11 @@
  */
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { APP_CHECK_CONTEXT, APP_CHECK_ENV, AppCheck } from '../../src/core/app-check';
+// AppCheck.run requires the whole-app check lazily; loading it here runs its module-level code
+// (and that of the core modules it imports first) at import, as in every other suite, not inside
+// the first test: Stryker's per-test coverage would credit that one test with those lines and run
+// only it for their mutants.
+import '../../src/validation/app';
 
 const OPT_OUT = `opt out: AppCheck.disable(app) or ${APP_CHECK_ENV}=off`;
 const missingNamespace = (ns: string, users = 1) =>

@@ -8,6 +8,11 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { APP_CHECK_ENV, AppCheck } from '../../../src/core/app-check';
 import { MlNamespace } from '../../../src/platform/ml-namespace';
+// AppCheck.run requires the whole-app check lazily; loading it here runs its module-level code
+// (and that of the core modules it imports first) at import, as in every other suite, not inside
+// the first test: Stryker's per-test coverage would credit that one test with those lines and run
+// only it for their mutants.
+import '../../../src/validation/app';
 
 /** An app with an MlNamespace (queue `default`) and a queued Job naming `queue`. */
 function build(queue: string, app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-appcheck-')) })): App {
