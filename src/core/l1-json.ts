@@ -17,11 +17,11 @@ export const L1_RENAMED_PROPERTIES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * When set (the test suite does, through `CDK8S_ML_VERIFY_L1=1`), every fast conversion is also
- * done by the generated converter and a difference throws: the whole test suite then checks that
- * both agree on every spec the constructs render.
+ * Whether `CDK8S_ML_VERIFY_L1=1` is set (the test suite sets it): every fast conversion is then
+ * also done by the generated converter and a difference throws, so the whole test suite checks
+ * that both agree on every spec the constructs render. Read at each call.
  */
-const VERIFY = process.env.CDK8S_ML_VERIFY_L1 === '1';
+const verifying = (): boolean => process.env.CDK8S_ML_VERIFY_L1 === '1';
 
 /**
  * The JSON cdk8s synthesizes for a typed cdk8s-plus-28 L1 value (a `k8s.JobSpec`, a
@@ -58,7 +58,7 @@ export function l1Json<T>(value: T, convert: (v: T) => unknown, placeholder?: st
       return { json: converted, canonical: false };
     }
   }
-  if (VERIFY) {
+  if (verifying()) {
     const expected = JSON.stringify(canonicalJson(convert(value)));
     const actual = JSON.stringify(fast);
     if (expected !== actual) throw new Error(`l1Json: fast conversion differs from the generated converter:\n${actual}\n${expected}`);
