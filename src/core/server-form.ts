@@ -54,7 +54,9 @@ export function serverForm(manifest: Record<string, any>): Record<string, any> {
   const kind = manifest.kind;
   let out: Record<string, any> = manifest;
   for (const key of Object.keys(manifest)) {
-    if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || key === 'status') continue;
+    // metadata keys are user data (a label may be named `sizeLimit`), status is not sent; apiVersion
+    // and kind are walked too: strings under names no rule matches, they come back unchanged
+    if (key === 'metadata' || key === 'status') continue;
     const value = manifest[key];
     const next = walk(value, key, '', builtin, kind);
     if (next !== value) {

@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import { App, Chart } from 'cdk8s';
 import { MlValidationError, fail, show } from '../../src/core/errors';
-import { shortHash, stableStringify } from '../../src/core/hash';
+import { shortHash, sortKeys, stableStringify } from '../../src/core/hash';
 import { validateImage } from '../../src/core/image';
 import { MANAGED_BY, selectorLabels, standardLabels } from '../../src/core/labels';
 import {
@@ -80,6 +80,65 @@ describe('hash', () => {
     expect(stableStringify(new Point())).toBe('{"x":2,"y":1}');
     const bare = Object.assign(Object.create(null), { a: 1, b: 2 });
     expect(stableStringify(bare)).toBe('{"a":1,"b":2}');
+  });
+});
+
+describe('sortKeys (what stableStringify serializes)', () => {
+  test('sorted plain objects and arrays are shared, at every depth, undefined members and all', () => {
+    const inner = { c: 1, d: undefined };
+    const list = [1, inner, 'x', null];
+    const sorted = { a: list, b: { e: inner } };
+    expect(sortKeys(sorted)).toBe(sorted);
+    expect(sortKeys(list)).toBe(list);
+    const bare = Object.assign(Object.create(null), { a: 1, b: { c: 2 } });
+    expect(sortKeys(bare)).toBe(bare);
+    expect(sortKeys({})).toEqual({});
+    const single = { z: { y: 1 } };
+    expect(sortKeys(single)).toBe(single);
+  });
+
+  test('an unsorted object is copied with sorted keys and without undefined members; sorted parts inside are shared', () => {
+    const shared = { a: 1, b: 2 };
+    const out = sortKeys({ z: shared, y: undefined, x: [shared] }) as Record<string, any>;
+    expect(Object.keys(out)).toEqual(['x', 'z']);
+    expect(out.z).toBe(shared);
+    expect(out.x[0]).toBe(shared);
+    // three keys, only the last pair out of order
+    expect(Object.keys(sortKeys({ a: 1, c: 2, b: 3 }) as object)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('a sorted object holding an unsorted one is copied once, its other members shared', () => {
+    const keep = [1, 2];
+    const input = { a: keep, b: { d: 1, c: 2 } };
+    const out = sortKeys(input) as Record<string, any>;
+    expect(out).not.toBe(input);
+    expect(out.a).toBe(keep);
+    expect(Object.keys(out.b)).toEqual(['c', 'd']);
+    expect(input.b).toEqual({ d: 1, c: 2 });
+    expect(Object.keys(input.b)).toEqual(['d', 'c']);
+    const arrayInput = [keep, { d: 1, c: 2 }, 'x'];
+    const arrayOut = sortKeys(arrayInput) as unknown[];
+    expect(arrayOut).not.toBe(arrayInput);
+    expect(arrayOut[0]).toBe(keep);
+    expect(arrayOut[2]).toBe('x');
+    expect(arrayOut).toHaveLength(3);
+    expect(Object.keys(arrayInput[1] as object)).toEqual(['d', 'c']);
+  });
+
+  test('objects with toJSON, another prototype or an own __proto__ key are copied even when sorted', () => {
+    const withToJson = { a: 1, toJSON: () => 'j' };
+    expect(sortKeys(withToJson)).not.toBe(withToJson);
+    const arrayWithToJson = Object.assign([{ b: 1, a: 2 }], { toJSON: () => 'j' });
+    const mapped = sortKeys(arrayWithToJson) as unknown[];
+    expect(mapped).not.toBe(arrayWithToJson);
+    expect(Object.keys(mapped[0] as object)).toEqual(['a', 'b']);
+    class Point { constructor(public x = 1, public y = 2) {} }
+    const point = new Point();
+    const copied = sortKeys(point);
+    expect(copied).not.toBe(point);
+    expect(copied).toEqual({ x: 1, y: 2 });
+    const proto = JSON.parse('{"__proto__": {"a": 1}, "b": 1}');
+    expect(sortKeys(proto)).not.toBe(proto);
   });
 });
 

@@ -105,6 +105,22 @@ describe('serverForm', () => {
     expect(np).toEqual(copy);
   });
 
+  test('metadata and status are left as written: label and annotation keys are no field names, status is not sent', () => {
+    const pvc = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', finalizers: [], labels: { sizeLimit: '1024Mi' }, annotations: { readOnly: 'false', divisor: '1000m' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      status: { conditions: [], capacity: { storage: '1024Mi' } },
+    };
+    const copy = JSON.parse(JSON.stringify(pvc));
+    expect(serverForm(pvc)).toBe(pvc);
+    expect(pvc).toEqual(copy);
+    // the same metadata and status beside a spec that changes are kept too
+    const changed = serverForm({ ...pvc, spec: { ...pvc.spec, resources: { requests: { storage: '1024Mi' } } } });
+    expect(changed).toEqual({ ...copy, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+  });
+
   test('cdk8s-plus workloads a DatasetInit attaches to are rendered in server form', () => {
     const chart = new Chart(new App(), 'c');
     const dep = new kplus.Deployment(chart, 'web', {
