@@ -58,10 +58,8 @@ type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
  * Returns undefined when `value` is not a quantity.
  */
 export function canonicalQuantity(value: string | number): string | undefined {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return undefined;
-    value = String(value);
-  }
+  // a number's text: NaN and Infinity then fail the pattern like any other non-quantity
+  if (typeof value === 'number') value = String(value);
   if (value === '0') return value;
   const m = GO_QUANTITY.exec(value);
   if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) return undefined;

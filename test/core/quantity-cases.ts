@@ -35,12 +35,14 @@ export const QUANTITY_CASES: readonly (readonly [input: string, stored: string])
   ['0.5Ki', '512'],
   ['1023.5Ki', '1048064'],
   ['9Ei', '9223372036854775807'],
+  ['1.5Ki', '1536'],
   // decimal exponent: kept, exponent a multiple of 3
   ['1e3', '1e3'],
   ['1e4', '10e3'],
   ['12e6', '12e6'],
   ['2.5e3', '2500'],
   ['3e-10', '1e-9'],
+  ['1e-12', '1e-9'],
   // zero
   ['0', '0'],
   ['0Mi', '0'],
@@ -48,6 +50,21 @@ export const QUANTITY_CASES: readonly (readonly [input: string, stored: string])
   // a string already in canonical form is stored as sent, quirks included
   ['05', '05'],
   ['+5', '+5'],
+  // binary SI is kept as sent only when its integer mantissa is no multiple of 8 (ParseQuantity's `value&0x07`)
+  ['+1Ki', '+1Ki'],
+  ['01Ki', '01Ki'],
+  ['+8Ki', '8Ki'],
+  ['+3Mi', '+3Mi'],
+  // ...and while the int64 fast path applies: 15 - digits - exponent*3/10 - 1 >= 0 (Ti: up to 2 digits)
+  ['+11Ti', '+11Ti'],
+  ['+111Ti', '111Ti'],
+  // decimal: kept only with at most 18 digits
+  ['+123456789012345678', '+123456789012345678'],
+  ['+1234567890123456789', '1234567890123456789'],
+  // no integer part, leading zeros
+  ['.5', '500m'],
+  ['007', '007'],
+  ['00.5', '500m'],
   // apimachinery writes no suffix past E: 1e21 comes back as "1"
   ['1000E', '1'],
 ];

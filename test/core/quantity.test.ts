@@ -1,5 +1,6 @@
 import { App, Chart, Size } from 'cdk8s';
 import { Accelerator, canonicalQuantity, canonicalQuantityOf, parseQuantity, renderResources, sizeToQuantity } from '../../src/core';
+import { validateQuantity } from '../../src/core/quantity';
 import { QUANTITY_CASES } from './quantity-cases';
 
 describe('canonicalQuantity: the form the API server stores', () => {
@@ -38,8 +39,18 @@ describe('canonicalQuantity: the form the API server stores', () => {
   });
 
   test('is undefined for what is not a quantity', () => {
-    for (const bad of ['', 'abc', '1.5.5', '5 Gi', '5gi', '1Ki5', 'e3', '.', Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const bad of ['', 'abc', '1.5.5', '5 Gi', '5gi', '1Ki5', 'e3', '.', '1e2147483648', '1e-2147483648', Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(canonicalQuantity(bad as string)).toBeUndefined();
+    }
+  });
+
+  test('validateQuantity returns the value of a positive quantity and fails on zero, negative or malformed ones, naming the field', () => {
+    const scope = new Chart(new App(), 'c');
+    expect(validateQuantity(scope, 'cpu', '500m')).toBe(0.5);
+    expect(validateQuantity(scope, 'cpu', 2)).toBe(2);
+    expect(validateQuantity(scope, 'memory', '1Ki')).toBe(1024);
+    for (const bad of ['0', 0, '-1', '0Mi', 'abc', '5 Gi']) {
+      expect(() => validateQuantity(scope, 'cpu', bad)).toThrow(`c: cpu must be a positive Kubernetes quantity such as "500m", "8" or "64Gi", got ${JSON.stringify(bad)}`);
     }
   });
 
