@@ -48,7 +48,7 @@ export function validateCronSchedule(scope: IConstruct, schedule: string): strin
   const trimmed = schedule.trim();
   if (/^(CRON_)?TZ=/.test(trimmed)) fail(scope, `schedule ${show(schedule)} must not carry a time zone; set timeZone instead`);
   if (trimmed.startsWith('@')) {
-    if (DESCRIPTORS.includes(trimmed) || /^@every\s+(\d+(ns|us|µs|ms|s|m|h))+$/.test(trimmed)) return trimmed;
+    if (DESCRIPTORS.includes(trimmed) || /^@every (\d+(ns|us|µs|ms|s|m|h))+$/.test(trimmed)) return trimmed;
     fail(scope, `schedule ${show(schedule)} is not a known descriptor (${DESCRIPTORS.join(', ')}, @every <duration>)`);
   }
   const parts = trimmed.split(/\s+/);
