@@ -70,13 +70,13 @@ function canon(value: unknown, l1: ReadonlySet<string> | undefined, placeholder:
   }
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) throw new NotPlainJsonError(value);
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
+    const out: unknown[] = [];
+    for (const item of value) {
       // A null or missing item: left to cdk8s (its sanitizer turns it into undefined).
-      if (value[i] === null || value[i] === undefined) throw new NotPlainJsonError(value);
-      const v = canon(value[i], l1, placeholder, holes);
-      out[i] = v;
-      if (holes !== undefined && typeof v === 'string' && v.includes(placeholder!)) holes.push([out as unknown as Record<number, unknown>, i]);
+      if (item === null || item === undefined) throw new NotPlainJsonError(value);
+      const v = canon(item, l1, placeholder, holes);
+      if (holes !== undefined && typeof v === 'string' && v.includes(placeholder!)) holes.push([out as unknown as Record<number, unknown>, out.length]);
+      out.push(v);
     }
     return out;
   }
@@ -90,13 +90,7 @@ function canon(value: unknown, l1: ReadonlySet<string> | undefined, placeholder:
     return canon(v, l1, placeholder, holes);
   }
   if (proto !== Object.prototype && proto !== null) throw new NotPlainJsonError(value);
-  const keys = Object.keys(value as object);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1] > keys[i]) {
-      keys.sort();
-      break;
-    }
-  }
+  const keys = Object.keys(value as object).sort();
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     if (key === '__proto__' || l1?.has(key) || (placeholder !== undefined && key.includes(placeholder))) throw new NotPlainJsonError(value);
@@ -112,9 +106,7 @@ function canon(value: unknown, l1: ReadonlySet<string> | undefined, placeholder:
 function copyCanonical(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyCanonical(value[i]);
-    return out;
+    return value.map(copyCanonical);
   }
   const out: Record<string, unknown> = {};
   for (const key in value as Record<string, unknown>) out[key] = copyCanonical((value as Record<string, unknown>)[key]);

@@ -129,6 +129,23 @@ describe('canonicalJson', () => {
     }
   });
 
+  test('an Array subclass is not plain data; an object without prototype is', () => {
+    class Items extends Array<number> {}
+    expect(() => canonicalJson({ a: Items.from([1]) })).toThrow(NotPlainJsonError);
+    expect(canonicalJson({ a: Object.assign(Object.create(null), { c: 1, b: [2] }) })).toEqual({ a: { b: [2], c: 1 } });
+  });
+
+  test('with L1 keys, a Quantity or IntOrString becomes its string or number value; any other value is not plain data', () => {
+    const l1RenamedKeys = new Set<string>();
+    expect(canonicalJson({ m: k8s.Quantity.fromString('1Gi'), p: k8s.IntOrString.fromNumber(8080), s: k8s.IntOrString.fromString('http') }, { l1RenamedKeys }))
+      .toEqual({ m: '1Gi', p: 8080, s: 'http' });
+    const odd = k8s.Quantity.fromString('1');
+    (odd as unknown as { value: unknown }).value = { x: 1 };
+    expect(() => canonicalJson({ m: odd }, { l1RenamedKeys })).toThrow(NotPlainJsonError);
+    (odd as unknown as { value: unknown }).value = true;
+    expect(() => canonicalJson({ m: odd }, { l1RenamedKeys })).toThrow(NotPlainJsonError);
+  });
+
   test('a JSON round trip of its output gives the same value back', () => {
     let checked = 0;
     fc.assert(fc.property(body, (b) => {

@@ -4,7 +4,8 @@
  */
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { buildMlPodSpec, resolvePriorityClass, resolveServiceAccount } from '../../src/core/pod';
+import { k8s } from 'cdk8s-plus-28';
+import { buildMlPodSpec, diskEmptyDirs, resolvePriorityClass, resolveServiceAccount } from '../../src/core/pod';
 import { External, IPriorityClass, IServiceAccountRef, usedReferences } from '../../src/core/refs';
 import { constructErrorOf } from '../support/errors';
 
@@ -62,5 +63,24 @@ describe('resolveServiceAccount', () => {
   test('fails on something that is neither a name nor a service account reference', () => {
     const bad = { name: 'a' } as unknown as IServiceAccountRef;
     expect(constructErrorOf(() => resolveServiceAccount(scope(), bad)).message).toBe('ml/w: serviceAccountName must be a name or External.serviceAccount(name), got {"name":"a"}');
+  });
+});
+
+describe('diskEmptyDirs', () => {
+  test('the emptyDirs on node disk with their size in bytes; memory-backed ones and other volumes are left out', () => {
+    expect(diskEmptyDirs(scope(), [
+      { name: 'cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Ki') } },
+      { name: 'shm', emptyDir: { medium: 'Memory' } },
+      { name: 'conf', configMap: { name: 'c' } },
+      { name: 'tiny', emptyDir: { medium: '', sizeLimit: k8s.Quantity.fromString('1') } },
+    ])).toEqual([{ name: 'cache', bytes: 1024 }, { name: 'tiny', bytes: 1 }]);
+  });
+
+  test('fails on a node-disk emptyDir without a positive size limit, naming the volume', () => {
+    for (const emptyDir of [{}, { sizeLimit: k8s.Quantity.fromString('0') }, { sizeLimit: k8s.Quantity.fromString('lots') }]) {
+      expect(() => diskEmptyDirs(scope(), [{ name: 'cache', emptyDir }])).toThrow(
+        'ml/w: emptyDir volume "cache" has no sizeLimit, so the pod cannot request the node disk it fills (ephemeral-storage); give it a sizeLimit (a DatasetInit: the source\'s expectedSize or DatasetVolume.emptyDir({ sizeLimit }))',
+      );
+    }
   });
 });
