@@ -27,6 +27,9 @@ describe('looksLikeSecret', () => {
     expect(looksLikeSecret('HF_TOKEN', 'x$(A)')).toBe(true);
     expect(looksLikeSecret('HF_TOKEN', '4096a')).toBe(true);
     expect(looksLikeSecret('HF_TOKEN', 'truely')).toBe(true);
+    expect(looksLikeSecret('HF_TOKEN', 'untrue')).toBe(true);
+    expect(looksLikeSecret('HF_TOKEN', 'v4096')).toBe(true);
+    expect(looksLikeSecret('HF_TOKEN', 'x$(A')).toBe(true);
   });
 });
 
