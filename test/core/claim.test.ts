@@ -72,3 +72,25 @@ describe('isClaim', () => {
     expect(isClaim(new kplus.PersistentVolumeClaim(c, 'p', {}))).toBe(false);
   });
 });
+
+describe('VolumeClaim and claimOf refusals name the field', () => {
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+
+  test('a bad name, a bad storage class name', () => {
+    expect(messageOf(() => new VolumeClaim(chart(), 'a', { name: 'Bad_Name', storage: Size.gibibytes(1) }))).toMatch(/^ml\/a: name must be /);
+    expect(messageOf(() => new VolumeClaim(chart(), 'a', { storage: Size.gibibytes(1), storageClassName: 'Fast_SSD' }))).toMatch(/^ml\/a: storageClassName must be /);
+  });
+
+  test('claimOf something that is no claim at all fails when resolved, naming the consumer', () => {
+    const consumer = new Construct(chart(), 'job');
+    expect(messageOf(() => claimOf(undefined as unknown as IPlusNamedResource).claimRef(consumer)))
+      .toBe('ml/job: claim must be a VolumeClaim, a cdk8s-plus PersistentVolumeClaim or External.claim(name), got undefined');
+  });
+});
