@@ -121,6 +121,69 @@ describe('serverForm', () => {
     expect(changed).toEqual({ ...copy, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
   });
 
+  test('each rule applies where the API has that field, not to look-alike keys elsewhere', () => {
+    // a custom resource: quantities under field names the rules know, but in other places
+    const cr = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w' },
+      spec: {
+        requests: { cpu: '1000m' }, hard: { memory: '1024Mi' }, default: { memory: '1024Mi' },
+        target: { averageValue: '1000m', value: '1000m' },
+        other: { fieldPath: 'metadata.name' },
+        resources: { requests: { cpu: '1000m' }, claims: [{ name: 'gpu' }] },
+      },
+    };
+    expect(serverForm(cr).spec).toEqual({ ...cr.spec, resources: { requests: { cpu: '1' }, claims: [{ name: 'gpu' }] } });
+    // a built-in ConfigMap's data is user data, whatever its keys
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { value: '1000m', averageValue: '1000m', sizeLimit: 'x' } };
+    expect(serverForm(cm)).toBe(cm);
+    // a Deployment: env values, true flags, a null field and a fieldRef that names its apiVersion are kept;
+    // pod overhead is a quantity map
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: {
+        template: {
+          metadata: { creationTimestamp: null },
+          spec: {
+            hostNetwork: true,
+            overhead: { memory: '1024Mi' },
+            containers: [{
+              name: 'm', image: 'a/b:1', tty: true,
+              env: [{ name: 'RATIO', value: '1000m' }, { name: 'POD', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }],
+            }],
+          },
+        },
+      },
+    };
+    const out = serverForm(deployment);
+    expect(out.spec.template.spec.overhead).toEqual({ memory: '1Gi' });
+    expect(out).toEqual({ ...deployment, spec: { template: { ...deployment.spec.template, spec: { ...deployment.spec.template.spec, overhead: { memory: '1Gi' } } } } });
+    // an autoscaler's target values, a quota's hard limits and a limit range's bounds are quantities
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1024Mi' } } }, { type: 'Object', object: { target: { type: 'Value', value: '2000m' } } }] } };
+    expect(serverForm(hpa).spec.metrics.map((m: any) => (m.resource ?? m.object).target)).toEqual([{ type: 'AverageValue', averageValue: '1Gi' }, { type: 'Value', value: '2' }]);
+    // a scaling policy's value is a count, not a target quantity
+    const policies = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { behavior: { scaleUp: { policies: [{ type: 'Pods', value: 4, periodSeconds: 60 }] } } } };
+    expect(serverForm(policies)).toBe(policies);
+    // a fieldRef that names its apiVersion: nothing to change, the very same object back
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'm', image: 'a/b:1', env: [{ name: 'N', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }] }] } };
+    expect(serverForm(pod)).toBe(pod);
+    const lr = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' }, spec: { limits: [{ type: 'Container', default: { memory: '1024Mi' }, defaultRequest: { cpu: '1000m' }, max: { cpu: '2000m' }, min: { cpu: '1000m' }, maxLimitRequestRatio: { cpu: '2000m' } }] } };
+    expect(serverForm(lr).spec.limits[0]).toEqual({ type: 'Container', default: { memory: '1Gi' }, defaultRequest: { cpu: '1' }, max: { cpu: '2' }, min: { cpu: '1' }, maxLimitRequestRatio: { cpu: '2' } });
+  });
+
+  test('a change inside a list copies the list: the input is never changed; what is not an object is returned as is', () => {
+    const containers = [{ name: 'a', image: 'a/b:1', resources: { requests: { cpu: '1000m' } } }];
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers } };
+    const out = serverForm(pod);
+    expect(out.spec.containers[0].resources.requests.cpu).toBe('1');
+    expect(containers[0].resources.requests.cpu).toBe('1000m');
+    expect(out.spec.containers).not.toBe(containers);
+    for (const odd of [null, undefined, 'x', 5]) expect(serverForm(odd as unknown as Record<string, any>)).toBe(odd);
+  });
+
   test('cdk8s-plus workloads a DatasetInit attaches to are rendered in server form', () => {
     const chart = new Chart(new App(), 'c');
     const dep = new kplus.Deployment(chart, 'web', {
