@@ -16,7 +16,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { setRenderTransform, withAnnotation } from './render';
-import { stableStringify } from './hash';
+import { keysInOrder, stableStringify } from './hash';
 
 /** Annotation with the network flows a workload's pods need (JSON array of {@link NetworkFlow}). */
 export const FLOWS_ANNOTATION = 'ml.cdk8s.io/flows';
@@ -145,9 +145,7 @@ export function declareExternal(obj: ApiObject, refs: readonly ExternalReference
 /** `next` with `metadata` keys sorted when they were sorted in `before` (canonical objects stay canonical). */
 function keepMetadataSorted(before: Record<string, any>, next: Record<string, any>): Record<string, any> {
   const keys = Object.keys(before.metadata ?? {});
-  if (keys.length < 2) return next;
-  // Stryker disable next-line EqualityOperator: object keys are distinct, so `<` and `<=` agree
-  if (!keys.slice(1).every((k, i) => keys[i] < k)) return next;
+  if (keys.length < 2 || !keysInOrder(keys)) return next;
   const metadata = next.metadata;
   return { ...next, metadata: Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]])) };
 }

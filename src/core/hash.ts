@@ -18,25 +18,18 @@ export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) {
     if (!shareable) return value.map(sortKeys);
     let out: unknown[] | undefined;
-    for (const [i, v] of value.entries()) {
+    value.forEach((v, i) => {
       const s = sortKeys(v);
       if (s !== v) {
         out ??= value.slice();
         out[i] = s;
       }
-    }
+    });
     return out ?? value;
   }
   const keys = Object.keys(value as object);
   const proto = Object.getPrototypeOf(value);
-  let sorted = shareable && (proto === Object.prototype || proto === null);
-  for (let i = 0; sorted && i < keys.length; i++) {
-    if (keys[i] === '__proto__') sorted = false;
-    else if (i > 0) {
-      // Stryker disable next-line EqualityOperator: object keys are distinct, so `<` and `<=` agree
-      sorted = keys[i - 1] < keys[i];
-    }
-  }
+  const sorted = shareable && (proto === Object.prototype || proto === null) && !keys.includes('__proto__') && keysInOrder(keys);
   if (!sorted) {
     const out: Record<string, unknown> = {};
     for (const key of keys.sort()) {
@@ -55,6 +48,12 @@ export function sortKeys(value: unknown): unknown {
     }
   }
   return out ?? value;
+}
+
+/** True when `keys` (an object's own keys, so all distinct) are in ascending order. */
+export function keysInOrder(keys: readonly string[]): boolean {
+  // Stryker disable next-line EqualityOperator: object keys are distinct, so `<` and `<=` agree
+  return keys.slice(1).every((k, i) => keys[i] < k);
 }
 
 /**

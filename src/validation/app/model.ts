@@ -216,7 +216,6 @@ export class AppModel {
 const REFERENCE_KINDS = ['LocalQueue', 'ClusterQueue', 'ResourceFlavor', 'WorkloadPriorityClass', 'PriorityClass', 'PersistentVolumeClaim', 'ConfigMap',
   'Secret', 'ServiceAccount', 'Service', 'Namespace'];
 
-
 const isStringMap = (x: unknown) => isObject(x) && Object.values(x).every((v) => typeof v === 'string');
 
 function validExternal(x: any): string | undefined {
