@@ -11,6 +11,7 @@ const DEFAULTS = new Map<string, AppDefault>();
 const CHECKS = new Map<string, AppCheckFn>();
 const ENROLLED = new WeakSet<IConstruct>();
 const SYNTHESIZING = new WeakSet<IConstruct>();
+const CHECKED = new WeakSet<IConstruct>();
 
 /**
  * Registers an App-wide default under `key` (registering the key again replaces it). Domain
@@ -34,7 +35,8 @@ export function registerAppCheck(key: string, fn: AppCheckFn): void {
 /**
  * Enrolls the App above `scope` (once per App) in the registered defaults. They run when the
  * whole app is rendered — `app.synth()` (what `cdk8s synth` runs) and `app.synthYaml()` — in
- * the App's validation phase, before any chart is rendered. Rendering one chart
+ * the App's validation phase, before any chart is rendered, once per synth (cdk8s validates the
+ * app again for each chart it renders; those repeats run nothing). Rendering one chart
  * (`Testing.synth(chart)`, `chart.toJson()`) does not run them. Every cdk8s-ml construct calls
  * this from its constructor; a construct tree without a cdk8s App at its root is left alone.
  * @internal
@@ -45,7 +47,10 @@ export function enrollInAppDefaults(scope: IConstruct): void {
   ENROLLED.add(root);
   root.node.addValidation({
     validate: () => {
-      if (!SYNTHESIZING.has(root)) return [];
+      // cdk8s validates the whole app again inside every chart.toJson() of the same synth
+      // (App._synthChart): the defaults and checks run at the first of those validations only
+      if (!SYNTHESIZING.has(root) || CHECKED.has(root)) return [];
+      CHECKED.add(root);
       for (const fn of DEFAULTS.values()) fn(root);
       return [...CHECKS.values()].flatMap((fn) => fn(root));
     },
@@ -61,6 +66,7 @@ export function enrollInAppDefaults(scope: IConstruct): void {
           return original();
         } finally {
           SYNTHESIZING.delete(root);
+          CHECKED.delete(root);
         }
       },
     });

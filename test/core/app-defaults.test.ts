@@ -26,11 +26,37 @@ describe('enrollInAppDefaults', () => {
     const app = enrolledApp();
     calls.length = 0;
     app.synthYaml();
-    const during = calls.length;
-    expect(during).toBeGreaterThan(0);
-    expect(calls.every((a) => a === app)).toBe(true);
+    expect(calls).toEqual([app]);
     expect(app.node.validate()).toEqual([]);
-    expect(calls.length).toBe(during);
+    expect(calls).toEqual([app]);
+  });
+
+  test('checks run once per synth, though cdk8s validates the app again for every chart it renders', () => {
+    const app = enrolledApp();
+    new Chart(app, 'second');
+    new Chart(app, 'third');
+    calls.length = 0;
+    app.synthYaml();
+    expect(calls).toEqual([app]);
+    app.synth();
+    expect(calls).toEqual([app, app]);
+    app.synthYaml();
+    expect(calls).toEqual([app, app, app]);
+  });
+
+  test('a failing check fails that synth only: the next synth runs the checks again', () => {
+    const app = enrolledApp();
+    let fail = true;
+    registerAppCheck('test:app-defaults-failing', () => (fail ? ['broken'] : []));
+    try {
+      calls.length = 0;
+      expect(() => app.synthYaml()).toThrow('broken');
+      fail = false;
+      expect(() => app.synthYaml()).not.toThrow();
+      expect(calls).toEqual([app, app]);
+    } finally {
+      registerAppCheck('test:app-defaults-failing', () => []);
+    }
   });
 
   test('synth and synthYaml stay writable and configurable: a user can still wrap or spy on them', () => {
