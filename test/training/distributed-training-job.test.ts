@@ -200,6 +200,8 @@ describe('DistributedTrainingJob on an Indexed Job', () => {
     const pods = expandIndexedJob(manifests);
     const hostfile = kindOf(manifests, 'ConfigMap').find((c) => c.metadata.name === `${job.jobName}-hostfile`);
     expect(hostfile.data.hostfile).toBe(pods.map((p) => `${p.dnsName} slots=8\n`).join(''));
+    // named after the hashed job: a changed hostfile is a new ConfigMap, never an edit
+    expect(hostfile.immutable).toBe(true);
     expect(pods[0].spec.volumes.find((v: any) => v.name === 'mpi-hostfile').configMap.name).toBe(hostfile.metadata.name);
     expect(pods[0].spec.containers[0].volumeMounts.find((v: any) => v.name === 'mpi-hostfile').mountPath).toBe('/etc/mpi');
     expect(pods[0].env.OMPI_MCA_orte_default_hostfile).toBe('/etc/mpi/hostfile');
@@ -518,6 +520,7 @@ describe('DistributedTrainingJob on Kubeflow PyTorchJob v1', () => {
     expect(pj.spec.nprocPerNode).toBe('8');
     expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
     expect(pj.spec.pytorchReplicaSpecs.Worker.replicas).toBe(3);
+    expect(pj.spec.elasticPolicy).toBeUndefined();
     expect(pj.spec.runPolicy).toEqual({ backoffLimit: 12, activeDeadlineSeconds: 3600, schedulingPolicy: { minAvailable: 4, queue: 'research' } });
     const c = pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0];
     expect(c.name).toBe('pytorch');
@@ -526,6 +529,15 @@ describe('DistributedTrainingJob on Kubeflow PyTorchJob v1', () => {
     for (const injected of ['MASTER_ADDR', 'MASTER_PORT', 'WORLD_SIZE', 'RANK', 'PET_NNODES', 'PET_NODE_RANK', 'PET_NPROC_PER_NODE']) expect(names).not.toContain(injected);
     expect(job.coordinatorHost).toBe(`${job.jobName}-master-0`);
     expect(one(manifests, 'NetworkPolicy').spec.podSelector.matchLabels).toEqual({ 'training.kubeflow.org/job-name': job.jobName });
+    expectValidManifests(chart);
+  });
+
+  test('one node: a Master alone, no Worker replica spec', () => {
+    const { manifests, chart } = render({ backend: TrainingBackend.pytorchJob(), nodes: 1 });
+    const pj = one(manifests, 'PyTorchJob');
+    expect(Object.keys(pj.spec.pytorchReplicaSpecs)).toEqual(['Master']);
+    expect(pj.spec.pytorchReplicaSpecs.Master.replicas).toBe(1);
+    expect(pj.spec.elasticPolicy).toBeUndefined();
     expectValidManifests(chart);
   });
 
