@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { fail, show } from './errors';
+import { TIME_ZONE_NAMES } from './time-zones';
 
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -60,21 +61,13 @@ export function validateCronSchedule(scope: IConstruct, schedule: string): strin
   return parts.join(' ');
 }
 
-let zones: Set<string> | undefined;
-const ZONE_SHAPE = /^(UTC|GMT|[A-Z][A-Za-z0-9_+-]*(\/[A-Z0-9][A-Za-z0-9_+-]*)*)$/;
-
-/** True when `timeZone` is an IANA time zone name (canonical or alias), case-sensitive as Go reads it. */
+/**
+ * True when `timeZone` is an IANA time zone name (canonical or alias) as the API server reads
+ * it: exactly, case-sensitive, one of the names of Go's embedded tzdata (`time.LoadLocation`;
+ * `Europe/BERLIN` or `us/pacific` are refused there, though ICU would resolve them).
+ */
 export function isIanaTimeZone(timeZone: string): boolean {
-  if (typeof timeZone !== 'string' || !ZONE_SHAPE.test(timeZone)) return false;
-  zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
-  if (zones.has(timeZone)) return true;
-  try {
-    // aliases (US/Pacific, Asia/Kolkata) resolve to a canonical zone of the list
-    const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-    return zones.has(resolved) || resolved === 'UTC' || /^Etc\/GMT[+-]\d{1,2}$/.test(resolved);
-  } catch {
-    return false;
-  }
+  return TIME_ZONE_NAMES.has(timeZone);
 }
 
 /** Throws unless `timeZone` is an IANA time zone name (the CronJob `timeZone` field). */

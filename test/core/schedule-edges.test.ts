@@ -99,8 +99,26 @@ describe('isIanaTimeZone', () => {
     }
   });
 
+  test('Etc/GMT offsets of two digits, links of the backward file, legacy names Go still ships', () => {
+    for (const z of ['Etc/GMT-14', 'Etc/GMT+12', 'Etc/GMT-0', 'Asia/Calcutta', 'Europe/Kyiv', 'Europe/Kiev', 'EST5EDT', 'Factory']) {
+      expect([z, isIanaTimeZone(z)]).toEqual([z, true]);
+    }
+  });
+
   test('refuses offsets, abbreviations that are not zones, lowercase and non-strings', () => {
     for (const z of ['+02:00', 'europe/berlin', 'Mars/Olympus', 'Europe/', '', 'CEST']) expect([z, isIanaTimeZone(z)]).toEqual([z, false]);
     expect(isIanaTimeZone(1 as unknown as string)).toBe(false);
+  });
+
+  test('names ICU resolves but Go\'s case-sensitive lookup refuses: wrong case, Local, Etc/GMT beyond ±14', () => {
+    // each resolves in Intl.DateTimeFormat (Node's ICU), but the API server's LoadLocation finds no such file
+    for (const z of ['Europe/BERLIN', 'US/PACIFIC', 'America/Los_angeles', 'ETC/UTC', 'Etc/utc', 'Etc/Gmt+5', 'utc']) {
+      expect([z, isIanaTimeZone(z)]).toEqual([z, false]);
+    }
+    for (const z of ['Local', 'Etc/GMT+13', 'Etc/GMT-15', 'Europe/Berlin ', ' UTC', 'Europe//Berlin', 'posix/Europe/Berlin']) {
+      expect([z, isIanaTimeZone(z)]).toEqual([z, false]);
+    }
+    // a non-string that prints as a zone name is no name
+    expect(isIanaTimeZone({ toString: () => 'UTC' } as unknown as string)).toBe(false);
   });
 });
