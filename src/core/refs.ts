@@ -117,9 +117,10 @@ class ExternalRef implements ILocalQueue, IWorkloadPriorityClass, IPriorityClass
   private resolve(consumer: IConstruct, kind: ReferenceKind): ResolvedReference {
     if (kind !== this.kind) fail(consumer, `expected a ${kind} reference, got External ${this.kind} ${show(this.name)}`);
     const subdomain = kind !== 'LocalQueue' && kind !== 'WorkloadPriorityClass' && kind !== 'PriorityClass';
-    const ok = typeof this.name === 'string' && (subdomain ? isDnsSubdomain(this.name) : isDnsSubdomain(this.name) && this.name.length <= 63);
+    const ok = subdomain ? isDnsSubdomain(this.name) : isDnsSubdomain(this.name) && this.name.length <= 63;
     if (!ok) fail(consumer, `External.${lowerFirst(kind)} name must be a DNS-1123 ${subdomain ? 'subdomain' : 'name of at most 63 characters'}, got ${show(this.name)}`);
     if (this.namespace !== undefined && !isDnsLabel(this.namespace)) fail(consumer, `External.${lowerFirst(kind)} namespace must be a DNS-1123 label, got ${show(this.namespace)}`);
+    if (this.accessModes?.length === 0) fail(consumer, `External.claim accessModes must list at least one of ${ACCESS_MODES.join(', ')} (or be left out when unknown), got []`);
     for (const m of this.accessModes ?? []) {
       if (!ACCESS_MODES.includes(m)) fail(consumer, `External.claim accessModes must be ${ACCESS_MODES.join(', ')}, got ${show(m)}`);
     }
@@ -191,9 +192,9 @@ export class External {
   public static namespace(scope: IConstruct, name: string): void {
     validateDnsLabel(scope, 'External.namespace name', name);
     enrollInAppDefaults(scope);
-    const list = EXTERNAL_NAMESPACES.get(scope) ?? [];
-    if (!list.includes(name)) list.push(name);
-    EXTERNAL_NAMESPACES.set(scope, list);
+    // a name declared twice is rendered once (declareExternal keeps distinct declarations)
+    EXTERNAL_NAMESPACES.set(scope, [...(EXTERNAL_NAMESPACES.get(scope) ?? []), name]);
+    // Stryker disable next-line StringLiteral: the key only has to be the same on every call (registering again replaces the default)
     registerAppDefault('cdk8s-ml:external-namespaces', (app) => {
       for (const [declaring, names] of EXTERNAL_NAMESPACES) {
         if (declaring.node.root !== app) continue;
@@ -239,8 +240,8 @@ export function usedReferences(consumer: IConstruct): readonly ResolvedReference
 export function declareUsedReferences(consumer: IConstruct, obj: ApiObject, extra: readonly ResolvedReference[] = []): void {
   const refs: ExternalReference[] = [...usedReferences(consumer), ...extra]
     .filter((r) => r.external)
-    .map((r) => (r.namespace !== undefined ? { kind: r.kind, name: r.name, namespace: r.namespace } : { kind: r.kind, name: r.name }));
-  if (refs.length > 0) declareExternal(obj, refs);
+    .map((r) => ({ kind: r.kind, name: r.name, namespace: r.namespace }));
+  declareExternal(obj, refs);
 }
 
 /** Validates a claim's access modes (constructs that render claims). */
@@ -260,15 +261,15 @@ export function validateAccessModes(scope: IConstruct, modes: readonly ClaimAcce
 export function checkClaimSharing(consumer: IConstruct, what: string, ref: ResolvedReference, readOnly: boolean, pods: number, reason: string): void {
   const modes = ref.accessModes;
   if (!modes) return;
-  if (!readOnly && modes.length > 0 && modes.every((m) => m === 'ReadOnlyMany')) {
+  // modes is never empty (validateAccessModes, External.claim)
+  if (!readOnly && modes.every((m) => m === 'ReadOnlyMany')) {
     fail(consumer, `${what}: claim ${show(ref.name)}${ref.path ? ` (${ref.path})` : ''} is ReadOnlyMany only but is written here; the volume mounts read-only — use a ReadWriteOnce or ReadWriteMany claim`);
   }
   if (pods <= 1) return;
   if (modes.includes('ReadWriteMany') || (readOnly && modes.includes('ReadOnlyMany'))) return;
-  if (modes.includes('ReadWriteOncePod') || modes.includes('ReadWriteOnce')) {
-    const mode = modes.includes('ReadWriteOncePod') ? 'ReadWriteOncePod' : 'ReadWriteOnce';
-    fail(consumer, `${what}: claim ${show(ref.name)}${ref.path ? ` (${ref.path})` : ''} is ${mode} but ${reason}; the second pod could never attach it — use a ReadWriteMany claim`);
-  }
+  // what is left holds ReadWriteOnce or ReadWriteOncePod (ReadOnlyMany alone is refused above for writing)
+  const mode = modes.includes('ReadWriteOncePod') ? 'ReadWriteOncePod' : 'ReadWriteOnce';
+  fail(consumer, `${what}: claim ${show(ref.name)}${ref.path ? ` (${ref.path})` : ''} is ${mode} but ${reason}; the second pod could never attach it — use a ReadWriteMany claim`);
 }
 
 /** Scopes that declared external namespaces, with the names, in declaration order (held through their App's lifetime in practice). */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { EXTERNAL_ANNOTATION, External } from '../../src/core';
 import { ServingRuntime, ModelServing } from '../../src/serving';
@@ -20,7 +20,33 @@ describe('External.namespace', () => {
     app.synth();
     const docs = fs.readdirSync(app.outdir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(app.outdir, f), 'utf8')).map((d) => d.toJS()));
     expect(docs.length).toBeGreaterThan(2);
-    for (const d of docs) expect(JSON.parse(d.metadata.annotations[EXTERNAL_ANNOTATION])).toContainEqual({ kind: 'Namespace', name: 'team-b' });
+    for (const d of docs) expect(JSON.parse(d.metadata.annotations[EXTERNAL_ANNOTATION])).toEqual([{ kind: 'Namespace', name: 'team-b' }]);
+  });
+
+  test('a name declared twice is declared once; a second name joins it', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c', { namespace: 'team-b' });
+    External.namespace(chart, 'team-b');
+    External.namespace(chart, 'team-b');
+    External.namespace(chart, 'shared');
+    new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } });
+    app.synthYaml();
+    expect(JSON.parse(chart.toJson()[0].metadata.annotations[EXTERNAL_ANNOTATION])).toEqual([
+      { kind: 'Namespace', name: 'shared' },
+      { kind: 'Namespace', name: 'team-b' },
+    ]);
+  });
+
+  test('a declaration in one app never touches the objects of another', () => {
+    const declaring = new Chart(new App(), 'a', { namespace: 'team-b' });
+    External.namespace(declaring, 'team-b');
+    new ApiObject(declaring, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } });
+    const other = new App();
+    const chart = new Chart(other, 'b', { namespace: 'team-c' });
+    External.namespace(chart, 'team-c');
+    other.synthYaml();
+    // the declaring app was never synthesized: its objects carry no declaration yet
+    expect(declaring.toJson()[0].metadata.annotations).toBeUndefined();
   });
 
   test('fails at synth without it: the namespace is neither rendered nor declared', () => {

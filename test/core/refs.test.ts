@@ -51,6 +51,17 @@ describe('External references', () => {
     expect(problem(() => External.claim('data', { accessModes: modes }).claimRef(consumer()))).toBe(`ml/w: External.claim accessModes must be ${MODES}, got "ReadWriteAll"`);
   });
 
+  test('fails on an empty access-mode list (leave accessModes out when unknown)', () => {
+    expect(problem(() => External.claim('data', { accessModes: [] }).claimRef(consumer()))).toBe(
+      `ml/w: External.claim accessModes must list at least one of ${MODES} (or be left out when unknown), got []`);
+  });
+
+  test('fails on a name that is not a string, even one that prints as a valid name', () => {
+    const name = { toString: () => 'data' } as unknown as string;
+    expect(problem(() => External.configMap(name).configMapRef(consumer()))).toBe('ml/w: External.configMap name must be a DNS-1123 subdomain, got {}');
+    expect(problem(() => External.localQueue(7 as unknown as string).localQueueRef(consumer()))).toBe('ml/w: External.localQueue name must be a DNS-1123 name of at most 63 characters, got 7');
+  });
+
   test('fails when used as another kind', () => {
     const secret = External.secret('s') as unknown as { configMapRef(c: Construct): ResolvedReference };
     expect(problem(() => secret.configMapRef(consumer()))).toBe('ml/w: expected a ConfigMap reference, got External Secret "s"');
@@ -106,6 +117,8 @@ describe('checkClaimSharing', () => {
     expect(check(claim(['ReadWriteOnce', 'ReadWriteMany']), false, 4)).not.toThrow();
     expect(check(claim(['ReadOnlyMany']), true, 4)).not.toThrow();
     expect(check(claim(['ReadWriteOnce', 'ReadOnlyMany']), true, 4)).not.toThrow();
+    // ReadOnlyMany beside a writable mode: written by one pod
+    expect(check(claim(['ReadOnlyMany', 'ReadWriteOnce']), false, 1)).not.toThrow();
   });
 
   test('fails on a ReadOnlyMany-only claim written, with or without the claim path', () => {
