@@ -3,7 +3,7 @@
  * references to Secrets and ConfigMaps by name and by object. Expected values spelled out.
  */
 import { App, Chart } from 'cdk8s';
-import { EnvSource, External, looksLikeSecret, renderEnv } from '../../src/core';
+import { EnvSource, External, ISecretRef, looksLikeSecret, renderEnv } from '../../src/core';
 
 const chart = () => new Chart(new App(), 'ml', { namespace: 'team-a' });
 
@@ -56,6 +56,13 @@ describe('renderEnv', () => {
       { name: 'C', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k' } } },
       { name: 'S', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } },
     ]);
+  });
+
+  test('a Secret of another namespace is refused, naming the env var that uses it', () => {
+    // ISecretRef is public: a platform library may hand out Secrets with their namespace
+    const elsewhere: ISecretRef = { secretRef: () => ({ kind: 'Secret', name: 'tok', namespace: 'team-b', external: true }) };
+    expect(() => renderEnv(chart(), 'serving env', { HF_TOKEN: EnvSource.fromSecret(elsewhere, 'token') })).toThrow(
+      'ml: serving env HF_TOKEN: Secret "tok" (External) lives in namespace "team-b" but the workload is in namespace "team-a"; a workload can only use a Secret of its own namespace');
   });
 
   test('descriptions name the source', () => {

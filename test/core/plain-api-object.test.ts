@@ -129,6 +129,12 @@ describe('canonicalJson', () => {
     }
   });
 
+  test('an own "__proto__" key (as JSON.parse makes it) is not plain data: copying it would set a prototype', () => {
+    const parsed = JSON.parse('{"a": 1, "__proto__": {"polluted": true}}');
+    expect(Object.keys(parsed)).toEqual(['a', '__proto__']);
+    expect(() => canonicalJson({ spec: parsed })).toThrow(NotPlainJsonError);
+  });
+
   test('an Array subclass is not plain data; an object without prototype is', () => {
     class Items extends Array<number> {}
     expect(() => canonicalJson({ a: Items.from([1]) })).toThrow(NotPlainJsonError);

@@ -23,6 +23,22 @@ describe('buildMlPodSpec', () => {
   });
 });
 
+describe('ephemeral-storage of init containers', () => {
+  const init = (resources: k8s.ResourceRequirements | undefined): k8s.Container => ({ name: 'fetch', image: 'a/fetch:1', resources });
+  const rendered = (resources: k8s.ResourceRequirements | undefined) =>
+    k8s.toJson_ResourceRequirements(buildMlPodSpec(scope(), { containers: [main], initContainers: [init(resources)] }).initContainers![0].resources!);
+
+  test('a limit alone is kept as given (the API server defaults the request to it); a request alone too', () => {
+    const twoGi = k8s.Quantity.fromString('2Gi');
+    expect(rendered({ limits: { 'ephemeral-storage': twoGi } })).toEqual({ limits: { 'ephemeral-storage': '2Gi' }, requests: {} });
+    expect(rendered({ requests: { 'ephemeral-storage': twoGi } })).toEqual({ limits: {}, requests: { 'ephemeral-storage': '2Gi' } });
+  });
+
+  test('none given: the pod\'s allowance, requested and limited', () => {
+    expect(rendered(undefined)).toEqual({ limits: { 'ephemeral-storage': '512Mi' }, requests: { 'ephemeral-storage': '512Mi' } });
+  });
+});
+
 describe('resolvePriorityClass', () => {
   test('none: undefined, nothing recorded', () => {
     const s = scope();

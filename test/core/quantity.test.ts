@@ -1,5 +1,5 @@
 import { App, Chart, Size } from 'cdk8s';
-import { Accelerator, canonicalQuantity, canonicalQuantityOf, parseQuantity, renderResources, sizeToQuantity } from '../../src/core';
+import { Accelerator, canonicalQuantity, canonicalQuantityOf, parseQuantity, renderResources, sizeToBytes, sizeToQuantity } from '../../src/core';
 import { validateQuantity } from '../../src/core/quantity';
 import { QUANTITY_CASES } from './quantity-cases';
 
@@ -75,5 +75,15 @@ describe('rendered quantities are canonical at the source', () => {
     expect(sizeToQuantity(Size.mebibytes(1536))).toBe('1536Mi');
     expect(sizeToQuantity(Size.tebibytes(1024))).toBe('1Pi');
     expect(sizeToQuantity(Size.kibibytes(3))).toBe('3Ki');
+  });
+
+  test('sizeToQuantity refuses a size that is no whole number of KiB, with its own message', () => {
+    expect(() => sizeToQuantity(Size.mebibytes(1 / 1024 / 4))).toThrow(new Error('size must be a positive whole number of KiB, got 0.25 KiB'));
+    expect(() => sizeToQuantity(Size.kibibytes(0))).toThrow(new Error('size must be a positive whole number of KiB, got 0 KiB'));
+  });
+
+  test('sizeToBytes converts without rounding, fractions of a KiB included', () => {
+    expect(sizeToBytes(Size.mebibytes(1 / 1024 / 4))).toBe(256);
+    expect(sizeToBytes(Size.gibibytes(2))).toBe(2 * 2 ** 30);
   });
 });

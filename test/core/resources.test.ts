@@ -34,10 +34,21 @@ describe('Accelerator', () => {
     expect(constructErrorOf(() => bad('a'.repeat(64)).validate(chart())).message).toBe(`ml: accelerator node selector fpga.model has an invalid label value "${'a'.repeat(64)}"`);
     expect(() => bad('a'.repeat(63)).validate(chart())).not.toThrow();
     expect(() => bad('').validate(chart())).not.toThrow();
+    for (const ok of ['a', '7', 'a.b_c-d', 'A-1']) expect(() => bad(ok).validate(chart())).not.toThrow();
+    for (const wrong of ['-a', 'a.', '_', 'a b']) expect(() => bad(wrong).validate(chart())).toThrow(`invalid label value ${JSON.stringify(wrong)}`);
   });
 });
 
 describe('renderResources', () => {
+  const quantityMessage = (what: string, shown: string) => `ml: ${what} must be a positive Kubernetes quantity such as "500m", "8" or "64Gi", got ${shown}`;
+
+  test('names the field of a malformed limit or ephemeral-storage quantity', () => {
+    const base = { cpu: '1', memory: '1Gi' };
+    expect(constructErrorOf(() => renderResources(chart(), { ...base, cpuLimit: 'lots' })).message).toBe(quantityMessage('resources.cpuLimit', '"lots"'));
+    expect(constructErrorOf(() => renderResources(chart(), { ...base, memoryLimit: '1GB' })).message).toBe(quantityMessage('resources.memoryLimit', '"1GB"'));
+    expect(constructErrorOf(() => renderResources(chart(), { ...base, ephemeralStorage: '0' })).message).toBe(quantityMessage('resources.ephemeralStorage', '"0"'));
+  });
+
   test.each<[unknown, string]>([[undefined, 'undefined'], [null, 'null'], ['1Gi', '"1Gi"']])('fails on resources %p', (resources, shown) => {
     expect(constructErrorOf(() => renderResources(chart(), resources as ComputeResources)).message)
       .toBe(`ml: resources must be an object with cpu and memory, got ${shown}`);
