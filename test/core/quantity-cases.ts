@@ -43,6 +43,12 @@ export const QUANTITY_CASES: readonly (readonly [input: string, stored: string])
   ['2.5e3', '2500'],
   ['3e-10', '1e-9'],
   ['1e-12', '1e-9'],
+  // large and small exponents (canonicalQuantity handles up to ±1000)
+  ['1e300', '1e300'],
+  ['1e308', '100e306'],
+  ['1e1000', '10e999'],
+  ['1e-300', '1e-9'],
+  ['1e-1000', '1e-9'],
   // zero
   ['0', '0'],
   ['0Mi', '0'],
@@ -65,6 +71,8 @@ export const QUANTITY_CASES: readonly (readonly [input: string, stored: string])
   ['.5', '500m'],
   ['007', '007'],
   ['00.5', '500m'],
+  ['0.500', '500m'],
+  ['0.003', '3m'],
   // apimachinery writes no suffix past E: 1e21 comes back as "1"
   ['1000E', '1'],
 ];

@@ -44,12 +44,25 @@ describe('canonicalQuantity: the form the API server stores', () => {
     }
   });
 
+  test('exponents beyond ±1000 are refused (exact arithmetic that large takes seconds to hours); ±1000 still works', () => {
+    for (const far of ['1e1001', '1e-1001', '1e2147483647', '-1e-2147483647', '5E1001']) expect([far, canonicalQuantity(far)]).toEqual([far, undefined]);
+    expect(canonicalQuantity('1e1000')).toBe('10e999');
+    expect(canonicalQuantity('1e-1000')).toBe('1e-9');
+    expect(canonicalQuantity('-1e1000')).toBe('-10e999');
+  });
+
+  test('parseQuantity is undefined beyond a finite number, whatever the suffix', () => {
+    for (const far of ['1e309', '1e1000', `${'9'.repeat(400)}`, `${'9'.repeat(300)}Ei`, `${'9'.repeat(300)}E`]) expect([far.slice(0, 8), parseQuantity(far)]).toEqual([far.slice(0, 8), undefined]);
+    expect(parseQuantity('1e308')).toBe(1e308);
+    expect(parseQuantity('2Ei')).toBe(2 ** 61);
+  });
+
   test('validateQuantity returns the value of a positive quantity and fails on zero, negative or malformed ones, naming the field', () => {
     const scope = new Chart(new App(), 'c');
     expect(validateQuantity(scope, 'cpu', '500m')).toBe(0.5);
     expect(validateQuantity(scope, 'cpu', 2)).toBe(2);
     expect(validateQuantity(scope, 'memory', '1Ki')).toBe(1024);
-    for (const bad of ['0', 0, '-1', '0Mi', 'abc', '5 Gi']) {
+    for (const bad of ['0', 0, '-1', '0Mi', 'abc', '5 Gi', '1e400', '1e-400']) {
       expect(() => validateQuantity(scope, 'cpu', bad)).toThrow(`c: cpu must be a positive Kubernetes quantity such as "500m", "8" or "64Gi", got ${JSON.stringify(bad)}`);
     }
   });
