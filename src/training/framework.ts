@@ -217,7 +217,9 @@ export class Framework {
     if ((this.kind === FrameworkKind.JAX || this.kind === FrameworkKind.TENSORFLOW) && procsExplicit && procsPerNode !== 1) {
       fail(scope, `${this.kind} runs one process per node; procsPerNode must be 1, got ${show(procsPerNode)}`);
     }
+    // Stryker disable next-line ConditionalExpression: a static framework has no minNodes/maxNodes, so elasticRange's defaults (1..nodes) always hold
     if (this.elastic) this.elasticRange(scope, nodes);
+    // Stryker disable next-line ConditionalExpression: only Framework.mpi takes a hostfileDir; the others read the valid default
     if (this.kind === FrameworkKind.MPI && !/^\/[^\0]*[^/]$/.test(this.hostfileDir)) fail(scope, `mpi hostfileDir must be an absolute path, got ${show(this.hostfileDir)}`);
   }
 
