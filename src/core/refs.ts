@@ -99,8 +99,8 @@ export interface ExternalNamespacedOptions {
 /** Options of {@link External.claim}. */
 export interface ExternalClaimOptions extends ExternalNamespacedOptions {
   /**
-   * Access modes of the claim, when known: a `ReadWriteOnce` claim is then refused for
-   * workloads whose pods can land on several nodes.
+   * Access modes of the claim, when known (at least one): a `ReadWriteOnce` claim is then
+   * refused for workloads whose pods can land on several nodes.
    * @default - unknown (not checked)
    */
   readonly accessModes?: ClaimAccessMode[];
