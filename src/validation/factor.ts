@@ -40,11 +40,12 @@ export function factorRepeatedSubschemas(schema: any, docId: string, minNodes = 
   const definitions: Record<string, any> = {};
   const names = new Map<string, string>();
   const schemas = (list: any) => (Array.isArray(list) ? list.map((c) => schemaAt(c)) : schemaAt(list));
-  const map = (m: any) => (m && typeof m === 'object' ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, schemaAt(v)])) : m);
+  // `properties`, `patternProperties` and `definitions` are maps of subschemas (strictify's output, always objects)
+  const map = (m: any) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, schemaAt(v)]));
   // Only nodes in schema position are candidates: never a `properties` map (whose keys may
   // be "type" or "items"), an enum, a default or an example value.
+  // `node` is a subschema: an object (CRD structural schemas have no boolean schemas)
   function schemaAt(node: any): any {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
     const rebuilt: any = {};
     for (const [k, v] of Object.entries(node)) {
       if (k === 'properties' || k === 'patternProperties' || k === 'definitions') rebuilt[k] = map(v);

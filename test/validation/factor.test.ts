@@ -74,6 +74,20 @@ describe('factorRepeatedSubschemas', () => {
     expect(f.definitions).toEqual({ f0: leaf(1, null, true), f1: leaf(2, null, true), f2: leaf(1, 0, true), f3: leaf(1, null, false) });
   });
 
+  test('subschemas under patternProperties and definitions are factored too; their keys stay map keys', () => {
+    const twice = strictify({
+      type: 'object',
+      patternProperties: { '^x-': container, '^y-': container },
+      definitions: { one: container, two: container },
+    }, 'cdk8s-ml:test');
+    const out = factorRepeatedSubschemas(twice, 'cdk8s-ml:test', 5);
+    const ref = out.patternProperties['^x-'].$ref;
+    expect(ref).toMatch(/^cdk8s-ml:test#\/definitions\/f\d+$/);
+    expect(out.patternProperties).toEqual({ '^x-': { $ref: ref }, '^y-': { $ref: ref } });
+    expect(out.definitions.one).toEqual({ $ref: ref });
+    expect(out.definitions.two).toEqual({ $ref: ref });
+  });
+
   test('key order does not matter; a list and an object with the same indexes as keys are not the same', () => {
     const a = { type: 'object', properties: { x: { type: 'string' }, y: { type: 'integer' } } };
     const reordered = { properties: { y: { type: 'integer' }, x: { type: 'string' } }, type: 'object' };

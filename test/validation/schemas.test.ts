@@ -48,6 +48,11 @@ describe('strictify', () => {
       .toEqual({ definitions: { description: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false } } });
     expect(strictify({ type: 'object', patternProperties: { '^x-': { type: 'object', properties: {} } } }, ID))
       .toEqual({ type: 'object', patternProperties: { '^x-': { type: 'object', properties: {}, additionalProperties: false } } });
+    // a pattern or definition that reads like a keyword is still a key of its map
+    expect(strictify({ type: 'object', patternProperties: { description: field, example: field } }, ID))
+      .toEqual({ type: 'object', patternProperties: { description: { type: 'string' }, example: { type: 'string' } } });
+    expect(strictify({ definitions: { example: field, 'x-kubernetes-validations': field } }, ID))
+      .toEqual({ definitions: { 'example': { type: 'string' }, 'x-kubernetes-validations': { type: 'string' } } });
   });
 
   test('local $refs become absolute to the document id; other $refs and non-string values stay', () => {
@@ -55,6 +60,8 @@ describe('strictify', () => {
     expect(strictify({ $ref: 'other#/definitions/a' }, ID)).toEqual({ $ref: 'other#/definitions/a' });
     expect(strictify({ $ref: 'definitions/a' }, ID)).toEqual({ $ref: 'definitions/a' });
     expect(strictify({ $ref: 7 }, ID)).toEqual({ $ref: 7 });
+    // only the $ref keyword: other keywords whose string value looks like a local pointer stay as they are
+    expect(strictify({ type: 'string', pattern: '#/x', default: '#/definitions/a' }, ID)).toEqual({ type: 'string', pattern: '#/x', default: '#/definitions/a' });
   });
 
   test('x-kubernetes-int-or-string becomes integer or string, its anyOf removed; false leaves the schema alone', () => {
