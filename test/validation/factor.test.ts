@@ -88,6 +88,15 @@ describe('factorRepeatedSubschemas', () => {
     expect(out.definitions.two).toEqual({ $ref: ref });
   });
 
+  test('subschemas in anyOf, allOf and oneOf lists are factored too', () => {
+    const lists = strictify({ type: 'object', anyOf: [container, { required: ['x'] }], allOf: [container], oneOf: [container, { required: ['y'] }] }, 'cdk8s-ml:test');
+    const out = factorRepeatedSubschemas(lists, 'cdk8s-ml:test', 5);
+    const ref = out.anyOf[0].$ref;
+    expect(ref).toMatch(/^cdk8s-ml:test#\/definitions\/f\d+$/);
+    expect([out.anyOf[0], out.allOf[0], out.oneOf[0]]).toEqual([{ $ref: ref }, { $ref: ref }, { $ref: ref }]);
+    expect([out.anyOf[1], out.oneOf[1]]).toEqual([{ required: ['x'] }, { required: ['y'] }]);
+  });
+
   test('key order does not matter; a list and an object with the same indexes as keys are not the same', () => {
     const a = { type: 'object', properties: { x: { type: 'string' }, y: { type: 'integer' } } };
     const reordered = { properties: { y: { type: 'integer' }, x: { type: 'string' } }, type: 'object' };
