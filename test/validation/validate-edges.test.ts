@@ -60,6 +60,15 @@ describe('objects that cannot be checked', () => {
   });
 });
 
+describe('custom resources', () => {
+  test('the CRD\'s own required root fields stay required (an Argo CD Application needs spec), beside apiVersion and kind', () => {
+    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' } };
+    expect(validateManifests(app).findings).toEqual([
+      { object: 'Application/argocd/a', path: '/spec', rule: 'required-field', message: 'missing required field "spec"' },
+    ]);
+  });
+});
+
 describe('schema errors are translated per keyword', () => {
   test('format (not a quantity), pattern and other keywords', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { key: 'not base64!' } };
