@@ -88,6 +88,15 @@ describe('factorRepeatedSubschemas', () => {
     expect(out.definitions.two).toEqual({ $ref: ref });
   });
 
+  test('an additionalProperties subschema is factored; additionalProperties: false stays', () => {
+    const maps = strictify({ type: 'object', properties: { a: { type: 'object', maxProperties: 1, additionalProperties: container }, b: { type: 'object', maxProperties: 2, additionalProperties: container } } }, 'cdk8s-ml:test');
+    const out = factorRepeatedSubschemas(maps, 'cdk8s-ml:test', 5);
+    const ref = out.properties.a.additionalProperties.$ref;
+    expect(ref).toMatch(/^cdk8s-ml:test#\/definitions\/f\d+$/);
+    expect(out.properties.b.additionalProperties).toEqual({ $ref: ref });
+    expect(out.additionalProperties).toBe(false);
+  });
+
   test('subschemas in anyOf, allOf and oneOf lists are factored too', () => {
     const lists = strictify({ type: 'object', anyOf: [container, { required: ['x'] }], allOf: [container], oneOf: [container, { required: ['y'] }] }, 'cdk8s-ml:test');
     const out = factorRepeatedSubschemas(lists, 'cdk8s-ml:test', 5);
