@@ -140,11 +140,31 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     }
   });
 
+  test('one violation per rule: two objects are two resources, two findings of one object are two locations of one resource', async () => {
+    const a = job();
+    specOf(a).containers[0].image = 'app:latest';
+    specOf(a).containers[0].bogus = 1;
+    specOf(a).containers[0].other = 2;
+    const b = job();
+    b.metadata.name = 'train-2';
+    specOf(b).containers[0].image = 'app:latest';
+    const file = manifest('two.yaml', [a, b, networkPolicy(), namespace()]);
+    const context = new ValidationContext([file], 'cdk8s-ml', '0.1.0', {}, false);
+    await new CdkMlValidation().validate(context);
+    const violations = context.report.toJson().violations;
+    const byRule = (rule: string): any => violations.find((v: { ruleName: string }) => v.ruleName === rule);
+    expect(byRule('image-tag (error)').violatingConstructs.map((r: { resourceName: string }) => r.resourceName)).toEqual([a.metadata.name, 'train-2']);
+    const schema = byRule('schema/unknown-field (error)');
+    expect(schema.recommendation).toBe('Objects must match the Kubernetes 1.28 API definitions or the CRD schema exactly (unknown fields are errors).');
+    expect(schema.violatingConstructs).toHaveLength(1);
+    expect(schema.violatingConstructs[0].locations).toHaveLength(2);
+  });
+
   test('fails bad properties early', () => {
     expect(() => new CdkMlValidation({ kubernetesVersion: 1.3 as any })).toThrow(
       'CdkMlValidation: kubernetesVersion must be one of 1.28, 1.31, 1.33, got 1.3 (quote it in YAML: \'1.28\')',
     );
-    expect(() => new CdkMlValidation({ strictness: true } as any)).toThrow(/unknown property "strictness"/);
+    expect(() => new CdkMlValidation({ strictness: true } as any)).toThrow(/^CdkMlValidation: unknown property "strictness"; known: /);
     expect(() => new CdkMlValidation({ gitops: 'yes' as any })).toThrow('CdkMlValidation: gitops must be true or false, got "yes"');
   });
 });
