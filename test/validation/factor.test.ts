@@ -97,12 +97,12 @@ describe('factorRepeatedSubschemas', () => {
     expect(out.additionalProperties).toBe(false);
   });
 
-  test('subschemas in anyOf, allOf and oneOf lists are factored too', () => {
-    const lists = strictify({ type: 'object', anyOf: [container, { required: ['x'] }], allOf: [container], oneOf: [container, { required: ['y'] }] }, 'cdk8s-ml:test');
+  test('subschemas in anyOf, allOf and oneOf lists and under not are factored too', () => {
+    const lists = strictify({ type: 'object', anyOf: [container, { required: ['x'] }], allOf: [container], oneOf: [container, { required: ['y'] }], not: container }, 'cdk8s-ml:test');
     const out = factorRepeatedSubschemas(lists, 'cdk8s-ml:test', 5);
     const ref = out.anyOf[0].$ref;
     expect(ref).toMatch(/^cdk8s-ml:test#\/definitions\/f\d+$/);
-    expect([out.anyOf[0], out.allOf[0], out.oneOf[0]]).toEqual([{ $ref: ref }, { $ref: ref }, { $ref: ref }]);
+    expect([out.anyOf[0], out.allOf[0], out.oneOf[0], out.not]).toEqual([{ $ref: ref }, { $ref: ref }, { $ref: ref }, { $ref: ref }]);
     expect([out.anyOf[1], out.oneOf[1]]).toEqual([{ required: ['x'] }, { required: ['y'] }]);
   });
 
