@@ -151,3 +151,28 @@ describe('compiled CRD schemas', () => {
     expect(crdSchemaIndex()).toBe(crdSchemaIndex());
   });
 });
+
+describe('the enum overlays (src/validation/enums.ts) against the vendored definitions', () => {
+  // read straight from the files: every overlaid field must exist, and have no enum of its own,
+  // in every supported version (the overlay code relies on it and has no guard)
+  const fs = require('fs') as typeof import('fs');
+  const path = require('path') as typeof import('path');
+  const { KUBERNETES_ENUM_OVERLAYS, KUBERNETES_ITEM_ENUM_OVERLAYS } = require('../../src/validation/enums');
+  test.each(['1.28', '1.31', '1.33'])('Kubernetes %s', (version) => {
+    const file = path.join(__dirname, '..', '..', 'schemas', 'kubernetes', `v${version}.0`, '_definitions.json');
+    const defs = JSON.parse(fs.readFileSync(file, 'utf8')).definitions;
+    const problems: string[] = [];
+    for (const [table, onItems] of [[KUBERNETES_ENUM_OVERLAYS, false], [KUBERNETES_ITEM_ENUM_OVERLAYS, true]] as const) {
+      for (const [short, props] of Object.entries<Record<string, string[]>>(table)) {
+        const def = defs[`io.k8s.api.${short}`] ?? defs[`io.k8s.${short}`];
+        for (const prop of Object.keys(props)) {
+          const field = def?.properties?.[prop];
+          const target = onItems ? field?.items : field;
+          if (!target) problems.push(`${short}.${prop}: missing`);
+          else if (target.enum) problems.push(`${short}.${prop}: has an enum`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

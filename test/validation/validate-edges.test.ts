@@ -34,6 +34,7 @@ describe('object names', () => {
   test('generateName stands in for a name; a name that is no string is left to the schema', () => {
     expect(findings(cm({ generateName: 'run-' }))).toEqual([]);
     expect(findings(cm({}))).toEqual(['ConfigMap/<no name> /metadata/name [required-field] metadata.name is required']);
+    expect(findings({ apiVersion: 'v1', kind: 'ConfigMap' })).toEqual(['ConfigMap/<no name> /metadata/name [required-field] metadata.name is required']);
     expect(findings(cm({ name: 5 }))).toEqual(['ConfigMap/5 /metadata/name [type] must be string, got 5']);
   });
 });
@@ -50,6 +51,9 @@ describe('objects that cannot be checked', () => {
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
     expect(findings(widget, { kubernetesVersion: '1.31' })).toEqual([
       'Widget/w / [unknown-kind] no schema for apiVersion "example.com/v1" kind "Widget" (not a Kubernetes 1.31 kind nor a vendored CRD)',
+    ]);
+    expect(findings(widget)).toEqual([
+      'Widget/w / [unknown-kind] no schema for apiVersion "example.com/v1" kind "Widget" (not a Kubernetes 1.28 kind nor a vendored CRD)',
     ]);
     expect(findings(widget, { allowUnknownKinds: ['example.com/v1/Widget'] })).toEqual([]);
     expect(findings(widget, { allowUnknownKinds: ['example.com/v1/Gadget'] })).toHaveLength(1);
@@ -75,6 +79,16 @@ describe('schema errors are translated per keyword', () => {
     expect(findings(secret)).toEqual(['Secret/s /data/key [format] must be a valid byte, got "not base64!"']);
     const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p' }, spec: { maxUnavailable: 1.5 } };
     expect(findings(pdb)).toEqual(['PodDisruptionBudget/p /spec/maxUnavailable [type] must be integer,string, got 1.5']);
+  });
+
+  test('a pattern the value does not match', () => {
+    const gw = {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g', namespace: 'a' },
+      spec: { gatewayClassName: 'x', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', hostname: 'Bad_Host' }] },
+    };
+    expect(findings(gw)).toEqual([
+      'Gateway/a/g /spec/listeners/0/hostname [pattern] must match pattern "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", got "Bad_Host"',
+    ]);
   });
 
   test('a type error on the object itself is reported at /', () => {
@@ -122,9 +136,9 @@ describe('enum overlays the OpenAPI does not declare', () => {
 });
 
 describe('inputs', () => {
-  test('List kinds are expanded; null, undefined and scalar YAML documents hold no objects', () => {
+  test('List kinds are expanded; null, undefined, numbers, booleans and scalar YAML documents hold no objects', () => {
     const list = { apiVersion: 'v1', kind: 'ConfigMapList', items: [cm({ name: 'a' }), { kind: 'List', items: [cm({ name: 'b' })] }] };
-    expect(toManifests([list, null as any, undefined as any]).map(describeObject)).toEqual(['ConfigMap/a', 'ConfigMap/b']);
+    expect(toManifests([list, null as any, undefined as any, 42 as any, true as any]).map(describeObject)).toEqual(['ConfigMap/a', 'ConfigMap/b']);
     expect(toManifests('just a string\n---\n42\n---\nkind: ConfigMap\nmetadata: {name: c}\n').map(describeObject)).toEqual(['ConfigMap/c']);
     // a kind ending in List without items is an object like any other
     expect(toManifests({ kind: 'ConfigMapList', metadata: { name: 'x' } })).toHaveLength(1);

@@ -231,7 +231,7 @@ describe('validateManifests rejects (mutation tests)', () => {
   });
 
   test('fails on an unsupported Kubernetes version and on invalid YAML', () => {
-    expect(() => validateManifests(job(), { kubernetesVersion: '1.27' as any })).toThrow(/unsupported kubernetesVersion "1.27"/);
+    expect(() => validateManifests(job(), { kubernetesVersion: '1.27' as any })).toThrow('validateManifests: unsupported kubernetesVersion "1.27"; supported: 1.28, 1.31, 1.33');
     expect(() => validateManifests('a: [')).toThrow(/invalid YAML/);
   });
 });
