@@ -156,15 +156,31 @@ describe('CdkMlValidation (in process, through the cdk8s-cli report API)', () =>
     expect(byRule('image-tag (error)').violatingConstructs.map((r: { resourceName: string }) => r.resourceName)).toEqual([a.metadata.name, 'train-2']);
     const schema = byRule('schema/unknown-field (error)');
     expect(schema.recommendation).toBe('Objects must match the Kubernetes 1.28 API definitions or the CRD schema exactly (unknown fields are errors).');
+    expect(schema.fix).toBe('Fix or remove the field named in each location.');
     expect(schema.violatingConstructs).toHaveLength(1);
     expect(schema.violatingConstructs[0].locations).toHaveLength(2);
+  });
+
+  test('an object found in two files is located in the first', async () => {
+    const first = manifest('first.yaml', [badJob(), networkPolicy(), namespace()]);
+    const second = manifest('second.yaml', [badJob()]);
+    const context = new ValidationContext([first, second], 'cdk8s-ml', '0.1.0', {}, false);
+    await new CdkMlValidation().validate(context);
+    const schema: any = context.report.toJson().violations.find((v: { ruleName: string }) => v.ruleName === 'schema/unknown-field (error)');
+    expect(schema.violatingConstructs.map((r: { manifestPath: string }) => r.manifestPath)).toEqual([first]);
+    expect(schema.violatingConstructs[0].locations).toEqual([
+      'Job/team-a/train-1a2b3c4d /spec/template/spec/containers/0/bogus: unknown field "bogus"',
+      'Job/team-a/train-1a2b3c4d /spec/template/spec/containers/0/bogus: unknown field "bogus"',
+    ]);
   });
 
   test('fails bad properties early', () => {
     expect(() => new CdkMlValidation({ kubernetesVersion: 1.3 as any })).toThrow(
       'CdkMlValidation: kubernetesVersion must be one of 1.28, 1.31, 1.33, got 1.3 (quote it in YAML: \'1.28\')',
     );
-    expect(() => new CdkMlValidation({ strictness: true } as any)).toThrow(/^CdkMlValidation: unknown property "strictness"; known: /);
+    expect(() => new CdkMlValidation({ strictness: true } as any)).toThrow(
+      'CdkMlValidation: unknown property "strictness"; known: kubernetesVersion, rules, allowUnknownKinds, schema, policies, app, strict, gitops',
+    );
     expect(() => new CdkMlValidation({ gitops: 'yes' as any })).toThrow('CdkMlValidation: gitops must be true or false, got "yes"');
   });
 });
