@@ -6,14 +6,7 @@
  * CRD's schema is completed. Expected findings are spelled out.
  */
 import type * as Validate from '../../src/validation/validate';
-
-function fresh(): typeof Validate {
-  let mod: typeof Validate | undefined;
-  jest.isolateModules(() => {
-    mod = require('../../src/validation/validate');
-  });
-  return mod!;
-}
+import { freshValidate as fresh } from './fresh';
 
 const findings = (input: any, options: Validate.ValidateOptions = {}) =>
   fresh().validateManifests(input, options).findings.map((f) => `${f.object} ${f.path} [${f.rule}] ${f.message}`);

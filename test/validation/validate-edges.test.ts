@@ -5,12 +5,15 @@
  */
 import { ApiObject, App, Chart } from 'cdk8s';
 import { describeObject, formatFindings, toManifests, validateManifests } from '../../src/validation/validate';
+import { freshValidate } from './fresh';
 
 const cm = (metadata: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata, ...extra });
 const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }] } });
 const findings = (input: any, options = {}) => validateManifests(input, options).findings.map((f) => `${f.object} ${f.path} [${f.rule}] ${f.message}`);
 
 describe('object names', () => {
+  // the name patterns are module-level constants: each test loads the validator anew to check them
+  const findings = (input: any) => freshValidate().validateManifests(input).findings.map((f) => `${f.object} ${f.path} [${f.rule}] ${f.message}`);
   const subdomainMessage = (name: string) => `name ${JSON.stringify(name)} is not a valid DNS-1123 subdomain (lowercase alphanumerics, "-" and ".", at most 253 characters)`;
   const labelMessage = (name: string) => `name ${JSON.stringify(name)} is not a valid DNS-1123 label (lowercase alphanumerics and "-", at most 63 characters)`;
 
