@@ -141,7 +141,7 @@ export class CdkMlValidation {
         for (const obj of objects) {
           manifests.push(obj);
           const label = describeObject(obj);
-          if (!origin.has(label)) origin.set(label, { name: String(obj?.metadata?.name ?? label), file });
+          if (!origin.has(label)) origin.set(label, { name: String(obj.metadata?.name ?? label), file });
         }
       } catch (e) {
         // reading the file or parsing its YAML: both throw Errors
