@@ -145,17 +145,28 @@ function mib(bytes: number): string {
   return canonicalQuantityOf(`${Math.ceil(bytes / 2 ** 20)}Mi`);
 }
 
+/** The disk a container must request at least, and why (for the message). */
+interface EphemeralStorageFloor {
+  readonly scope: IConstruct;
+  /** The container, as the message names it. */
+  readonly what: string;
+  readonly bytes: number;
+  readonly why: string;
+}
+
 /**
  * Resources with `ephemeral-storage` requested and limited: `bytes` for a container without it;
- * one that sets it must cover `bytes`.
+ * one that sets it must cover the `floor` when there is one.
  */
-function withEphemeralStorage(scope: IConstruct, what: string, r: k8s.ResourceRequirements | undefined, bytes: number, minBytes: number, why: string): k8s.ResourceRequirements {
+function withEphemeralStorage(r: k8s.ResourceRequirements | undefined, bytes: number, floor?: EphemeralStorageFloor): k8s.ResourceRequirements {
   const requests = { ...(r?.requests ?? {}) };
   const limits = { ...(r?.limits ?? {}) };
   const set = requests['ephemeral-storage'] ?? limits['ephemeral-storage'];
   if (set !== undefined) {
     const n = parseQuantity(set.value as string | number) ?? 0;
-    if (n < minBytes) fail(scope, `${what} requests ${show(set.value)} of ephemeral-storage, below the ${mib(minBytes)} ${why}; raise resources.ephemeralStorage or leave it unset (derived)`);
+    if (floor !== undefined && n < floor.bytes) {
+      fail(floor.scope, `${floor.what} requests ${show(set.value)} of ephemeral-storage, below the ${mib(floor.bytes)} ${floor.why}; raise resources.ephemeralStorage or leave it unset (derived)`);
+    }
     return { requests, limits };
   }
   const q = k8s.Quantity.fromString(mib(bytes));
@@ -213,12 +224,9 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
       envFrom: c.envFrom,
       ports: c.ports,
       resources: withEphemeralStorage(
-        scope,
-        `container ${c.name}`,
         renderResources(scope, c.resources, i === 0 ? accelerator : undefined),
         i === 0 ? diskBytes + allowance : allowance,
-        i === 0 ? diskBytes : 0,
-        diskWhy,
+        i === 0 ? { scope, what: `container ${c.name}`, bytes: diskBytes, why: diskWhy } : undefined,
       ),
       volumeMounts: mounts,
       startupProbe: c.startupProbe,
@@ -231,7 +239,7 @@ export function buildMlPodSpec(scope: IConstruct, options: MlPodSpecOptions): k8
   });
   const initContainers = (options.initContainers ?? []).map((c) => ({
     ...c,
-    resources: withEphemeralStorage(scope, `init container ${c.name}`, c.resources, allowance, 0, ''),
+    resources: withEphemeralStorage(c.resources, allowance),
     volumeMounts: [...commonMounts.filter((m) => m.name !== 'dshm'), ...(c.volumeMounts ?? [])],
     securityContext: c.securityContext ?? restrictedContainerSecurityContext(),
   }));
@@ -267,6 +275,7 @@ export function resolvePriorityClass(scope: IConstruct, priorityClass: IPriority
   }
   const ref = priorityClass.priorityClassRef(scope);
   if (usedReferences(scope).some((r) => r.kind === 'PriorityClass' && r.name === ref.name)) return ref.name;
+  // Stryker disable next-line StringLiteral: names the field only in useReference's namespace-mismatch error, and a PriorityClass is cluster-scoped (no namespace)
   return useReference(scope, 'priorityClass', ref).name;
 }
 
@@ -276,5 +285,6 @@ export function resolveServiceAccount(scope: IConstruct, serviceAccount: string 
   if (typeof serviceAccount?.serviceAccountRef !== 'function') fail(scope, `serviceAccountName must be a name or External.serviceAccount(name), got ${show(serviceAccount)}`);
   const ref = serviceAccount.serviceAccountRef(scope);
   if (usedReferences(scope).some((r) => r.kind === 'ServiceAccount' && r.name === ref.name)) return ref.name;
+  // Stryker disable next-line StringLiteral: names the field only in useReference's namespace-mismatch error, and External.serviceAccount takes no namespace (always the workload's)
   return useReference(scope, 'serviceAccountName', ref).name;
 }
