@@ -202,3 +202,19 @@ describe('canonicalJson without a placeholder', () => {
     expect(canonicalJson('undefined', { holes })).toBe('undefined');
   });
 });
+
+describe('PlainApiObject construction', () => {
+  test('with { canonical: true } the body is kept as given, neither checked nor sorted again', () => {
+    const chart = new Chart(new App(), 'c');
+    // keys out of order: canonicalJson would sort them, the canonical option trusts the caller
+    const o = new PlainApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', data: { b: '2', a: '1' } } as ApiObjectProps, { canonical: true });
+    expect(Object.keys(o.toJson().data)).toEqual(['b', 'a']);
+    const sorted = new PlainApiObject(chart, 'p', { apiVersion: 'v1', kind: 'ConfigMap', data: { b: '2', a: '1' } } as ApiObjectProps);
+    expect(Object.keys(sorted.toJson().data)).toEqual(['a', 'b']);
+  });
+
+  test('an error other than "not plain data" while reading the body is thrown at construction', () => {
+    const data = Object.defineProperty({}, 'a', { enumerable: true, get: () => { throw new Error('getter failed'); } });
+    expect(() => new PlainApiObject(new Chart(new App(), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', data } as ApiObjectProps)).toThrow('getter failed');
+  });
+});
