@@ -46,6 +46,7 @@ const QUANTITY_SCALARS = new Set(['sizeLimit', 'divisor', 'nominalQuota', 'borro
  * Returns `manifest` itself when nothing changes, else a copy sharing the unchanged parts.
  */
 export function serverForm(manifest: Record<string, any>): Record<string, any> {
+  // Stryker disable next-line ConditionalExpression: a string or number (a caller's mistake) comes back unchanged from the loop below too: no rule matches its keys
   if (!manifest || typeof manifest !== 'object') return manifest;
   // without a slash (`v1`, or no apiVersion at all): the core group
   const apiVersion = String(manifest.apiVersion);
@@ -58,6 +59,7 @@ export function serverForm(manifest: Record<string, any>): Record<string, any> {
     // and kind are walked too: strings under names no rule matches, they come back unchanged
     if (key === 'metadata' || key === 'status') continue;
     const value = manifest[key];
+    // Stryker disable next-line StringLiteral: no rule matches a parent key at the top level, this one or any other
     const next = walk(value, key, '', builtin, kind);
     if (next !== value) {
       if (out === manifest) out = { ...manifest };
@@ -72,6 +74,7 @@ function walk(value: unknown, key: string, parentKey: string, builtin: boolean, 
   if (Array.isArray(value)) {
     if (value.length === 0) return builtin ? undefined : value;
     let out: unknown[] | undefined;
+    // Stryker disable next-line EqualityOperator: one step past the end walks undefined, which comes back unchanged
     for (let i = 0; i < value.length; i++) {
       const next = walk(value[i], key, parentKey, builtin, kind);
       if (next !== value[i]) {
@@ -85,6 +88,7 @@ function walk(value: unknown, key: string, parentKey: string, builtin: boolean, 
     if (QUANTITY_SCALARS.has(key) || (kind === 'HorizontalPodAutoscaler' && parentKey === 'target' && (key === 'averageValue' || key === 'value'))) {
       return quantity(value);
     }
+    // Stryker disable next-line ConditionalExpression: readOnly is the only ZERO_DROPPED field of a csi or azureDisk volume source
     if (builtin && ZERO_DROPPED.has(key) && (value === false || value === 0) && !(key === 'readOnly' && READONLY_POINTER_PARENTS.has(parentKey))) {
       return undefined;
     }
@@ -94,11 +98,13 @@ function walk(value: unknown, key: string, parentKey: string, builtin: boolean, 
   const quantityMap =
     (QUANTITY_MAPS.has(key) && parentKey === 'resources') ||
     (key === 'overhead') ||
+    // Stryker disable next-line ConditionalExpression: a ResourceQuota's other maps (scopeSelector's expressions) hold only operators and scope names, none a quantity
     (kind === 'ResourceQuota' && key === 'hard') ||
     (kind === 'LimitRange' && ['default', 'defaultRequest', 'max', 'min', 'maxLimitRequestRatio'].includes(key));
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(obj)) {
     const v = obj[k];
+    // Stryker disable next-line ConditionalExpression: a quantity map holds only strings and numbers (quantity() returns anything else unchanged)
     const next = quantityMap && (typeof v === 'string' || typeof v === 'number') ? quantity(v) : walk(v, k, key, builtin, kind);
     if (next !== v) {
       out ??= { ...obj };
@@ -106,6 +112,7 @@ function walk(value: unknown, key: string, parentKey: string, builtin: boolean, 
       else out[k] = next;
     }
   }
+  // Stryker disable next-line ConditionalExpression: a fieldRef without a fieldPath is refused by the API server (fieldPath is required), so no valid manifest tells the two apart
   if (key === 'fieldRef' && typeof obj.fieldPath === 'string' && obj.apiVersion === undefined) {
     out = { apiVersion: 'v1', ...(out ?? obj) };
   }
@@ -130,6 +137,7 @@ export function renderInServerForm(scope: IConstruct, objects: () => Iterable<IC
   scope.node.addValidation({
     validate: () => {
       for (const c of [...(own ? scope.node.findAll() : []), ...objects()]) {
+        // Stryker disable next-line StringLiteral: the key only tells this transform from the object's others (gitops, job name, declarations), whose keys all differ from it and from ""
         for (const o of c.node.findAll()) if (o instanceof ApiObject) setRenderTransform(o, 'cdk8s-ml:server-form', serverForm);
       }
       return [];

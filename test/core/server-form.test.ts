@@ -174,6 +174,15 @@ describe('serverForm', () => {
     expect(serverForm(lr).spec.limits[0]).toEqual({ type: 'Container', default: { memory: '1Gi' }, defaultRequest: { cpu: '1' }, max: { cpu: '2' }, min: { cpu: '1' }, maxLimitRequestRatio: { cpu: '2' } });
   });
 
+  test('top level: a key the server drops is absent (not undefined); changes to two keys are both kept', () => {
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' }, rules: [] };
+    const out = serverForm(role);
+    expect(out).toStrictEqual({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' } });
+    expect(Object.keys(out)).toEqual(['apiVersion', 'kind', 'metadata']);
+    const thing = { apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' }, driver: { resources: { limits: { cpu: '2000m' } } }, worker: { resources: { requests: { memory: '4096Mi' } } } };
+    expect(serverForm(thing)).toStrictEqual({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' }, driver: { resources: { limits: { cpu: '2' } } }, worker: { resources: { requests: { memory: '4Gi' } } } });
+  });
+
   test('a change inside a list copies the list: the input is never changed; what is not an object is returned as is', () => {
     const containers = [{ name: 'a', image: 'a/b:1', resources: { requests: { cpu: '1000m' } } }];
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers } };
