@@ -73,6 +73,13 @@ export const QUANTITY_CASES: readonly (readonly [input: string, stored: string])
   ['00.5', '500m'],
   ['0.500', '500m'],
   ['0.003', '3m'],
+  // kept as sent while the fast path applies: the scale (exponent - decimals) a multiple of 3
+  ['1.5e1', '1.5e1'],
+  ['12.5e1', '12.5e1'],
+  ['1.500', '1.500'],
+  // binary SI below 1Ki is written decimal (CanonicalizeBytes); 1Ki itself stays binary
+  ['0.9765625Ki', '1k'],
+  ['1.0Ki', '1Ki'],
   // apimachinery writes no suffix past E: 1e21 comes back as "1"
   ['1000E', '1'],
 ];
