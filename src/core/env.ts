@@ -12,7 +12,7 @@ export class EnvSource {
    */
   public static fromSecret(secret: string | ISecretRef, key: string): EnvSource {
     if (typeof secret === 'string') return new EnvSource({ secretKeyRef: { name: secret, key } }, `secret ${secret}/${key}`);
-    return new EnvSource({ secretKeyRef: { name: '', key } }, `secret ${key}`, (scope) => secret.secretRef(scope));
+    return new EnvSource({ secretKeyRef: { key } }, `secret ${key}`, (scope) => secret.secretRef(scope));
   }
 
   /**
@@ -21,7 +21,7 @@ export class EnvSource {
    */
   public static fromConfigMap(configMap: string | IConfigMapRef, key: string): EnvSource {
     if (typeof configMap === 'string') return new EnvSource({ configMapKeyRef: { name: configMap, key } }, `configmap ${configMap}/${key}`);
-    return new EnvSource({ configMapKeyRef: { name: '', key } }, `configmap ${key}`, (scope) => configMap.configMapRef(scope));
+    return new EnvSource({ configMapKeyRef: { key } }, `configmap ${key}`, (scope) => configMap.configMapRef(scope));
   }
 
   /** A pod field through the downward API, e.g. `metadata.name`. */
@@ -30,7 +30,7 @@ export class EnvSource {
   }
 
   private constructor(
-    /** The rendered `valueFrom` (the object name is resolved when rendered for a workload). */
+    /** The rendered `valueFrom` (for an External object, the name is added when rendered for a workload). */
     public readonly valueFrom: k8s.EnvVarSource,
     /** Description for messages. */
     public readonly description: string,

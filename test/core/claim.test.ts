@@ -20,6 +20,17 @@ describe('VolumeClaim storage', () => {
     expect(Testing.synth(c).map((o) => o.spec.resources.requests.storage)).toEqual(['1536Mi', '100Gi']);
   });
 
+  test('the claim carries the standard labels, as storage', () => {
+    const c = chart();
+    new VolumeClaim(c, 'ckpt', { storage: Size.gibibytes(10) });
+    expect(Testing.synth(c)[0].metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'ckpt',
+      'app.kubernetes.io/instance': 'ckpt',
+      'app.kubernetes.io/component': 'storage',
+      'app.kubernetes.io/managed-by': 'cdk8s-ml',
+    });
+  });
+
   test.each<[string, Size, string]>([
     ['0', Size.gibibytes(0), '{"amount":0,"unit":{"label":"gibibytes","inKibiBytes":1048576,"abbr":"Gi"}}'],
     ['half a KiB', Size.kibibytes(0.5), '{"amount":0.5,"unit":{"label":"kibibytes","inKibiBytes":1,"abbr":"Ki"}}'],
