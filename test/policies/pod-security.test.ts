@@ -565,6 +565,7 @@ describe('pod views of LeaderWorkerSets and JobSets carry the labels their contr
       ['/spec/replicatedJobs/0/template/spec/template/spec', { app: 'x', 'jobset.sigs.k8s.io/replicatedjob-name': 'workers', 'jobset.sigs.k8s.io/jobset-name': 'train' }],
       ['/spec/replicatedJobs/1/template/spec/template/spec', { app: 'x', 'jobset.sigs.k8s.io/replicatedjob-name': '', 'jobset.sigs.k8s.io/jobset-name': 'train' }],
     ]);
+    expect(podViews([js([rj('workers')])])[0].metadataPath).toBe('/spec/replicatedJobs/0/template/spec/template/metadata');
     expect(podViews([js({ workers: rj('workers') })])).toEqual([]);
     expect(podViews([js([null, { name: 'empty' }, rj('ok')])]).map((v) => v.path)).toEqual(['/spec/replicatedJobs/2/template/spec/template/spec']);
   });
@@ -678,6 +679,11 @@ describe('pod views of Argo templates, KServe components and plain pod specs', (
     ]);
     expect(evalView.containers.map((x) => [x.container.name, x.container.image, x.path])).toEqual([['main', 'python:3.12', '/spec/templates/2/script']]);
     expect(evalView.labels).toEqual({ team: 'a', tier: 'wf' });
+    // set on neither the template nor the workflow: absent, and reported where the template would set it
+    expect(['hostNetwork' in evalView.spec, 'automountServiceAccountToken' in evalView.spec]).toEqual([false, false]);
+    expect(['hostNetwork', 'automountServiceAccountToken', 'serviceAccountName'].map((f) => evalView.fieldPath(f))).toEqual([
+      '/spec/templates/2/hostNetwork', '/spec/templates/2/automountServiceAccountToken', '/spec/serviceAccountName',
+    ]);
     expect(evalView.spec.initContainers).toEqual([]);
     expect(set.containers.map((x) => x.path)).toEqual(['/spec/templates/3/containerSet/containers/0', '/spec/templates/3/containerSet/containers/1']);
   });
@@ -686,6 +692,7 @@ describe('pod views of Argo templates, KServe components and plain pod specs', (
     const wf = (spec: unknown) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec });
     expect(podViews([wf({ templates: [null, 'x', { name: 'steps', steps: [] }, { name: 'c', container: 'x' }] })]).map((v) => v.containers.length)).toEqual([0]);
     expect(podViews([wf(undefined), wf({ templates: {} })])).toEqual([]);
+    expect(podViews([{ ...wf(undefined), kind: 'CronWorkflow' }, { ...wf({ schedule: '0 3 * * *' }), kind: 'CronWorkflow' }])).toEqual([]);
   });
 
   test('KServe: each of predictor, transformer and explainer is a view; Argo: each workflow kind', () => {
@@ -711,6 +718,10 @@ describe('pod views of Argo templates, KServe components and plain pod specs', (
     expect(v.annotations).toEqual({ a: 'b' });
     expect(v.containers.map((x) => [x.container.name, x.path])).toEqual([['kserve-container', '/spec/predictor/model'], ['side', '/spec/predictor/containers/0']]);
     expect([v.path, v.metadataPath]).toEqual(['/spec/predictor', '/spec/predictor']);
+    const { metadata: _m, ...noMetadata } = isvc;
+    expect(podViews([{ ...noMetadata, spec: { predictor: { containers: [c('side')] } } }]).map((x) => x.labels)).toEqual([
+      { 'serving.kserve.io/inferenceservice': '', component: 'predictor' },
+    ]);
   });
 
   test('plain pod specs: containers of each kind at their paths, volumes, labels that are strings only', () => {

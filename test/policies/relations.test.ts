@@ -30,6 +30,9 @@ describe('pdb-required', () => {
     expect(findings([noMeta, pdb(), networkPolicy()], 'pdb-required').map((f) => f.object)).toEqual(['Deployment/team-a/llm']);
     const noSpec = { ...deployment(), spec: undefined };
     expect(findings([noSpec, pdb(), networkPolicy()], 'pdb-required')).toEqual([]);
+    const noTemplate = deployment();
+    delete noTemplate.spec.template;
+    expect(findings([noTemplate, pdb(), networkPolicy()], 'pdb-required').map((f) => f.object)).toEqual(['Deployment/team-a/llm']);
   });
 
   test('a Deployment without replicas runs one: no PDB needed', () => {
@@ -156,6 +159,9 @@ describe('pdb-blocks-drain', () => {
     const so = (spec: any) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'so', namespace: NS }, spec: { scaleTargetRef: { name: 'llm' }, ...spec } });
     expect(floor(so({ minReplicaCount: 3 }))).toEqual([]);
     expect(floor(so({ minReplicaCount: 1 }))).toHaveLength(1);
+    // a ScaledObject without scaleTargetRef targets nothing: the Deployment's own count (1) holds
+    const { scaleTargetRef: _ref, ...noRef } = so({ minReplicaCount: 3 }).spec;
+    expect(floor({ ...so({}), spec: noRef })).toEqual(['minAvailable 1 allows no voluntary disruption of Deployment/llm at 1 replica(s): node drains would block']);
   });
 });
 
@@ -270,6 +276,14 @@ describe('objects without namespace, native sidecars, malformed ports', () => {
     expect(target(container('proxy', { ports: [{ name: 'proxy', containerPort: 9000 }] }))).toEqual([
       'port "p" targets the port name "proxy", which no selected container declares (declared: ["undefined","8000"])',
     ]);
+    // a null entry in a container list (schema validation reports it) declares nothing
+    expect(target(null)).toEqual([
+      'port "p" targets the port name "proxy", which no selected container declares (declared: ["undefined","8000"])',
+    ]);
+    const nullContainer = deployment();
+    specOf(nullContainer).containers.push(null);
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'llm', namespace: NS }, spec: { selector: nullContainer.spec.template.metadata.labels, ports: [{ port: 80, targetPort: 'http' }] } };
+    expect(findings([nullContainer, svc, networkPolicy()], 'service-target-port')).toEqual([]);
     expect(target(container('proxy', { restartPolicy: 'Always', ports: 'proxy' }))).toEqual([
       'port "p" targets the port name "proxy", which no selected container declares (declared: ["undefined","8000"])',
     ]);

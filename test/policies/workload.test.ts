@@ -76,8 +76,9 @@ describe('deployment-probes', () => {
     delete specOf(bare).containers[0].livenessProbe;
     expect(findings([{ ...bare, kind: 'StatefulSet' }], 'deployment-probes')).toEqual([]);
     expect(findings([{ ...bare, apiVersion: 'example.com/v1' }], 'deployment-probes')).toEqual([]);
-    expect(findings([bare], 'deployment-probes').map((f) => f.path)).toEqual([
-      '/spec/template/spec/containers/0/readinessProbe', '/spec/template/spec/containers/0/livenessProbe',
+    expect(findings([bare], 'deployment-probes').map((f) => [f.path, f.message])).toEqual([
+      ['/spec/template/spec/containers/0/readinessProbe', 'container "server" has no readinessProbe'],
+      ['/spec/template/spec/containers/0/livenessProbe', 'container "server" has no livenessProbe'],
     ]);
   });
 
@@ -96,6 +97,10 @@ describe('deployment-probes', () => {
     expect(probes({}, { periodSeconds: 10, failureThreshold: 0 })).toEqual([
       'container "server" uses the same check for readiness and liveness ({"httpGet":{"path":"/health","port":8000}}) with no more tolerance (30 s vs 30 s): a slow or overloaded replica is restarted instead of taken out of rotation',
     ]);
+    const same = deployment();
+    specOf(same).containers[0].readinessProbe = { httpGet: { path: '/health', port: 8000 } };
+    specOf(same).containers[0].livenessProbe = { httpGet: { path: '/health', port: 8000 } };
+    expect(findings([same], 'deployment-probes').map((f) => f.path)).toEqual(['/spec/template/spec/containers/0/livenessProbe']);
   });
 
   test('a probe set to null is no probe', () => {
