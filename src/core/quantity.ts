@@ -102,10 +102,13 @@ export function canonicalQuantity(value: string | number): string | undefined {
   // The exact value in nano units, rounded away from zero (inf.RoundUp) to nano precision.
   let numerator = BigInt(shifted);
   let denominator = 10n ** BigInt(denom.length);
-  if (format === 'BinarySI') numerator <<= BigInt(exponent);
-  // Stryker disable next-line EqualityOperator: at exponent 0 both branches multiply by 10 ** 0 = 1
-  else if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
-  else denominator *= 10n ** BigInt(-exponent);
+  if (format === 'BinarySI') {
+    numerator <<= BigInt(exponent);
+  } else {
+    // Stryker disable next-line EqualityOperator: at exponent 0 both branches multiply by 10 ** 0 = 1
+    if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
+    else denominator *= 10n ** BigInt(-exponent);
+  }
   let nanos = (numerator * NANO) / denominator;
   if ((numerator * NANO) % denominator !== 0n) nanos += 1n;
   // Stryker disable next-line EqualityOperator: at the bound the value is set to itself
