@@ -105,8 +105,9 @@ function canon(value: unknown, l1: ReadonlySet<string> | undefined, placeholder:
 
 /** Deep copy of data produced by {@link canonicalJson} (no checks, no sorting). */
 function copyCanonical(value: unknown): unknown {
+  if (typeof value !== 'object') return value;
   // Stryker disable next-line ConditionalExpression: canonicalJson drops null values, so its output holds none
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null) return value;
   if (Array.isArray(value)) {
     return value.map(copyCanonical);
   }

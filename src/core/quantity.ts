@@ -63,10 +63,9 @@ type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
  * Returns undefined when `value` is not a quantity, or has an exponent suffix beyond ±1000.
  */
 export function canonicalQuantity(value: string | number): string | undefined {
-  // a number's text: NaN and Infinity then fail the pattern like any other non-quantity
-  // Stryker disable next-line ConditionalExpression: String() of a string is that string
-  if (typeof value === 'number') value = String(value);
-  const m = GO_QUANTITY.exec(value);
+  // a number as its text: NaN and Infinity then fail the pattern like any other non-quantity
+  const text = String(value);
+  const m = GO_QUANTITY.exec(text);
   if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) return undefined;
   const negative = m[1] === '-';
   const num = m[2].replace(/^0+/, '') || '0';
@@ -92,11 +91,11 @@ export function canonicalQuantity(value: string | number): string | undefined {
   // ParseQuantity's int64 fast path keeps the string it was given when that is canonical.
   if (format === 'BinarySI') {
     const precision = 15 - num.length - Math.trunc((exponent * 3) / 10) - 1;
-    if (denom === '' && precision >= 0 && (BigInt(shifted) & 7n) !== 0n) return value;
+    if (denom === '' && precision >= 0 && (BigInt(shifted) & 7n) !== 0n) return text;
   } else {
     const scale = exponent - denom.length;
     // Stryker disable next-line EqualityOperator: at scale -9 (nano) the exact path below gives the input back too
-    if (18 - shifted.length >= 0 && scale >= -9 && scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0') return value;
+    if (18 - shifted.length >= 0 && scale >= -9 && scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0') return text;
   }
 
   // The exact value in nano units, rounded away from zero (inf.RoundUp) to nano precision.
@@ -111,8 +110,10 @@ export function canonicalQuantity(value: string | number): string | undefined {
   }
   let nanos = (numerator * NANO) / denominator;
   if ((numerator * NANO) % denominator !== 0n) nanos += 1n;
-  // Stryker disable next-line EqualityOperator: at the bound the value is set to itself
-  if (format === 'BinarySI' && nanos > MAX_INT64 * NANO) nanos = MAX_INT64 * NANO;
+  if (format === 'BinarySI') {
+    // Stryker disable next-line EqualityOperator: at the bound the value is set to itself
+    if (nanos > MAX_INT64 * NANO) nanos = MAX_INT64 * NANO;
+  }
   if (nanos === 0n) return '0';
   const sign = negative ? '-' : '';
 

@@ -32,8 +32,8 @@ function checkField(text: string, field: (typeof FIELDS)[number]): string | unde
     for (const n of nums as number[]) {
       if (n < field.min || n > field.max) return `${n} is outside ${field.min}-${field.max}`;
     }
-    // Stryker disable next-line ConditionalExpression: with one value, nums[1] is undefined and the comparison is false anyway
-    if (nums.length === 2 && nums[0]! > nums[1]!) return `range ${show(range)} is backwards`;
+    const [first, last = first] = nums as number[];
+    if (first > last) return `range ${show(range)} is backwards`;
   }
   return undefined;
 }

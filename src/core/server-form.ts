@@ -46,8 +46,8 @@ const QUANTITY_SCALARS = new Set(['sizeLimit', 'divisor', 'nominalQuota', 'borro
  * Returns `manifest` itself when nothing changes, else a copy sharing the unchanged parts.
  */
 export function serverForm(manifest: Record<string, any>): Record<string, any> {
-  // Stryker disable next-line ConditionalExpression: a string or number (a caller's mistake) comes back unchanged from the loop below too: no rule matches its keys
-  if (!manifest || typeof manifest !== 'object') return manifest;
+  // (a string or number, a caller's mistake, comes back unchanged from the loop below: no rule matches its keys)
+  if (!manifest) return manifest;
   // without a slash (`v1`, or no apiVersion at all): the core group
   const apiVersion = String(manifest.apiVersion);
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
@@ -74,22 +74,21 @@ function walk(value: unknown, key: string, parentKey: string, builtin: boolean, 
   if (Array.isArray(value)) {
     if (value.length === 0) return builtin ? undefined : value;
     let out: unknown[] | undefined;
-    // Stryker disable next-line EqualityOperator: one step past the end walks undefined, which comes back unchanged
-    for (let i = 0; i < value.length; i++) {
-      const next = walk(value[i], key, parentKey, builtin, kind);
-      if (next !== value[i]) {
+    value.forEach((item, i) => {
+      const next = walk(item, key, parentKey, builtin, kind);
+      if (next !== item) {
         out ??= value.slice();
         out[i] = next;
       }
-    }
+    });
     return out ?? value;
   }
   if (value === null || typeof value !== 'object') {
     if (QUANTITY_SCALARS.has(key) || (kind === 'HorizontalPodAutoscaler' && parentKey === 'target' && (key === 'averageValue' || key === 'value'))) {
       return quantity(value);
     }
-    // Stryker disable next-line ConditionalExpression: readOnly is the only ZERO_DROPPED field of a csi or azureDisk volume source
-    if (builtin && ZERO_DROPPED.has(key) && (value === false || value === 0) && !(key === 'readOnly' && READONLY_POINTER_PARENTS.has(parentKey))) {
+    // (readOnly is the only ZERO_DROPPED field of a csi or azureDisk volume source)
+    if (builtin && ZERO_DROPPED.has(key) && (value === false || value === 0) && !READONLY_POINTER_PARENTS.has(parentKey)) {
       return undefined;
     }
     return value;
@@ -98,22 +97,23 @@ function walk(value: unknown, key: string, parentKey: string, builtin: boolean, 
   const quantityMap =
     (QUANTITY_MAPS.has(key) && parentKey === 'resources') ||
     (key === 'overhead') ||
-    // Stryker disable next-line ConditionalExpression: a ResourceQuota's other maps (scopeSelector's expressions) hold only operators and scope names, none a quantity
-    (kind === 'ResourceQuota' && key === 'hard') ||
+    (kind === 'ResourceQuota' &&
+      // Stryker disable next-line ConditionalExpression: a ResourceQuota's other maps (scopeSelector's expressions) hold only operators and scope names, none a quantity
+      key === 'hard') ||
     (kind === 'LimitRange' && ['default', 'defaultRequest', 'max', 'min', 'maxLimitRequestRatio'].includes(key));
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(obj)) {
     const v = obj[k];
-    // Stryker disable next-line ConditionalExpression: a quantity map holds only strings and numbers (quantity() returns anything else unchanged)
-    const next = quantityMap && (typeof v === 'string' || typeof v === 'number') ? quantity(v) : walk(v, k, key, builtin, kind);
+    // (a quantity map holds quantities only; quantity() returns anything else unchanged)
+    const next = quantityMap ? quantity(v) : walk(v, k, key, builtin, kind);
     if (next !== v) {
       out ??= { ...obj };
       if (next === undefined) delete out[k];
       else out[k] = next;
     }
   }
-  // Stryker disable next-line ConditionalExpression: a fieldRef without a fieldPath is refused by the API server (fieldPath is required), so no valid manifest tells the two apart
-  if (key === 'fieldRef' && typeof obj.fieldPath === 'string' && obj.apiVersion === undefined) {
+  // the API server defaults an ObjectFieldSelector's apiVersion whatever else it holds
+  if (key === 'fieldRef' && obj.apiVersion === undefined) {
     out = { apiVersion: 'v1', ...(out ?? obj) };
   }
   return out ?? value;
