@@ -94,8 +94,9 @@ export function canonicalQuantity(value: string | number): string | undefined {
     if (denom === '' && precision >= 0 && (BigInt(shifted) & 7n) !== 0n) return text;
   } else {
     const scale = exponent - denom.length;
-    // Stryker disable next-line EqualityOperator: at scale -9 (nano) the exact path below gives the input back too
-    if (18 - shifted.length >= 0 && scale >= -9 && scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0') return text;
+    if (18 - shifted.length >= 0 && scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0' &&
+      // Stryker disable next-line EqualityOperator: at scale -9 (nano) the exact path below gives the input back too
+      scale >= -9) return text;
   }
 
   // The exact value in nano units, rounded away from zero (inf.RoundUp) to nano precision.

@@ -408,8 +408,8 @@ export class DistributedTrainingJob extends Construct {
       requireKubernetesVersion(this, 'backend TrainingBackend.kubeflowTrainJob()', KubernetesVersion.V1_33,
         'the vendored Kubeflow Trainer TrainingRuntime CRDs use CEL rules that Kubernetes < 1.33 cannot compile, so they cannot be installed there');
     }
-    // Stryker disable next-line ConditionalExpression: the other backends' fixed names ('node', 'master') are RFC 1035 labels
-    if (b === TrainingBackendKind.JOBSET && !RFC1035_LABEL.test(backend.replicatedJobName)) {
+    // (only a JobSet backend takes a name; the others' fixed names, 'node' and 'master', are RFC 1035 labels)
+    if (!RFC1035_LABEL.test(backend.replicatedJobName)) {
       fail(this, `jobSet replicatedJobName must be an RFC 1035 label, got ${show(backend.replicatedJobName)}`);
     }
     if (b === TrainingBackendKind.KUBEFLOW_TRAINJOB) {

@@ -219,8 +219,9 @@ export class Framework {
     }
     // Stryker disable next-line ConditionalExpression: a static framework has no minNodes/maxNodes, so elasticRange's defaults (1..nodes) always hold
     if (this.elastic) this.elasticRange(scope, nodes);
-    // Stryker disable next-line ConditionalExpression: only Framework.mpi takes a hostfileDir; the others read the valid default
-    if (this.kind === FrameworkKind.MPI && !/^\/[^\0]*[^/]$/.test(this.hostfileDir)) fail(scope, `mpi hostfileDir must be an absolute path, got ${show(this.hostfileDir)}`);
+    if (!/^\/[^\0]*[^/]$/.test(this.hostfileDir) &&
+      // Stryker disable next-line ConditionalExpression: only Framework.mpi takes a hostfileDir; the others read the valid default
+      this.kind === FrameworkKind.MPI) fail(scope, `mpi hostfileDir must be an absolute path, got ${show(this.hostfileDir)}`);
   }
 
   /** Processes per node the framework launches for `procsPerNode` requested. @internal */

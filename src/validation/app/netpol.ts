@@ -362,8 +362,9 @@ function breakpoints(all: ReadonlyArray<Allowance[] | undefined>, wanted: PortRa
       for (const r of al.ports ?? []) {
         // Only where a range ends can a port stop being allowed (where one starts, the allowed
         // set grows): every port of `wanted` passes iff each segment's first port does.
-        // Stryker disable next-line EqualityOperator: at r.to + 1 === wanted.from the point is wanted.from, already in the set
-        if (r.to + 1 > wanted.from && r.to + 1 <= wanted.to) points.add(r.to + 1);
+        if (r.to + 1 <= wanted.to &&
+          // Stryker disable next-line EqualityOperator: at r.to + 1 === wanted.from the point is wanted.from, already in the set
+          r.to + 1 > wanted.from) points.add(r.to + 1);
       }
     }
   }

@@ -56,8 +56,9 @@ const deploymentProbes = podRule({
   description: 'Deployment containers have a readiness probe (traffic only to loaded replicas) and a liveness probe (restart hung ones); when both run the same check, liveness tolerates a longer failure than readiness.',
   fix: 'Add readinessProbe and livenessProbe; with one health endpoint (vLLM, TGI /health) give liveness a longer failureThreshold × periodSeconds than readiness, so a slow replica leaves rotation before it is restarted; add a startupProbe for slow model loads.',
 }, (pod) => {
-  // Stryker disable next-line ConditionalExpression: podViews gives a Deployment a pod view only in apps/v1 (WORKLOAD_KINDS); the check keeps the rule right if that list grows
-  if (pod.owner.apiVersion !== 'apps/v1' || pod.owner.kind !== 'Deployment') return [];
+  if (pod.owner.kind !== 'Deployment' ||
+    // Stryker disable next-line ConditionalExpression: podViews gives a Deployment a pod view only in apps/v1 (WORKLOAD_KINDS); the check keeps the rule right if that list grows
+    pod.owner.apiVersion !== 'apps/v1') return [];
   const out: PodViolation[] = [];
   for (const c of pod.containers.filter((x) => x.type === 'container')) {
     // a probe that is no object (null in YAML) is none; schema validation reports its type
