@@ -495,6 +495,10 @@ describe('selectors', () => {
     expect(check([web, hpa({ name: 'api' }, 'ScaledObject', 'autoscaling/v2')])).toEqual([]);
     expect(check([web, hpa({ name: 'api' }, 'Widget', 'keda.sh/v1alpha1')])).toEqual([]);
     expect(check([web, hpa({ name: 'api' }, 'Widget', 'autoscaling/v2')])).toEqual([]);
+    // objects without metadata (schema validation reports them) sit in no namespace and have no name
+    const bare = { apiVersion: 'apps/v1', kind: 'Deployment', spec: {} };
+    const unplaced = { ...hpa({ name: 'api' }), metadata: { name: 'scaler' } };
+    expect(checkReferences(new AppModel([NS, bare, unplaced])).filter((f) => f.rule === 'app-selector').map((f) => f.fix)).toEqual(['point scaleTargetRef at the workload\'s name ([null])']);
   });
 
   test('a ServiceMonitor must select a Service (by Service labels, in the namespaces it names) with its endpoint ports', () => {
@@ -517,6 +521,8 @@ describe('selectors', () => {
     expect(check([OTHER, svc('other'), monitor({ selector: sel, namespaceSelector: { any: true } })])).toEqual([]);
     expect(check([OTHER, svc('other'), monitor({ selector: sel, namespaceSelector: { any: 'true', matchNames: [] } })]).map((f) => f[1])).toEqual(['/spec/selector']);
     expect(check([svc(), monitor({ selector: { matchLabels: { app: 'api' } } }, 'example.com/v1')])).toEqual([]);
+    // a Service without metadata has no labels: an empty selector over any namespace still selects it
+    expect(check([{ apiVersion: 'v1', kind: 'Service', spec: { ports: [{ name: 'metrics', port: 9090 }] } }, monitor({ selector: {}, namespaceSelector: { any: true }, endpoints: [{ port: 'metrics' }] })])).toEqual([]);
     // a port named by any of the selected Services will do; Services without spec or with malformed ports have none
     const bareSvc = { apiVersion: 'v1', kind: 'Service', metadata: meta('bare', 'ml', { labels: { app: 'web' } }) };
     const odd = service('odd', { ports: [null, { port: 8080 }, { name: 'metrics', port: 9090 }] }, 'ml', { app: 'web' });
